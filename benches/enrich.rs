@@ -1,0 +1,79 @@
+//! Criterion benchmarks of the enrichment core: catalog lookup, and enrich per record for
+//! realistic User Activity records (~1.2 KB), a status record, an unknown code and invalid input.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use zpa_enricher::catalog::Catalog;
+use zpa_enricher::enrich::{EnrichOptions, Enricher, OutputMode};
+
+const USER_ACTIVITY: &str = include_str!("../tests/fixtures/bench/user_activity.json");
+
+fn records() -> Vec<(&'static str, String)> {
+    let ua = USER_ACTIVITY.trim().to_owned();
+    vec![
+        ("user_activity_known", ua.clone()),
+        (
+            "user_activity_unknown",
+            ua.replace("BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY", "BRK_MT_SOMETHING_NEW"),
+        ),
+        (
+            "user_status",
+            r#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","Customer":"Acme","Username":"jdoe@acme.example","SessionID":"8l3JxEa","SessionStatus":"ZPN_STATUS_AUTH_FAILED","Version":"4.1.0.75","ZEN":"US-NY-8179","CertificateCN":"aae8b1","PrivateIP":"10.0.0.5","PublicIP":"203.0.113.7","Latitude":40.7,"Longitude":-74.0,"CountryCode":"US","TimestampAuthentication":"2021-12-01T10:38:40.000Z","TimestampUnAuthentication":"","TotalBytesRx":0,"TotalBytesTx":0,"Idp":"Okta","Hostname":"LAPTOP-1","Platform":"windows","ClientType":"zpn_client_type_zapp","TrustedNetworks":[],"TrustedNetworksNames":[],"SAMLAttributes":"{}","PosturesHit":[],"PosturesMiss":[],"ZENLatitude":40.7,"ZENLongitude":-74.0,"ZENCountryCode":"US","FQDNRegistered":"0","FQDNRegisteredError":"","City":"New York","MicroTenantID":"0"}"#.to_owned(),
+        ),
+        ("invalid_truncated", ua[..ua.len() / 2].to_owned()),
+    ]
+}
+
+fn bench_enrich(c: &mut Criterion) {
+    let catalog = Arc::new(Catalog::builtin());
+    let nested = Enricher::new(Arc::clone(&catalog), EnrichOptions::default());
+    let flat = Enricher::new(
+        Arc::clone(&catalog),
+        EnrichOptions {
+            output: OutputMode::Flat {
+                prefix: "zpa_".into(),
+            },
+            ..EnrichOptions::default()
+        },
+    );
+    let mut group = c.benchmark_group("enrich");
+    let mut out = Vec::with_capacity(8192);
+    for (name, record) in records() {
+        group.throughput(Throughput::Bytes(record.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                out.clear();
+                black_box(nested.enrich(black_box(record.as_bytes()), &mut out));
+            });
+        });
+    }
+    let ua = USER_ACTIVITY.trim();
+    group.throughput(Throughput::Bytes(ua.len() as u64));
+    group.bench_function("user_activity_known_flat", |b| {
+        b.iter(|| {
+            out.clear();
+            black_box(flat.enrich(black_box(ua.as_bytes()), &mut out));
+        });
+    });
+    group.finish();
+}
+
+fn bench_lookup(c: &mut Criterion) {
+    let catalog = Catalog::builtin();
+    let mut group = c.benchmark_group("lookup");
+    group.bench_function("exact", |b| {
+        b.iter(|| catalog.lookup(black_box("AST_MT_SETUP_TIMEOUT_CANNOT_CONN_TO_SERVER")));
+    });
+    group.bench_function("case_folded", |b| {
+        b.iter(|| catalog.lookup(black_box("Close")));
+    });
+    group.bench_function("miss", |b| {
+        b.iter(|| catalog.lookup(black_box("BRK_MT_SOMETHING_NEW")));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_enrich, bench_lookup);
+criterion_main!(benches);

@@ -1,0 +1,173 @@
+//! Dispatch: settings, logging, catalog, then the chosen command. Maps failures to exit codes.
+//!
+//! Exit codes: 0 success; 1 runtime failure (I/O); 2 bad command line (from clap);
+//! 64 bad settings or catalog; 65 an invalid record under `--on-invalid fail`.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::catalog::{self, Catalog};
+use crate::cli::{CatalogCommand, Cli, Command};
+use crate::commands;
+use crate::config::{CatalogMode, Settings, Sources};
+use crate::enrich::Enricher;
+
+/// Exit status for bad settings or catalog (`EX_USAGE`).
+pub const EXIT_CONFIG: u8 = 64;
+/// Exit status for invalid input under `--on-invalid fail` (`EX_DATAERR`).
+pub const EXIT_DATA: u8 = 65;
+
+/// Runs the parsed command line and returns the process exit code.
+#[must_use]
+pub fn run(cli: Cli) -> ExitCode {
+    let mut overrides = Vec::new();
+    if let Some(f) = cli.log_format {
+        overrides.push(("log.format".to_owned(), f.as_str().to_owned()));
+    }
+    if let Some(p) = &cli.catalog {
+        overrides.push(("catalog.path".to_owned(), p.display().to_string()));
+    }
+    let sources = Sources {
+        file: cli.config.clone(),
+        env: None,
+        overrides,
+    };
+    let settings = match Settings::load(&sources) {
+        Ok(s) => s,
+        Err(e) => {
+            report_error(&e);
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    crate::telemetry::init(settings.log.format, &settings.log.filter);
+
+    if cli.print_config {
+        let text = settings.to_toml();
+        return finish(io::stdout().lock().write_all(text.as_bytes()));
+    }
+    let catalog = match catalog::load::load(
+        settings.catalog.user_file(),
+        settings.catalog.mode == CatalogMode::Replace,
+    ) {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            report_error(&e);
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if cli.check_config {
+        let line = format!(
+            "configuration OK: catalog version {} with {} entries\n",
+            catalog.version(),
+            catalog.len()
+        );
+        return finish(io::stdout().lock().write_all(line.as_bytes()));
+    }
+
+    match cli.command {
+        None => {
+            report_message("no command given; try `zpa-enricher --help`");
+            ExitCode::from(2)
+        }
+        Some(Command::Enrich(args)) => {
+            let enricher = Enricher::new(catalog, settings.enrich_options());
+            let job = commands::enrich::EnrichJob {
+                input: args.input,
+                output: args.output,
+                on_invalid: args.on_invalid,
+                rejects: args.rejects,
+                stats: args.stats,
+            };
+            match commands::enrich::run(&enricher, &job) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e @ commands::enrich::EnrichError::Invalid { .. }) => {
+                    report_error(&e);
+                    ExitCode::from(EXIT_DATA)
+                }
+                Err(commands::enrich::EnrichError::Io(e)) => finish(Err(e)),
+                Err(e) => {
+                    report_error(&e);
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
+    }
+}
+
+fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
+    let stdout = io::stdout().lock();
+    match cmd {
+        CatalogCommand::List {
+            severity,
+            component,
+            category,
+        } => {
+            let filter = commands::catalog::ListFilter {
+                min_severity: severity,
+                component,
+                category,
+            };
+            finish(commands::catalog::list(catalog, &filter, stdout))
+        }
+        CatalogCommand::Show { code, json } => {
+            match commands::catalog::show(catalog, &code, json, stdout, io::stderr().lock()) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => finish(Err(e)),
+            }
+        }
+        CatalogCommand::Export { format, output } => match output {
+            Some(path) if path.as_os_str() != "-" => match File::create(&path) {
+                Ok(f) => finish(commands::catalog::export(
+                    catalog,
+                    format,
+                    io::BufWriter::new(f),
+                )),
+                Err(e) => {
+                    report_message(&format!("cannot create {}: {e}", path.display()));
+                    ExitCode::FAILURE
+                }
+            },
+            _ => finish(commands::catalog::export(catalog, format, stdout)),
+        },
+    }
+}
+
+/// Maps an I/O result to an exit code; a closed pipe (`| head`) is not an error.
+fn finish(result: io::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            report_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints an error and its chain of causes to stderr.
+fn report_error(e: &(dyn std::error::Error + 'static)) {
+    report_message(&error_chain(e));
+}
+
+fn report_message(message: &str) {
+    let mut stderr = io::stderr().lock();
+    // Nothing sensible is left to do if stderr itself fails.
+    let _ignored = writeln!(stderr, "error: {message}");
+}
+
+/// An error with its `source()` chain, joined by ": ".
+#[must_use]
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,165 @@
+//! Command-line interface (clap derive). Parsing only; `main` dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::catalog::{Category, Component, Severity};
+use crate::commands::catalog::ExportFormat;
+use crate::commands::enrich::{OnInvalid, StatsFormat};
+use crate::config::LogFormat;
+
+/// Enriches Zscaler Private Access (ZPA) LSS log records with human-readable status-code
+/// context: status, description, severity, component, category and remediation.
+#[derive(Debug, Parser)]
+#[command(name = "zpa-enricher", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = false, subcommand_required = false)]
+pub struct Cli {
+    /// Settings file (TOML, YAML or JSON); see config/default.toml for every key.
+    #[arg(short, long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Validate the settings and the catalog, report every problem, and exit.
+    #[arg(long, global = true)]
+    pub check_config: bool,
+
+    /// Print the effective settings (all layers applied) as TOML and exit.
+    #[arg(long, global = true)]
+    pub print_config: bool,
+
+    /// Log format on stderr (overrides log.format).
+    #[arg(long, global = true, value_name = "FORMAT", value_parser = parse_vocab::<LogFormat>)]
+    pub log_format: Option<LogFormat>,
+
+    /// A catalog file of your own (overrides catalog.path).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Enrich newline-delimited LSS records (stdin to stdout by default).
+    Enrich(EnrichArgs),
+    /// Inspect or export the status-code catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+/// `enrich` arguments.
+#[derive(Debug, Args)]
+pub struct EnrichArgs {
+    /// Input file, one record per line ("-" for stdin).
+    #[arg(short, long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Output file ("-" for stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// What to do with a record that cannot be read: write it unchanged (pass), move it to
+    /// --rejects (reject), or stop with exit status 65 (fail).
+    #[arg(long, value_enum, default_value_t = OnInvalid::Pass, value_name = "POLICY")]
+    pub on_invalid: OnInvalid,
+    /// File that receives rejected records unchanged (needed with --on-invalid reject).
+    #[arg(long, value_name = "FILE", required_if_eq("on_invalid", "reject"))]
+    pub rejects: Option<PathBuf>,
+    /// Format of the per-code summary written to stderr at the end.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Text, value_name = "FORMAT")]
+    pub stats: StatsFormat,
+}
+
+/// `catalog` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List the codes (optionally filtered).
+    List {
+        /// Only codes at or above this severity.
+        #[arg(long, value_parser = parse_vocab::<Severity>)]
+        severity: Option<Severity>,
+        /// Only codes of this component (e.g. "App Connector").
+        #[arg(long, value_parser = parse_vocab::<Component>)]
+        component: Option<Component>,
+        /// Only codes of this category.
+        #[arg(long, value_parser = parse_vocab::<Category>)]
+        category: Option<Category>,
+    },
+    /// Show everything about one code.
+    Show {
+        /// The code, e.g. `BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY` (letter case is ignored).
+        code: String,
+        /// Print the entry as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the catalog as JSON or CSV (a Splunk lookup / Vector enrichment table).
+    Export {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Output file (default stdout).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Parses a vocabulary value, ignoring letter case.
+fn parse_vocab<T: VocabValue>(s: &str) -> Result<T, String> {
+    T::values()
+        .iter()
+        .copied()
+        .find(|v| v.text().eq_ignore_ascii_case(s.trim()))
+        .ok_or_else(|| {
+            let all: Vec<&str> = T::values().iter().map(|v| v.text()).collect();
+            format!("expected one of: {}", all.join(", "))
+        })
+}
+
+trait VocabValue: Copy + Send + Sync + 'static {
+    fn values() -> &'static [Self];
+    fn text(self) -> &'static str;
+}
+
+macro_rules! vocab_value {
+    ($($t:ty),*) => {$(
+        impl VocabValue for $t {
+            fn values() -> &'static [Self] { <$t>::ALL }
+            fn text(self) -> &'static str { self.as_str() }
+        }
+    )*};
+}
+vocab_value!(Severity, Component, Category, LogFormat);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn vocab_values_parse_ignoring_case() {
+        assert_eq!(
+            parse_vocab::<Component>("app connector"),
+            Ok(Component::AppConnector)
+        );
+        assert_eq!(parse_vocab::<Severity>("HIGH"), Ok(Severity::High));
+        assert!(
+            parse_vocab::<Category>("bad")
+                .unwrap_err()
+                .contains("policy_block")
+        );
+    }
+
+    #[test]
+    fn reject_needs_a_rejects_file() {
+        let err =
+            Cli::try_parse_from(["zpa-enricher", "enrich", "--on-invalid", "reject"]).unwrap_err();
+        assert!(err.to_string().contains("--rejects"), "{err}");
+    }
+}

@@ -1,0 +1,236 @@
+//! Per-code counts for the end-of-run summary of `zpa-enricher enrich`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::catalog::{Catalog, Component};
+use crate::enrich::Outcome;
+use crate::event::{InvalidReason, LogType};
+
+/// Distinct unknown codes tracked by text; beyond this they are counted together.
+const MAX_TRACKED_UNKNOWN: usize = 10_000;
+
+/// Counters for one run.
+#[derive(Debug)]
+pub(crate) struct Summary {
+    records: u64,
+    known: Vec<u64>,
+    unknown: BTreeMap<String, u64>,
+    unknown_untracked: u64,
+    no_code: u64,
+    invalid: [u64; InvalidReason::ALL.len()],
+    log_types: [u64; LogType::ALL.len()],
+}
+
+impl Summary {
+    pub(crate) fn new(catalog: &Catalog) -> Self {
+        Self {
+            records: 0,
+            known: vec![0; catalog.len()],
+            unknown: BTreeMap::new(),
+            unknown_untracked: 0,
+            no_code: 0,
+            invalid: [0; InvalidReason::ALL.len()],
+            log_types: [0; LogType::ALL.len()],
+        }
+    }
+
+    /// Counts one outcome. The first time an unknown code is seen it is logged.
+    pub(crate) fn record(&mut self, outcome: &Outcome<'_>) {
+        self.records += 1;
+        if let Some(t) = outcome.log_type() {
+            self.log_types[t as usize] += 1;
+        }
+        match outcome {
+            Outcome::Known { entry, .. } => self.known[entry.index()] += 1,
+            Outcome::Unknown { code, source, .. } => {
+                if let Some(n) = self.unknown.get_mut(code.as_ref()) {
+                    *n += 1;
+                } else if self.unknown.len() < MAX_TRACKED_UNKNOWN {
+                    tracing::warn!(code = %code, field = %source, "unknown status code (logged once per code)");
+                    self.unknown.insert(code.clone().into_owned(), 1);
+                } else {
+                    if self.unknown_untracked == 0 {
+                        tracing::warn!(
+                            limit = MAX_TRACKED_UNKNOWN,
+                            "too many distinct unknown codes; further ones are counted together"
+                        );
+                    }
+                    self.unknown_untracked += 1;
+                }
+            }
+            Outcome::NoCode { .. } => self.no_code += 1,
+            Outcome::Invalid(e) => self.invalid[e.reason as usize] += 1,
+        }
+    }
+
+    /// Counts a record that was too large to hand to the core.
+    pub(crate) fn record_too_large(&mut self) {
+        self.records += 1;
+        self.invalid[InvalidReason::TooLarge as usize] += 1;
+    }
+
+    fn known_total(&self) -> u64 {
+        self.known.iter().sum()
+    }
+
+    fn unknown_total(&self) -> u64 {
+        self.unknown.values().sum::<u64>() + self.unknown_untracked
+    }
+
+    fn invalid_total(&self) -> u64 {
+        self.invalid.iter().sum()
+    }
+
+    /// Codes with their counts, most frequent first (ties by code).
+    fn code_rows<'c>(&'c self, catalog: &'c Catalog) -> Vec<CodeRow<'c>> {
+        let mut rows: Vec<CodeRow<'c>> = self
+            .known
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, &count)| {
+                let e = &catalog.entries()[i];
+                CodeRow {
+                    code: &e.code,
+                    count,
+                    severity: e.severity.as_str(),
+                    component: Some(e.component.as_str()),
+                    known: true,
+                }
+            })
+            .chain(self.unknown.iter().map(|(code, &count)| CodeRow {
+                code,
+                count,
+                severity: "unknown",
+                component: Component::guess_from_code(code).map(Component::as_str),
+                known: false,
+            }))
+            .collect();
+        rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+        rows
+    }
+
+    /// Writes the human-readable summary.
+    pub(crate) fn write_text<W: Write>(
+        &self,
+        catalog: &Catalog,
+        elapsed: Duration,
+        mut w: W,
+    ) -> io::Result<()> {
+        writeln!(
+            w,
+            "zpa-enricher: {} records in {:.2} s: {} known code, {} unknown code, {} no code, {} invalid{}",
+            self.records,
+            elapsed.as_secs_f64(),
+            self.known_total(),
+            self.unknown_total(),
+            self.no_code,
+            self.invalid_total(),
+            self.invalid_breakdown(),
+        )?;
+        let rows = self.code_rows(catalog);
+        if !rows.is_empty() {
+            writeln!(
+                w,
+                "{:>10}  {:<9} {:<21} code",
+                "count", "severity", "component"
+            )?;
+            for r in rows {
+                writeln!(
+                    w,
+                    "{:>10}  {:<9} {:<21} {}{}",
+                    r.count,
+                    r.severity,
+                    r.component.unwrap_or("-"),
+                    r.code,
+                    if r.known { "" } else { " (not in catalog)" }
+                )?;
+            }
+        }
+        if self.unknown_untracked > 0 {
+            writeln!(
+                w,
+                "{:>10}  further unknown codes (not tracked individually)",
+                self.unknown_untracked
+            )?;
+        }
+        let types: Vec<String> = LogType::ALL
+            .iter()
+            .filter(|t| self.log_types[**t as usize] > 0)
+            .map(|t| format!("{} {}", t, self.log_types[*t as usize]))
+            .collect();
+        if !types.is_empty() {
+            writeln!(w, "log types: {}", types.join(", "))?;
+        }
+        Ok(())
+    }
+
+    fn invalid_breakdown(&self) -> String {
+        let parts: Vec<String> = InvalidReason::ALL
+            .iter()
+            .filter(|r| self.invalid[**r as usize] > 0)
+            .map(|r| format!("{} {}", self.invalid[*r as usize], r))
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
+    }
+
+    /// Writes the summary as one JSON object.
+    pub(crate) fn write_json<W: Write>(
+        &self,
+        catalog: &Catalog,
+        elapsed: Duration,
+        mut w: W,
+    ) -> io::Result<()> {
+        let codes: Vec<_> = self
+            .code_rows(catalog)
+            .into_iter()
+            .map(|r| {
+                json!({
+                    "code": r.code, "count": r.count, "severity": r.severity,
+                    "component": r.component, "known": r.known,
+                })
+            })
+            .collect();
+        let by_reason: serde_json::Map<String, serde_json::Value> = InvalidReason::ALL
+            .iter()
+            .filter(|r| self.invalid[**r as usize] > 0)
+            .map(|r| (r.as_str().to_owned(), self.invalid[*r as usize].into()))
+            .collect();
+        let by_type: serde_json::Map<String, serde_json::Value> = LogType::ALL
+            .iter()
+            .filter(|t| self.log_types[**t as usize] > 0)
+            .map(|t| (t.as_str().to_owned(), self.log_types[*t as usize].into()))
+            .collect();
+        let v = json!({
+            "records": self.records,
+            "known": self.known_total(),
+            "unknown_code": self.unknown_total(),
+            "no_code": self.no_code,
+            "invalid": self.invalid_total(),
+            "invalid_by_reason": by_reason,
+            "log_types": by_type,
+            "codes": codes,
+            "unknown_untracked": self.unknown_untracked,
+            "catalog_version": catalog.version(),
+            "elapsed_seconds": elapsed.as_secs_f64(),
+        });
+        serde_json::to_writer(&mut w, &v)?;
+        w.write_all(b"\n")
+    }
+}
+
+struct CodeRow<'a> {
+    code: &'a str,
+    count: u64,
+    severity: &'a str,
+    component: Option<&'a str>,
+    known: bool,
+}

@@ -1,0 +1,5 @@
+//! The command-line commands, each a thin layer over the library: argument handling, files and
+//! terminal output. No enrichment logic lives here.
+
+pub mod catalog;
+pub mod enrich;

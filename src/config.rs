@@ -1,0 +1,580 @@
+//! Settings: one typed tree, loaded in layers and validated in one place.
+//!
+//! Layers, lowest first: the serde defaults below (identical to `config/default.toml`, which is
+//! compiled in and loaded next), the file given with `--config`, environment variables
+//! `ZPA_ENRICHER__<SECTION>__<KEY>`, then command-line flags. Loading never stops at the first
+//! problem: every unknown key, wrong type and invalid value is collected and reported together.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat, Value, ValueKind};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Severity;
+use crate::enrich::{EnrichOptions, OutputMode};
+use crate::event::HeaderMode;
+use crate::vocab::vocabulary;
+
+/// The defaults, with a comment for every key.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Prefix of environment variables (followed by `__SECTION__KEY`).
+pub const ENV_PREFIX: &str = "ZPA_ENRICHER";
+
+/// All settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Logging.
+    pub log: LogSettings,
+    /// Which catalog to use.
+    pub catalog: CatalogSettings,
+    /// Enrichment core limits and behaviour.
+    pub enrich: EnrichSettings,
+    /// Shape of the output.
+    pub output: OutputSettings,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// Default filter when `RUST_LOG` is unset.
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            filter: "info".into(),
+        }
+    }
+}
+
+vocabulary! {
+    /// Log line format.
+    LogFormat {
+        /// Human-readable lines.
+        Text => "text",
+        /// One JSON object per line.
+        Json => "json",
+    }
+}
+
+/// `[catalog]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// A user catalog file; empty for the built-in catalog only.
+    pub path: PathBuf,
+    /// How the user file combines with the built-in catalog.
+    pub mode: CatalogMode,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::new(),
+            mode: CatalogMode::Extend,
+        }
+    }
+}
+
+impl CatalogSettings {
+    /// The user file, if one is configured.
+    #[must_use]
+    pub fn user_file(&self) -> Option<&Path> {
+        (!self.path.as_os_str().is_empty()).then_some(self.path.as_path())
+    }
+}
+
+vocabulary! {
+    /// How a user catalog combines with the built-in one.
+    CatalogMode {
+        /// User entries override and add to the built-in ones.
+        Extend => "extend",
+        /// Only the user file is used.
+        Replace => "replace",
+    }
+}
+
+/// `[enrich]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnrichSettings {
+    /// Severity for codes not in the catalog.
+    pub unknown_severity: Severity,
+    /// Maximum nesting depth of a record.
+    pub max_depth: usize,
+    /// Maximum size of a record in bytes.
+    pub max_record_bytes: usize,
+    /// What to do with a syslog header before the JSON object.
+    pub syslog_header: SyslogHeader,
+}
+
+impl Default for EnrichSettings {
+    fn default() -> Self {
+        Self {
+            unknown_severity: Severity::Medium,
+            max_depth: 64,
+            max_record_bytes: 1 << 20,
+            syslog_header: SyslogHeader::Strip,
+        }
+    }
+}
+
+vocabulary! {
+    /// Syslog header handling.
+    SyslogHeader {
+        /// Drop it.
+        Strip => "strip",
+        /// Keep it in front of the enriched object.
+        Keep => "keep",
+    }
+}
+
+/// `[output]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputSettings {
+    /// `nested` or `flat`.
+    pub mode: OutputKind,
+    /// Key of the added object (nested mode).
+    pub field: String,
+    /// Prefix of the added keys (flat mode).
+    pub flat_prefix: String,
+}
+
+impl Default for OutputSettings {
+    fn default() -> Self {
+        Self {
+            mode: OutputKind::Nested,
+            field: "enrichment".into(),
+            flat_prefix: "zpa_".into(),
+        }
+    }
+}
+
+vocabulary! {
+    /// Output shape.
+    OutputKind {
+        /// One added object.
+        Nested => "nested",
+        /// Prefixed top-level keys.
+        Flat => "flat",
+    }
+}
+
+/// Limits accepted for `enrich.max_depth`.
+pub const MAX_DEPTH_RANGE: (usize, usize) = (1, crate::event::scan::MAX_SUPPORTED_DEPTH);
+/// Limits accepted for `enrich.max_record_bytes`.
+pub const MAX_RECORD_BYTES_RANGE: (usize, usize) = (1024, 64 << 20);
+
+/// Problems with the settings, all of them.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A source could not be read or parsed.
+    #[error("{0}")]
+    Source(String),
+    /// One or more keys are unknown or have bad values.
+    #[error("invalid configuration, {} problem(s):{}", .0.len(), ProblemList(.0))]
+    Invalid(Vec<String>),
+}
+
+struct ProblemList<'a>(&'a [String]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in self.0 {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where settings come from, besides the compiled-in defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The `--config` file.
+    pub file: Option<PathBuf>,
+    /// Environment variables to read; `None` reads the process environment.
+    pub env: Option<HashMap<String, String>>,
+    /// `key.path = value` overrides from command-line flags.
+    pub overrides: Vec<(String, String)>,
+}
+
+impl Settings {
+    /// Loads and validates settings from all layers.
+    ///
+    /// # Errors
+    /// A source cannot be read or parsed, or any key is unknown, mistyped or out of range; the
+    /// error lists every problem.
+    pub fn load(sources: &Sources) -> Result<Settings, ConfigError> {
+        let mut builder =
+            Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
+        if let Some(path) = &sources.file {
+            if !path.is_file() {
+                return Err(ConfigError::Source(format!(
+                    "config file {} does not exist or is not a file",
+                    path.display()
+                )));
+            }
+            builder = builder.add_source(File::from(path.as_path()).required(true));
+        }
+        let mut env = Environment::with_prefix(ENV_PREFIX)
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true);
+        if let Some(map) = &sources.env {
+            env = env.source(Some(map.clone().into_iter().collect()));
+        }
+        builder = builder.add_source(env);
+        for (key, value) in &sources.overrides {
+            builder = builder
+                .set_override(key.as_str(), value.as_str())
+                .map_err(|e| ConfigError::Source(e.to_string()))?;
+        }
+        let config = builder
+            .build()
+            .map_err(|e| ConfigError::Source(e.to_string()))?;
+        let settings = deserialize_collecting(config.cache, sources.file.as_deref())?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks values that types alone cannot.
+    ///
+    /// # Errors
+    /// Lists every out-of-range or inconsistent value.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
+            problems.push(format!(
+                "log.filter: {:?} is not a valid filter: {e}",
+                self.log.filter
+            ));
+        }
+        if let Some(path) = self.catalog.user_file() {
+            if !path.is_file() {
+                problems.push(format!(
+                    "catalog.path: {} does not exist or is not a file",
+                    path.display()
+                ));
+            } else if crate::catalog::load::Format::from_path(path).is_none() {
+                problems.push(format!(
+                    "catalog.path: {} must end in .toml or .json",
+                    path.display()
+                ));
+            }
+        } else if self.catalog.mode == CatalogMode::Replace {
+            problems.push("catalog.mode: \"replace\" needs catalog.path to name a file".into());
+        }
+        let (lo, hi) = MAX_DEPTH_RANGE;
+        if !(lo..=hi).contains(&self.enrich.max_depth) {
+            problems.push(format!(
+                "enrich.max_depth: {} is out of range ({lo} to {hi})",
+                self.enrich.max_depth
+            ));
+        }
+        let (lo, hi) = MAX_RECORD_BYTES_RANGE;
+        if !(lo..=hi).contains(&self.enrich.max_record_bytes) {
+            problems.push(format!(
+                "enrich.max_record_bytes: {} is out of range ({lo} to {hi})",
+                self.enrich.max_record_bytes
+            ));
+        }
+        match self.output.mode {
+            OutputKind::Nested if self.output.field.trim().is_empty() => {
+                problems.push("output.field: must not be empty in nested mode".into());
+            }
+            OutputKind::Flat if self.output.flat_prefix.trim().is_empty() => problems.push(
+                "output.flat_prefix: must not be empty in flat mode (the added keys would collide with record keys)".into(),
+            ),
+            _ => {}
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// The enrichment core options these settings describe.
+    #[must_use]
+    pub fn enrich_options(&self) -> EnrichOptions {
+        EnrichOptions {
+            output: match self.output.mode {
+                OutputKind::Nested => OutputMode::Nested {
+                    field: self.output.field.clone(),
+                },
+                OutputKind::Flat => OutputMode::Flat {
+                    prefix: self.output.flat_prefix.clone(),
+                },
+            },
+            unknown_severity: self.enrich.unknown_severity,
+            max_depth: self.enrich.max_depth,
+            max_record_bytes: self.enrich.max_record_bytes,
+            header: match self.enrich.syslog_header {
+                SyslogHeader::Strip => HeaderMode::Strip,
+                SyslogHeader::Keep => HeaderMode::Keep,
+            },
+        }
+    }
+
+    /// The effective settings as TOML (for `--print-config`).
+    ///
+    /// # Panics
+    /// Never: every settings type serialises to TOML.
+    #[must_use]
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("settings always serialise to TOML")
+    }
+}
+
+/// Deserialises the merged value, collecting every error: after each failure the offending key
+/// is removed (so the default applies) and deserialisation is retried.
+fn deserialize_collecting(mut root: Value, file: Option<&Path>) -> Result<Settings, ConfigError> {
+    let mut problems = Vec::new();
+    // Each round removes one key, so this terminates; the bound is a safety net.
+    for _ in 0..256 {
+        match serde_path_to_error::deserialize::<_, Settings>(root.clone()) {
+            Ok(settings) => {
+                return if problems.is_empty() {
+                    Ok(settings)
+                } else {
+                    Err(ConfigError::Invalid(problems))
+                };
+            }
+            Err(e) => {
+                let mut path: Vec<String> = e
+                    .path()
+                    .iter()
+                    .filter_map(|seg| match seg {
+                        serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let message = e.inner().to_string();
+                let unknown = unknown_field_name(&message);
+                if let Some(field) = &unknown
+                    && path.last() != Some(field)
+                {
+                    path.push(field.clone());
+                }
+                let origin = origin_of(&root, &path, file);
+                let shown = if path.is_empty() {
+                    "(top level)".to_owned()
+                } else {
+                    path.join(".")
+                };
+                let message = if unknown.is_some() {
+                    let expected = message
+                        .split_once(", expected ")
+                        .map(|(_, rest)| format!(" (expected {})", strip_origin(rest)))
+                        .unwrap_or_default();
+                    format!("{shown}: unknown key{expected}")
+                } else {
+                    format!("{shown}: {}", strip_origin(&message))
+                };
+                problems.push(match origin {
+                    Some(o) => format!("{message} [from {o}]"),
+                    None => message,
+                });
+                if path.is_empty() || !remove_path(&mut root, &path) {
+                    return Err(ConfigError::Invalid(problems));
+                }
+            }
+        }
+    }
+    Err(ConfigError::Invalid(problems))
+}
+
+/// `unknown field `x`, expected ...` -> `x`.
+fn unknown_field_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+/// The config crate appends the origin itself in some messages; we report it separately.
+fn strip_origin(message: &str) -> &str {
+    message.split(" for key `").next().unwrap_or(message)
+}
+
+/// Names the layer a value came from: an environment variable or the config file.
+fn origin_of(root: &Value, path: &[String], file: Option<&Path>) -> Option<String> {
+    let mut v = root;
+    for key in path {
+        let ValueKind::Table(t) = &v.kind else {
+            return None;
+        };
+        v = t.get(key)?;
+    }
+    let origin = v.origin()?;
+    Some(if origin == "the environment" {
+        format!(
+            "environment variable {ENV_PREFIX}__{}",
+            path.iter()
+                .map(|p| p.to_ascii_uppercase())
+                .collect::<Vec<_>>()
+                .join("__")
+        )
+    } else {
+        // The config crate reports file origins relative to the working directory; show the
+        // path as the user gave it.
+        file.map_or_else(|| origin.to_owned(), |f| f.display().to_string())
+    })
+}
+
+fn remove_path(root: &mut Value, path: &[String]) -> bool {
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut v = root;
+    for key in parents {
+        let ValueKind::Table(t) = &mut v.kind else {
+            return false;
+        };
+        let Some(next) = t.get_mut(key) else {
+            return false;
+        };
+        v = next;
+    }
+    match &mut v.kind {
+        ValueKind::Table(t) => t.remove(last).is_some(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Sources {
+        Sources {
+            env: Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            ),
+            ..Sources::default()
+        }
+    }
+
+    #[test]
+    fn defaults_file_matches_code_defaults() {
+        let from_file: Settings = toml::from_str(DEFAULT_TOML).unwrap();
+        assert_eq!(from_file, Settings::default());
+        assert_eq!(Settings::load(&env(&[])).unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn environment_overrides_with_double_underscores() {
+        let s = Settings::load(&env(&[
+            ("ZPA_ENRICHER__OUTPUT__MODE", "flat"),
+            ("ZPA_ENRICHER__OUTPUT__FLAT_PREFIX", "z_"),
+            ("ZPA_ENRICHER__ENRICH__MAX_DEPTH", "10"),
+            ("ZPA_ENRICHER__ENRICH__UNKNOWN_SEVERITY", "high"),
+            ("UNRELATED", "x"),
+        ]))
+        .unwrap();
+        assert_eq!(s.output.mode, OutputKind::Flat);
+        assert_eq!(s.output.flat_prefix, "z_");
+        assert_eq!(s.enrich.max_depth, 10);
+        assert_eq!(s.enrich.unknown_severity, Severity::High);
+    }
+
+    #[test]
+    fn a_numeric_looking_string_is_still_a_string() {
+        let s = Settings::load(&env(&[("ZPA_ENRICHER__OUTPUT__FIELD", "123")])).unwrap();
+        assert_eq!(s.output.field, "123");
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[output]\nfield = \"from_file\"\nflat_prefix = \"f_\"\n",
+        )
+        .unwrap();
+        let mut sources = env(&[("ZPA_ENRICHER__OUTPUT__FIELD", "from_env")]);
+        sources.file = Some(path.clone());
+        let s = Settings::load(&sources).unwrap();
+        assert_eq!(s.output.field, "from_env");
+        assert_eq!(s.output.flat_prefix, "f_");
+        sources.overrides = vec![("output.field".into(), "from_flag".into())];
+        assert_eq!(Settings::load(&sources).unwrap().output.field, "from_flag");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[output]\nmode = \"sideways\"\ncolour = 1\n[enrich]\nmax_depth = \"deep\"\nmax_record_bytes = 10\n[nonsense]\nx = 1\n",
+        )
+        .unwrap();
+        let mut sources = env(&[("ZPA_ENRICHER__LOG__FORMAT", "xml")]);
+        sources.file = Some(path);
+        let err = Settings::load(&sources).unwrap_err().to_string();
+        for needle in [
+            "output.mode: unknown value \"sideways\", expected one of: nested, flat",
+            "output.colour: unknown key",
+            "enrich.max_depth:",
+            "nonsense: unknown key",
+            "log.format: unknown value \"xml\"",
+            "environment variable ZPA_ENRICHER__LOG__FORMAT",
+        ] {
+            assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+        }
+        // Type problems are found first; range checks run once the types are right.
+        assert!(!err.contains("max_record_bytes"), "{err}");
+    }
+
+    #[test]
+    fn range_and_consistency_checks_list_everything() {
+        let err = Settings::load(&env(&[
+            ("ZPA_ENRICHER__ENRICH__MAX_DEPTH", "0"),
+            ("ZPA_ENRICHER__ENRICH__MAX_RECORD_BYTES", "10"),
+            ("ZPA_ENRICHER__CATALOG__MODE", "replace"),
+            ("ZPA_ENRICHER__LOG__FILTER", "info,[[["),
+        ]))
+        .unwrap_err()
+        .to_string();
+        for needle in [
+            "enrich.max_depth: 0 is out of range",
+            "enrich.max_record_bytes: 10 is out of range",
+            "catalog.mode: \"replace\" needs catalog.path",
+            "log.filter:",
+        ] {
+            assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+        }
+    }
+
+    #[test]
+    fn missing_config_file_is_a_clear_error() {
+        let err = Settings::load(&Sources {
+            file: Some("/nonexistent/zpa.toml".into()),
+            env: Some(HashMap::new()),
+            overrides: vec![],
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("/nonexistent/zpa.toml"), "{err}");
+    }
+
+    #[test]
+    fn print_config_round_trips() {
+        let s = Settings::default();
+        let back: Settings = toml::from_str(&s.to_toml()).unwrap();
+        assert_eq!(back, s);
+    }
+}

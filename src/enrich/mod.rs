@@ -1,0 +1,231 @@
+//! The enrichment core: one raw LSS record in, the same record with an added enrichment object
+//! out, plus an [`Outcome`] that says what happened.
+//!
+//! Pure and synchronous: no I/O, no async, no global state. Every original byte of the record
+//! is copied through unchanged; the enrichment is spliced in before the closing `}`. Per-entry
+//! output fragments are serialised once when the [`Enricher`] is built, so the hot path only
+//! validates the record, looks one code up and copies bytes — it performs no allocation for
+//! records with known codes.
+
+mod output;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::catalog::{Catalog, EntryId, Severity};
+use crate::event::{self, HeaderMode, InvalidRecord, LogType, OwnedKeys, ReadOptions, SourceField};
+
+use output::Fragments;
+pub use output::OUTPUT_FIELDS;
+
+/// Where the enrichment goes in the output record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputMode {
+    /// One object under this key, e.g. `"enrichment": {...}`.
+    Nested {
+        /// The key of the added object.
+        field: String,
+    },
+    /// Top-level keys with this prefix, e.g. `"zpa_status": ...`.
+    Flat {
+        /// The prefix of every added key.
+        prefix: String,
+    },
+}
+
+impl Default for OutputMode {
+    fn default() -> Self {
+        OutputMode::Nested {
+            field: "enrichment".into(),
+        }
+    }
+}
+
+/// Options of the enrichment core.
+#[derive(Debug, Clone)]
+pub struct EnrichOptions {
+    /// Where the enrichment goes.
+    pub output: OutputMode,
+    /// Severity given to codes that are not in the catalog.
+    pub unknown_severity: Severity,
+    /// Maximum JSON nesting depth accepted.
+    pub max_depth: usize,
+    /// Maximum record size accepted, in bytes.
+    pub max_record_bytes: usize,
+    /// What to do with a syslog header in front of the JSON object.
+    pub header: HeaderMode,
+}
+
+impl Default for EnrichOptions {
+    fn default() -> Self {
+        Self {
+            output: OutputMode::default(),
+            unknown_severity: Severity::Medium,
+            max_depth: 64,
+            max_record_bytes: 1 << 20,
+            header: HeaderMode::Strip,
+        }
+    }
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome<'a> {
+    /// The code was found in the catalog.
+    Known {
+        /// The catalog entry.
+        entry: EntryId,
+        /// The field the code came from.
+        source: SourceField,
+        /// The detected log type.
+        log_type: LogType,
+    },
+    /// The record has a code that the catalog does not know.
+    Unknown {
+        /// The code as found (escapes decoded, whitespace trimmed).
+        code: Cow<'a, str>,
+        /// The field the code came from.
+        source: SourceField,
+        /// The detected log type.
+        log_type: LogType,
+    },
+    /// The record carries no status code (field absent, empty or null).
+    NoCode {
+        /// The detected log type.
+        log_type: LogType,
+    },
+    /// The record cannot be read; nothing was written.
+    Invalid(InvalidRecord),
+}
+
+impl Outcome<'_> {
+    /// The stable label of the outcome (`known`, `unknown_code`, `no_code`, `invalid`).
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Known { .. } => "known",
+            Outcome::Unknown { .. } => "unknown_code",
+            Outcome::NoCode { .. } => "no_code",
+            Outcome::Invalid(_) => "invalid",
+        }
+    }
+
+    /// The log type, when the record could be read.
+    #[must_use]
+    pub fn log_type(&self) -> Option<LogType> {
+        match self {
+            Outcome::Known { log_type, .. }
+            | Outcome::Unknown { log_type, .. }
+            | Outcome::NoCode { log_type } => Some(*log_type),
+            Outcome::Invalid(_) => None,
+        }
+    }
+}
+
+/// A catalog compiled together with the output options: what the hot path runs on.
+///
+/// Build one per catalog (and rebuild on reload); it is immutable and cheap to share.
+#[derive(Debug)]
+pub struct Enricher {
+    catalog: Arc<Catalog>,
+    opts: EnrichOptions,
+    read: ReadOptions,
+    frags: Fragments,
+}
+
+impl Enricher {
+    /// Compiles `catalog` with `opts`.
+    #[must_use]
+    pub fn new(catalog: Arc<Catalog>, opts: EnrichOptions) -> Self {
+        let owned = match &opts.output {
+            OutputMode::Nested { field } => OwnedKeys::Exact(field.as_str().into()),
+            OutputMode::Flat { prefix } => OwnedKeys::Prefixed {
+                prefix: prefix.as_str().into(),
+                names: &OUTPUT_FIELDS,
+            },
+        };
+        let read = ReadOptions {
+            max_depth: opts.max_depth,
+            max_record_bytes: opts.max_record_bytes,
+            header: opts.header,
+            owned,
+        };
+        let frags = Fragments::new(&catalog, &opts);
+        Self {
+            catalog,
+            opts,
+            read,
+            frags,
+        }
+    }
+
+    /// The catalog this enricher uses.
+    #[must_use]
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    /// The options this enricher was built with.
+    #[must_use]
+    pub fn options(&self) -> &EnrichOptions {
+        &self.opts
+    }
+
+    /// Enriches one record (without its line terminator), appending the enriched record to
+    /// `out`. On [`Outcome::Invalid`] nothing is appended; the caller decides what to do with
+    /// the raw record.
+    pub fn enrich<'r>(&self, record: &'r [u8], out: &mut Vec<u8>) -> Outcome<'r> {
+        let view = match event::read(record, &self.read) {
+            Ok(v) => v,
+            Err(e) => return Outcome::Invalid(e),
+        };
+        let log_type = view.log_type;
+        let outcome = match view.status_code(record) {
+            Some((source, code)) => match self.catalog.lookup(&code) {
+                Some(entry) => Outcome::Known {
+                    entry,
+                    source,
+                    log_type,
+                },
+                None => Outcome::Unknown {
+                    code,
+                    source,
+                    log_type,
+                },
+            },
+            None => Outcome::NoCode { log_type },
+        };
+
+        // Everything of the original up to (not including) the closing brace.
+        let members_left = if view.has_owned_keys {
+            // Rare: the record already carries our output (enriched earlier). Drop it so the
+            // result has one enrichment, the current one.
+            output::copy_without_owned(record, &view, &self.read, out)
+        } else {
+            out.extend_from_slice(&record[view.output_start..view.object_close]);
+            view.members
+        };
+        if members_left > 0 {
+            out.push(b',');
+        }
+        match &outcome {
+            Outcome::Known { entry, source, .. } => {
+                self.frags.write_known(out, *entry, *source, log_type);
+            }
+            Outcome::Unknown { code, source, .. } => {
+                self.frags.write_unknown(out, code, *source, log_type);
+            }
+            Outcome::NoCode { .. } => {
+                self.frags
+                    .write_no_code(out, view.first_status_field(), log_type);
+            }
+            Outcome::Invalid(_) => unreachable!("handled above"),
+        }
+        // The closing brace and anything after it (trailing whitespace).
+        out.extend_from_slice(&record[view.object_close..]);
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,235 @@
+use std::sync::Arc;
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+use super::*;
+use crate::catalog::Catalog;
+use crate::event::InvalidReason;
+
+fn enricher(opts: EnrichOptions) -> Enricher {
+    Enricher::new(Arc::new(Catalog::builtin()), opts)
+}
+
+fn run(e: &Enricher, input: &str) -> (String, String) {
+    let mut out = Vec::new();
+    let outcome = e.enrich(input.as_bytes(), &mut out);
+    (String::from_utf8(out).unwrap(), outcome.as_str().to_owned())
+}
+
+fn added(output: &str, key: &str) -> Value {
+    let v: Value = serde_json::from_str(output).unwrap();
+    v[key].clone()
+}
+
+#[test]
+fn known_code_gets_the_catalog_entry() {
+    let e = enricher(EnrichOptions::default());
+    let input = r#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","InternalReason":"BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY","ConnectionStatus":"close"}"#;
+    let (out, outcome) = run(&e, input);
+    assert_eq!(outcome, "known");
+    let entry = Catalog::builtin()
+        .get("BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY")
+        .cloned()
+        .unwrap();
+    let enr = added(&out, "enrichment");
+    assert_eq!(enr["code"], "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY");
+    assert_eq!(enr["source_field"], "InternalReason");
+    assert_eq!(enr["status"], entry.status.as_str());
+    assert_eq!(enr["description"], entry.description.as_str());
+    assert_eq!(enr["severity"], "medium");
+    assert_eq!(enr["component"], "Policy");
+    assert_eq!(enr["category"], "policy_block");
+    assert_eq!(enr["remediation"], entry.remediation.unwrap().as_str());
+    assert_eq!(enr["log_type"], "user_activity");
+    assert_eq!(enr["known"], true);
+    assert_eq!(enr["catalog_version"], Catalog::builtin().version());
+    let keys: Vec<&str> = enr
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, OUTPUT_FIELDS.to_vec());
+    // The original bytes come first, untouched.
+    assert!(out.starts_with(&input[..input.len() - 1]));
+    assert!(out.ends_with("}}"));
+}
+
+#[test]
+fn unknown_code_is_flagged_not_dropped() {
+    let e = enricher(EnrichOptions {
+        unknown_severity: Severity::High,
+        ..EnrichOptions::default()
+    });
+    let input = r#"{"InternalReason":"AST_MT_SOMETHING_\"NEW\"","ConnectionStatus":"close"}"#;
+    let mut out = Vec::new();
+    let outcome = e.enrich(input.as_bytes(), &mut out);
+    let Outcome::Unknown {
+        code,
+        source,
+        log_type,
+    } = outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(code, "AST_MT_SOMETHING_\"NEW\"");
+    assert_eq!(source, SourceField::InternalReason);
+    assert_eq!(log_type, LogType::UserActivity);
+    let enr = added(std::str::from_utf8(&out).unwrap(), "enrichment");
+    assert_eq!(enr["code"], "AST_MT_SOMETHING_\"NEW\"");
+    assert_eq!(
+        enr["status"],
+        "Unknown status code: AST_MT_SOMETHING_\"NEW\""
+    );
+    assert_eq!(enr["severity"], "high");
+    assert_eq!(enr["component"], "App Connector");
+    assert_eq!(enr["category"], Value::Null);
+    assert_eq!(enr["known"], false);
+    assert!(enr.get("remediation").is_none());
+}
+
+#[test]
+fn empty_internal_reason_falls_back_to_connection_status() {
+    let e = enricher(EnrichOptions::default());
+    let (out, outcome) = run(
+        &e,
+        r#"{"InternalReason":"","ConnectionStatus":"Active","ConnectionID":"1,2"}"#,
+    );
+    assert_eq!(outcome, "known");
+    let enr = added(&out, "enrichment");
+    assert_eq!(enr["code"], "active");
+    assert_eq!(enr["source_field"], "ConnectionStatus");
+    assert_eq!(enr["severity"], "info");
+}
+
+#[test]
+fn records_without_a_code_still_get_an_enrichment() {
+    let e = enricher(EnrichOptions::default());
+    let (out, outcome) = run(&e, r#"{"AuditOperationType":"Create","ObjectName":"x"}"#);
+    assert_eq!(outcome, "no_code");
+    let enr = added(&out, "enrichment");
+    assert_eq!(enr["code"], Value::Null);
+    assert_eq!(enr["source_field"], Value::Null);
+    assert_eq!(enr["status"], "No status code");
+    assert_eq!(enr["log_type"], "audit");
+    assert_eq!(enr["known"], false);
+    let keys: Vec<&str> = enr
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected: Vec<&str> = OUTPUT_FIELDS
+        .iter()
+        .copied()
+        .filter(|k| *k != "remediation")
+        .collect();
+    assert_eq!(keys, expected);
+
+    let (out, _) = run(&e, r#"{"SessionStatus":"","Username":"u"}"#);
+    assert_eq!(added(&out, "enrichment")["source_field"], "SessionStatus");
+}
+
+#[test]
+fn flat_mode_writes_prefixed_top_level_keys() {
+    let e = enricher(EnrichOptions {
+        output: OutputMode::Flat {
+            prefix: "zpa_".into(),
+        },
+        ..EnrichOptions::default()
+    });
+    let (out, _) = run(
+        &e,
+        r#"{"SessionStatus":"ZPN_STATUS_AUTH_FAILED","Username":"u"}"#,
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["zpa_code"], "ZPN_STATUS_AUTH_FAILED");
+    assert_eq!(v["zpa_log_type"], "user_status");
+    assert_eq!(v["zpa_severity"], "medium");
+    assert!(v.get("enrichment").is_none());
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(&keys[..2], &["SessionStatus", "Username"]);
+}
+
+#[test]
+fn custom_nested_field_name() {
+    let e = enricher(EnrichOptions {
+        output: OutputMode::Nested {
+            field: "zpa".into(),
+        },
+        ..EnrichOptions::default()
+    });
+    let (out, _) = run(
+        &e,
+        r#"{"SessionStatus":"ZPN_STATUS_DISCONNECTED","Connector":"c"}"#,
+    );
+    assert_eq!(added(&out, "zpa")["log_type"], "app_connector_status");
+}
+
+#[test]
+fn enriching_twice_equals_enriching_once() {
+    for opts in [
+        EnrichOptions::default(),
+        EnrichOptions {
+            output: OutputMode::Flat {
+                prefix: "zpa_".into(),
+            },
+            ..EnrichOptions::default()
+        },
+    ] {
+        let e = enricher(opts);
+        for input in [
+            r#"{"InternalReason":"APP_NOT_REACHABLE","ConnectionStatus":"close","Customer":"Acme"}"#,
+            r#"{"AuditOperationType":"Create"}"#,
+            r#"{}"#,
+        ] {
+            let (once, _) = run(&e, input);
+            let (twice, _) = run(&e, &once);
+            assert_eq!(twice, once);
+        }
+    }
+}
+
+#[test]
+fn empty_object_and_whitespace_are_handled() {
+    let e = enricher(EnrichOptions::default());
+    let (out, outcome) = run(&e, "{}");
+    assert_eq!(outcome, "no_code");
+    assert!(out.starts_with("{\"enrichment\":{"));
+    let (out, _) = run(&e, "  { \"InternalReason\" : \"BRK_MT_TERMINATED\" }  ");
+    assert!(
+        out.starts_with("  { \"InternalReason\" : \"BRK_MT_TERMINATED\" ,\"enrichment\":{"),
+        "{out}"
+    );
+    assert!(out.ends_with("}}  "), "{out}");
+}
+
+#[test]
+fn syslog_header_is_stripped_or_kept() {
+    let input =
+        r#"<165>1 - - - - - - tok {"SessionStatus":"ZPN_STATUS_AUTHENTICATED","Username":"u"}"#;
+    let (out, _) = run(&enricher(EnrichOptions::default()), input);
+    assert!(out.starts_with("{\"SessionStatus\""), "{out}");
+    let keep = enricher(EnrichOptions {
+        header: HeaderMode::Keep,
+        ..EnrichOptions::default()
+    });
+    let (out, _) = run(&keep, input);
+    assert!(
+        out.starts_with("<165>1 - - - - - - tok {\"SessionStatus\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn invalid_input_writes_nothing() {
+    let e = enricher(EnrichOptions::default());
+    let mut out = b"previous".to_vec();
+    let outcome = e.enrich(b"{\"InternalReason\":", &mut out);
+    let Outcome::Invalid(err) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(err.reason, InvalidReason::Truncated);
+    assert_eq!(out, b"previous");
+}

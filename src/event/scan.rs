@@ -1,0 +1,762 @@
+//! A validating, allocation-free JSON scanner.
+//!
+//! It checks one JSON document against the grammar of RFC 8259 in a single pass and reports the
+//! members of the top-level object (key span, value span, value kind) to a [`MemberSink`]. It
+//! never builds a tree and never decodes values: the enrichment core only needs to know where
+//! things are, so that it can splice its own object into the original bytes.
+//!
+//! The input must already be valid UTF-8 (the caller checks that first, which is much faster in
+//! bulk); the scanner itself only looks at ASCII structure.
+
+use std::fmt;
+
+/// The kind of a JSON value, as far as the enrichment core cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A string; `escaped` tells whether its raw text contains a backslash escape.
+    String {
+        /// True when the raw string contains at least one `\` escape.
+        escaped: bool,
+    },
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Bool,
+    /// `null`.
+    Null,
+    /// An object.
+    Object,
+    /// An array.
+    Array,
+}
+
+impl ValueKind {
+    /// The JSON type name, for error messages.
+    #[must_use]
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ValueKind::String { .. } => "string",
+            ValueKind::Number => "number",
+            ValueKind::Bool => "boolean",
+            ValueKind::Null => "null",
+            ValueKind::Object => "object",
+            ValueKind::Array => "array",
+        }
+    }
+}
+
+/// One member of the top-level object, by byte offsets into the scanned buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    /// Offset of the key's opening quote.
+    pub key_start: usize,
+    /// Raw key text (between the quotes, escapes not decoded): `key_start + 1 .. key_end`.
+    pub key_end: usize,
+    /// True when the raw key contains a backslash escape.
+    pub key_escaped: bool,
+    /// Offset of the first byte of the value.
+    pub value_start: usize,
+    /// Offset one past the last byte of the value.
+    pub value_end: usize,
+    /// What the value is.
+    pub kind: ValueKind,
+}
+
+impl Member {
+    /// The raw text of the key, without quotes.
+    #[must_use]
+    pub fn raw_key<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        &buf[self.key_start + 1..self.key_end]
+    }
+
+    /// For a string value, its raw text without quotes; otherwise the whole value text.
+    #[must_use]
+    pub fn raw_value<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        match self.kind {
+            ValueKind::String { .. } => &buf[self.value_start + 1..self.value_end - 1],
+            _ => &buf[self.value_start..self.value_end],
+        }
+    }
+}
+
+/// Receives the members of the top-level object, in document order.
+pub trait MemberSink {
+    /// Called once per top-level member, after its value was validated.
+    fn member(&mut self, buf: &[u8], member: &Member);
+}
+
+/// A sink that ignores every member (plain validation).
+impl MemberSink for () {
+    #[inline]
+    fn member(&mut self, _buf: &[u8], _member: &Member) {}
+}
+
+/// A sink that collects every member (used on rare slow paths).
+impl MemberSink for Vec<Member> {
+    fn member(&mut self, _buf: &[u8], member: &Member) {
+        self.push(*member);
+    }
+}
+
+/// Where the top-level value of a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Document {
+    /// Offset of the first byte of the top-level value.
+    pub start: usize,
+    /// Offset one past the last byte of the top-level value (for an object: one past `}`).
+    pub end: usize,
+    /// The kind of the top-level value.
+    pub kind: ValueKind,
+    /// Number of members when the top-level value is an object.
+    pub members: usize,
+}
+
+/// What is wrong with a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntaxErrorKind {
+    /// A byte that cannot start or continue the current JSON construct.
+    UnexpectedByte(u8),
+    /// The input ended inside a value.
+    UnexpectedEnd(Context),
+    /// A raw control character (below U+0020) inside a string.
+    ControlCharacter(u8),
+    /// A backslash escape that JSON does not define.
+    InvalidEscape,
+    /// A malformed number.
+    InvalidNumber,
+    /// More nesting than the configured limit.
+    TooDeep(usize),
+    /// Bytes other than whitespace after the top-level value.
+    TrailingData,
+}
+
+/// Where the input ended, for truncation messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// Before any value.
+    Value,
+    /// Inside a string.
+    String,
+    /// Inside a number or literal.
+    Scalar,
+    /// Inside an object or array.
+    Container,
+}
+
+/// A syntax error with the byte offset where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What went wrong.
+    pub kind: SyntaxErrorKind,
+    /// Byte offset of the problem in the scanned buffer.
+    pub offset: usize,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            SyntaxErrorKind::UnexpectedByte(b) => {
+                write!(f, "unexpected {} at byte {}", DisplayByte(b), self.offset)
+            }
+            SyntaxErrorKind::UnexpectedEnd(ctx) => {
+                let inside = match ctx {
+                    Context::Value => "where a value was expected",
+                    Context::String => "inside a string",
+                    Context::Scalar => "inside a number or literal",
+                    Context::Container => "inside an object or array",
+                };
+                write!(f, "input ends at byte {} {inside}", self.offset)
+            }
+            SyntaxErrorKind::ControlCharacter(b) => write!(
+                f,
+                "unescaped control character 0x{b:02x} in a string at byte {}",
+                self.offset
+            ),
+            SyntaxErrorKind::InvalidEscape => {
+                write!(f, "invalid escape sequence at byte {}", self.offset)
+            }
+            SyntaxErrorKind::InvalidNumber => write!(f, "malformed number at byte {}", self.offset),
+            SyntaxErrorKind::TooDeep(limit) => write!(
+                f,
+                "nesting deeper than {limit} levels at byte {}",
+                self.offset
+            ),
+            SyntaxErrorKind::TrailingData => write!(
+                f,
+                "unexpected data after the end of the JSON value at byte {}",
+                self.offset
+            ),
+        }
+    }
+}
+
+struct DisplayByte(u8);
+
+impl fmt::Display for DisplayByte {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_ascii_graphic() {
+            write!(f, "'{}'", self.0 as char)
+        } else {
+            write!(f, "byte 0x{:02x}", self.0)
+        }
+    }
+}
+
+/// The deepest nesting the scanner can track (bounded so that its stack needs no allocation).
+pub const MAX_SUPPORTED_DEPTH: usize = 1024;
+
+/// One bit per nesting level: set = object, clear = array.
+struct ContainerStack {
+    bits: [u64; MAX_SUPPORTED_DEPTH / 64],
+    depth: usize,
+}
+
+impl ContainerStack {
+    fn new() -> Self {
+        Self {
+            bits: [0; MAX_SUPPORTED_DEPTH / 64],
+            depth: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, is_object: bool) {
+        let (word, bit) = (self.depth / 64, self.depth % 64);
+        if is_object {
+            self.bits[word] |= 1 << bit;
+        } else {
+            self.bits[word] &= !(1 << bit);
+        }
+        self.depth += 1;
+    }
+
+    #[inline]
+    fn top_is_object(&self) -> bool {
+        let d = self.depth - 1;
+        self.bits[d / 64] & (1 << (d % 64)) != 0
+    }
+}
+
+#[derive(Clone, Copy)]
+enum State {
+    /// A value must follow.
+    Value,
+    /// Just after `{`: a key or `}`.
+    FirstKey,
+    /// After `,` in an object: a key.
+    Key,
+    /// A value just ended: `,`, `}` or `]` (or the end of the document).
+    AfterValue,
+}
+
+const WS: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
+
+#[inline]
+fn skip_ws(buf: &[u8], mut i: usize) -> usize {
+    while i < buf.len() && WS[buf[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// Skips leading JSON whitespace and returns the offset of the first other byte.
+#[must_use]
+pub fn skip_whitespace(buf: &[u8], from: usize) -> usize {
+    skip_ws(buf, from)
+}
+
+/// Scans the JSON document that starts at `start` (after optional whitespace) and runs to the
+/// end of `buf`. Members of a top-level object are reported to `sink`.
+///
+/// # Errors
+/// Returns the first grammar violation, with its byte offset in `buf`.
+pub fn scan<S: MemberSink>(
+    buf: &[u8],
+    start: usize,
+    max_depth: usize,
+    sink: &mut S,
+) -> Result<Document, SyntaxError> {
+    let max_depth = max_depth.clamp(1, MAX_SUPPORTED_DEPTH);
+    let len = buf.len();
+    let mut stack = ContainerStack::new();
+    let mut i = skip_ws(buf, start);
+    let doc_start = i;
+    let mut doc_kind = ValueKind::Null;
+    let mut members = 0usize;
+    // The top-level member in progress: (key_start, key_end, key_escaped, value_start).
+    let mut pending: (usize, usize, bool, usize) = (0, 0, false, 0);
+    // Kind of the value that just ended (meaningful in AfterValue).
+    let mut last_kind = ValueKind::Null;
+    let mut state = State::Value;
+
+    let err = |kind, offset| Err(SyntaxError { kind, offset });
+
+    loop {
+        match state {
+            State::Value => {
+                i = skip_ws(buf, i);
+                let Some(&b) = buf.get(i) else {
+                    return err(SyntaxErrorKind::UnexpectedEnd(Context::Value), i);
+                };
+                if stack.depth == 1 {
+                    pending.3 = i;
+                }
+                match b {
+                    b'{' | b'[' => {
+                        if stack.depth >= max_depth {
+                            return err(SyntaxErrorKind::TooDeep(max_depth), i);
+                        }
+                        let is_object = b == b'{';
+                        if stack.depth == 0 {
+                            doc_kind = if is_object {
+                                ValueKind::Object
+                            } else {
+                                ValueKind::Array
+                            };
+                        }
+                        stack.push(is_object);
+                        i = skip_ws(buf, i + 1);
+                        match buf.get(i) {
+                            None => {
+                                return err(SyntaxErrorKind::UnexpectedEnd(Context::Container), i);
+                            }
+                            Some(b'}') if is_object => {
+                                i += 1;
+                                stack.depth -= 1;
+                                last_kind = ValueKind::Object;
+                                state = State::AfterValue;
+                            }
+                            Some(b']') if !is_object => {
+                                i += 1;
+                                stack.depth -= 1;
+                                last_kind = ValueKind::Array;
+                                state = State::AfterValue;
+                            }
+                            Some(_) if is_object => state = State::FirstKey,
+                            Some(_) => state = State::Value,
+                        }
+                        continue;
+                    }
+                    b'"' => {
+                        let (end, escaped) = scan_string(buf, i + 1)?;
+                        i = end;
+                        last_kind = ValueKind::String { escaped };
+                    }
+                    b'-' | b'0'..=b'9' => {
+                        i = scan_number(buf, i)?;
+                        last_kind = ValueKind::Number;
+                    }
+                    b't' => {
+                        i = scan_literal(buf, i, b"true")?;
+                        last_kind = ValueKind::Bool;
+                    }
+                    b'f' => {
+                        i = scan_literal(buf, i, b"false")?;
+                        last_kind = ValueKind::Bool;
+                    }
+                    b'n' => {
+                        i = scan_literal(buf, i, b"null")?;
+                        last_kind = ValueKind::Null;
+                    }
+                    other => return err(SyntaxErrorKind::UnexpectedByte(other), i),
+                }
+                if stack.depth == 0 {
+                    doc_kind = last_kind;
+                }
+                state = State::AfterValue;
+            }
+            State::FirstKey | State::Key => {
+                i = skip_ws(buf, i);
+                match buf.get(i) {
+                    None => return err(SyntaxErrorKind::UnexpectedEnd(Context::Container), i),
+                    Some(b'"') => {}
+                    Some(&other) => return err(SyntaxErrorKind::UnexpectedByte(other), i),
+                }
+                let key_start = i;
+                let (end, escaped) = scan_string(buf, i + 1)?;
+                if stack.depth == 1 {
+                    pending = (key_start, end - 1, escaped, 0);
+                }
+                i = skip_ws(buf, end);
+                match buf.get(i) {
+                    None => return err(SyntaxErrorKind::UnexpectedEnd(Context::Container), i),
+                    Some(b':') => i += 1,
+                    Some(&other) => return err(SyntaxErrorKind::UnexpectedByte(other), i),
+                }
+                state = State::Value;
+            }
+            State::AfterValue => {
+                if stack.depth == 0 {
+                    let rest = skip_ws(buf, i);
+                    if rest != len {
+                        return err(SyntaxErrorKind::TrailingData, rest);
+                    }
+                    return Ok(Document {
+                        start: doc_start,
+                        end: i,
+                        kind: doc_kind,
+                        members,
+                    });
+                }
+                if stack.depth == 1 && stack.top_is_object() {
+                    // A top-level member's value just ended at `i`.
+                    members += 1;
+                    sink.member(
+                        buf,
+                        &Member {
+                            key_start: pending.0,
+                            key_end: pending.1,
+                            key_escaped: pending.2,
+                            value_start: pending.3,
+                            value_end: i,
+                            kind: last_kind,
+                        },
+                    );
+                }
+                i = skip_ws(buf, i);
+                let Some(&b) = buf.get(i) else {
+                    return err(SyntaxErrorKind::UnexpectedEnd(Context::Container), i);
+                };
+                let in_object = stack.top_is_object();
+                match b {
+                    b',' => {
+                        i += 1;
+                        state = if in_object { State::Key } else { State::Value };
+                    }
+                    b'}' if in_object => {
+                        i += 1;
+                        stack.depth -= 1;
+                        last_kind = ValueKind::Object;
+                    }
+                    b']' if !in_object => {
+                        i += 1;
+                        stack.depth -= 1;
+                        last_kind = ValueKind::Array;
+                    }
+                    other => return err(SyntaxErrorKind::UnexpectedByte(other), i),
+                }
+            }
+        }
+    }
+}
+
+/// Broadcasts a byte to all eight lanes of a word.
+const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101u64 * b as u64
+}
+
+const LO: u64 = splat(0x01);
+const HI: u64 = splat(0x80);
+
+/// A mask with the high bit set in the lowest lane that holds `"`, `\` or a byte below 0x20.
+/// Lanes above the first hit may carry false positives, which is fine: only the lowest set bit
+/// is used.
+#[inline]
+fn special_lanes(w: u64) -> u64 {
+    let quote = w ^ splat(b'"');
+    let backslash = w ^ splat(b'\\');
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    has_zero(quote) | has_zero(backslash) | (w.wrapping_sub(splat(0x20)) & !w & HI)
+}
+
+/// Scans string content starting just after the opening quote. Returns the offset just past the
+/// closing quote and whether an escape was seen.
+#[inline]
+fn scan_string(buf: &[u8], mut i: usize) -> Result<(usize, bool), SyntaxError> {
+    let len = buf.len();
+    let mut escaped = false;
+    loop {
+        // Eight bytes at a time until a quote, a backslash or a control byte shows up.
+        while i + 8 <= len {
+            let w = u64::from_le_bytes([
+                buf[i],
+                buf[i + 1],
+                buf[i + 2],
+                buf[i + 3],
+                buf[i + 4],
+                buf[i + 5],
+                buf[i + 6],
+                buf[i + 7],
+            ]);
+            let m = special_lanes(w);
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = buf.get(i) else {
+            return Err(SyntaxError {
+                kind: SyntaxErrorKind::UnexpectedEnd(Context::String),
+                offset: i,
+            });
+        };
+        match b {
+            b'"' => return Ok((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                i = scan_escape(buf, i)?;
+            }
+            0..=0x1f => {
+                return Err(SyntaxError {
+                    kind: SyntaxErrorKind::ControlCharacter(b),
+                    offset: i,
+                });
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// Validates the escape that starts with the backslash at `i`; returns the offset after it.
+fn scan_escape(buf: &[u8], i: usize) -> Result<usize, SyntaxError> {
+    let end = |offset| SyntaxError {
+        kind: SyntaxErrorKind::UnexpectedEnd(Context::String),
+        offset,
+    };
+    let bad = SyntaxError {
+        kind: SyntaxErrorKind::InvalidEscape,
+        offset: i,
+    };
+    match buf.get(i + 1) {
+        None => Err(end(i + 1)),
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
+        Some(b'u') => {
+            for k in 0..4 {
+                match buf.get(i + 2 + k) {
+                    None => return Err(end(i + 2 + k)),
+                    Some(h) if h.is_ascii_hexdigit() => {}
+                    Some(_) => return Err(bad),
+                }
+            }
+            Ok(i + 6)
+        }
+        Some(_) => Err(bad),
+    }
+}
+
+fn scan_number(buf: &[u8], start: usize) -> Result<usize, SyntaxError> {
+    let digits = |mut i: usize| {
+        while i < buf.len() && buf[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    let bad = |offset| SyntaxError {
+        kind: if offset >= buf.len() {
+            SyntaxErrorKind::UnexpectedEnd(Context::Scalar)
+        } else {
+            SyntaxErrorKind::InvalidNumber
+        },
+        offset,
+    };
+    let mut i = start;
+    if buf[i] == b'-' {
+        i += 1;
+    }
+    match buf.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = digits(i + 1),
+        _ => return Err(bad(i)),
+    }
+    if buf.get(i) == Some(&b'.') {
+        let after = digits(i + 1);
+        if after == i + 1 {
+            return Err(bad(i + 1));
+        }
+        i = after;
+    }
+    if matches!(buf.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(buf.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let after = digits(i);
+        if after == i {
+            return Err(bad(i));
+        }
+        i = after;
+    }
+    Ok(i)
+}
+
+fn scan_literal(buf: &[u8], start: usize, word: &[u8]) -> Result<usize, SyntaxError> {
+    for (k, &expected) in word.iter().enumerate() {
+        match buf.get(start + k) {
+            None => {
+                return Err(SyntaxError {
+                    kind: SyntaxErrorKind::UnexpectedEnd(Context::Scalar),
+                    offset: start + k,
+                });
+            }
+            Some(&b) if b == expected => {}
+            Some(&b) => {
+                return Err(SyntaxError {
+                    kind: SyntaxErrorKind::UnexpectedByte(b),
+                    offset: start + k,
+                });
+            }
+        }
+    }
+    Ok(start + word.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(s: &str) -> Result<Document, SyntaxError> {
+        scan(s.as_bytes(), 0, 64, &mut ())
+    }
+
+    fn members(s: &str) -> Vec<(String, String, ValueKind)> {
+        let mut v: Vec<Member> = Vec::new();
+        scan(s.as_bytes(), 0, 64, &mut v).unwrap();
+        v.iter()
+            .map(|m| {
+                (
+                    String::from_utf8(m.raw_key(s.as_bytes()).to_vec()).unwrap(),
+                    s[m.value_start..m.value_end].to_string(),
+                    m.kind,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn accepts_what_serde_json_accepts() {
+        let valid = [
+            "{}",
+            "[]",
+            "0",
+            "-0.5e+10",
+            "1E3",
+            "\"a\\u00e9\\n\"",
+            "true",
+            "null",
+            " { \"a\" : [ 1 , { } , [ ] , \"x\" ] , \"b\" : null } ",
+            "{\"\":\"\"}",
+            "[[[[[]]]]]",
+            "{\"k\":\"0123456789abcdef0123456789abcdef\"}",
+        ];
+        for s in valid {
+            assert!(serde_json::from_str::<serde_json::Value>(s).is_ok(), "{s}");
+            assert!(check(s).is_ok(), "{s}: {:?}", check(s));
+        }
+    }
+
+    #[test]
+    fn rejects_what_serde_json_rejects() {
+        let invalid = [
+            "",
+            "{",
+            "{\"a\"",
+            "{\"a\":",
+            "{\"a\":1,}",
+            "[1,]",
+            "{\"a\" 1}",
+            "{a:1}",
+            "01",
+            "1.",
+            "1e",
+            "-",
+            "tru",
+            "nul",
+            "\"abc",
+            "\"a\\x\"",
+            "\"a\\u12G4\"",
+            "\"tab\there\"",
+            "{}}",
+            "{} x",
+            "[1 2]",
+            "{\"a\":1]",
+            "[1}",
+        ];
+        for s in invalid {
+            assert!(serde_json::from_str::<serde_json::Value>(s).is_err(), "{s}");
+            assert!(check(s).is_err(), "{s} was accepted");
+        }
+    }
+
+    #[test]
+    fn reports_top_level_members_only() {
+        let got = members(r#"{"a":1,"b":{"c":"d"},"e":[1,{"f":2}],"g":"h\"i","j":null}"#);
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), "1".into(), ValueKind::Number),
+                ("b".into(), r#"{"c":"d"}"#.into(), ValueKind::Object),
+                ("e".into(), r#"[1,{"f":2}]"#.into(), ValueKind::Array),
+                (
+                    "g".into(),
+                    r#""h\"i""#.into(),
+                    ValueKind::String { escaped: true }
+                ),
+                ("j".into(), "null".into(), ValueKind::Null),
+            ]
+        );
+    }
+
+    #[test]
+    fn document_span_excludes_trailing_whitespace() {
+        let d = check("  {\"a\":true}  \r").unwrap();
+        assert_eq!(
+            (d.start, d.end, d.kind, d.members),
+            (2, 12, ValueKind::Object, 1)
+        );
+    }
+
+    #[test]
+    fn error_offsets_point_at_the_problem() {
+        let e = check(r#"{"a":1,"b":x}"#).unwrap_err();
+        assert_eq!(e.kind, SyntaxErrorKind::UnexpectedByte(b'x'));
+        assert_eq!(e.offset, 11);
+        let e = check(r#"{"a":"abc"#).unwrap_err();
+        assert_eq!(e.kind, SyntaxErrorKind::UnexpectedEnd(Context::String));
+        assert_eq!(e.offset, 9);
+        let e = check("{\"a\":\"x\u{1}\"}").unwrap_err();
+        assert_eq!(e.kind, SyntaxErrorKind::ControlCharacter(1));
+        assert_eq!(e.offset, 7);
+    }
+
+    #[test]
+    fn depth_limit_is_enforced_without_recursion() {
+        let deep = "[".repeat(100_000);
+        let e = scan(deep.as_bytes(), 0, 64, &mut ()).unwrap_err();
+        assert_eq!(e.kind, SyntaxErrorKind::TooDeep(64));
+        assert_eq!(e.offset, 64);
+        let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
+        assert!(scan(ok.as_bytes(), 0, 64, &mut ()).is_ok());
+        let too = format!("{}{}", "[".repeat(65), "]".repeat(65));
+        assert!(scan(too.as_bytes(), 0, 64, &mut ()).is_err());
+    }
+
+    #[test]
+    fn swar_finds_specials_in_every_lane() {
+        for lane in 0..8 {
+            for special in [b'"', b'\\', 0x1f, 0x00] {
+                let mut w = [b'a'; 8];
+                w[lane] = special;
+                let m = special_lanes(u64::from_le_bytes(w));
+                assert_eq!((m.trailing_zeros() / 8) as usize, lane);
+            }
+        }
+        assert_eq!(special_lanes(u64::from_le_bytes(*b"abc \x7f\xc3\xa9~")), 0);
+    }
+
+    #[test]
+    fn long_strings_with_specials_at_chunk_edges() {
+        for n in 0..20 {
+            let s = format!("{{\"k\":\"{}\\\"{}\"}}", "x".repeat(n), "y".repeat(n));
+            let m = members(&s);
+            assert_eq!(m[0].2, ValueKind::String { escaped: true }, "{s}");
+        }
+    }
+}
