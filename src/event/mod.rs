@@ -222,26 +222,102 @@ mod key {
     pub(super) const CONNECTOR: u32 = 1 << 15;
 
     /// Maps a (decoded) top-level key to its flag, or 0.
+    ///
+    /// Dispatches on the length first: most keys of a record have a length no key of interest
+    /// has, so they are dismissed without comparing bytes.
     #[inline]
     pub(super) fn flag(k: &[u8]) -> u32 {
-        match k {
-            b"InternalReason" => INTERNAL_REASON,
-            b"SessionStatus" => SESSION_STATUS,
-            b"ConnectionStatus" => CONNECTION_STATUS,
-            b"ConnectionID" => CONNECTION_ID,
-            b"Exporter" => EXPORTER,
-            b"AuditOperationType" | b"auditOperationType" => AUDIT_OPERATION_TYPE,
-            b"ExchangeSequenceIndex" => EXCHANGE_SEQUENCE_INDEX,
-            b"KRBRealm" | b"KRBErrorCode" | b"KRBUserPrincipal" => KRB,
-            b"LDAPBindRequests" | b"LDAPSearchRequests" => LDAP,
-            b"SMBRPC" | b"SMBFileOperationRequests" => SMB,
-            b"EnforcementAction" => ENFORCEMENT_ACTION,
-            b"AliveTargetCount" => ALIVE_TARGET_COUNT,
-            b"PrivateSE" => PRIVATE_SE,
-            b"PrivateCloudController" => PRIVATE_CLOUD_CONTROLLER,
-            b"ServiceEdge" => SERVICE_EDGE,
-            b"Connector" => CONNECTOR,
+        let is = |name: &[u8]| k == name;
+        match k.len() {
+            6 if is(b"SMBRPC") => SMB,
+            8 if is(b"Exporter") || is(b"KRBRealm") => {
+                if k[0] == b'E' {
+                    EXPORTER
+                } else {
+                    KRB
+                }
+            }
+            9 if is(b"Connector") || is(b"PrivateSE") => {
+                if k[0] == b'C' {
+                    CONNECTOR
+                } else {
+                    PRIVATE_SE
+                }
+            }
+            11 if is(b"ServiceEdge") => SERVICE_EDGE,
+            12 if is(b"ConnectionID") || is(b"KRBErrorCode") => {
+                if k[0] == b'C' {
+                    CONNECTION_ID
+                } else {
+                    KRB
+                }
+            }
+            13 if is(b"SessionStatus") => SESSION_STATUS,
+            14 if is(b"InternalReason") => INTERNAL_REASON,
+            16 if is(b"ConnectionStatus")
+                || is(b"KRBUserPrincipal")
+                || is(b"AliveTargetCount")
+                || is(b"LDAPBindRequests") =>
+            {
+                match k[0] {
+                    b'C' => CONNECTION_STATUS,
+                    b'K' => KRB,
+                    b'A' => ALIVE_TARGET_COUNT,
+                    _ => LDAP,
+                }
+            }
+            17 if is(b"EnforcementAction") => ENFORCEMENT_ACTION,
+            18 if is(b"AuditOperationType")
+                || is(b"auditOperationType")
+                || is(b"LDAPSearchRequests") =>
+            {
+                if k[0] == b'L' {
+                    LDAP
+                } else {
+                    AUDIT_OPERATION_TYPE
+                }
+            }
+            21 if is(b"ExchangeSequenceIndex") => EXCHANGE_SEQUENCE_INDEX,
+            22 if is(b"PrivateCloudController") => PRIVATE_CLOUD_CONTROLLER,
+            24 if is(b"SMBFileOperationRequests") => SMB,
             _ => 0,
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn every_key_of_interest_maps_to_its_flag() {
+            let cases: [(&[u8], u32); 23] = [
+                (b"InternalReason", INTERNAL_REASON),
+                (b"SessionStatus", SESSION_STATUS),
+                (b"ConnectionStatus", CONNECTION_STATUS),
+                (b"ConnectionID", CONNECTION_ID),
+                (b"Exporter", EXPORTER),
+                (b"AuditOperationType", AUDIT_OPERATION_TYPE),
+                (b"auditOperationType", AUDIT_OPERATION_TYPE),
+                (b"ExchangeSequenceIndex", EXCHANGE_SEQUENCE_INDEX),
+                (b"KRBRealm", KRB),
+                (b"KRBErrorCode", KRB),
+                (b"KRBUserPrincipal", KRB),
+                (b"LDAPBindRequests", LDAP),
+                (b"LDAPSearchRequests", LDAP),
+                (b"SMBRPC", SMB),
+                (b"SMBFileOperationRequests", SMB),
+                (b"EnforcementAction", ENFORCEMENT_ACTION),
+                (b"AliveTargetCount", ALIVE_TARGET_COUNT),
+                (b"PrivateSE", PRIVATE_SE),
+                (b"PrivateCloudController", PRIVATE_CLOUD_CONTROLLER),
+                (b"ServiceEdge", SERVICE_EDGE),
+                (b"Connector", CONNECTOR),
+                (b"ConnectorZEN", 0),
+                (b"internalreason", 0),
+            ];
+            for (k, f) in cases {
+                assert_eq!(flag(k), f, "{}", String::from_utf8_lossy(k));
+            }
         }
     }
 }
@@ -509,11 +585,13 @@ impl Classifier<'_> {
                 _ => None,
             };
             if let Some(field) = field {
-                // With duplicate keys the last one wins, as in most JSON parsers.
-                self.status[field as usize] = Some(StatusValue {
-                    field,
-                    member: *member,
-                });
+                // With duplicate keys the last one wins, as in most JSON parsers. A null status
+                // field counts as absent.
+                self.status[field as usize] =
+                    (member.kind != ValueKind::Null).then_some(StatusValue {
+                        field,
+                        member: *member,
+                    });
             }
         } else if self.owned.matches(key) {
             self.has_owned = true;
@@ -612,7 +690,7 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
     }
     for s in sink.status.iter().flatten() {
         match s.member.kind {
-            ValueKind::String { .. } | ValueKind::Null => {}
+            ValueKind::String { .. } => {}
             other => {
                 return Err(InvalidRecord::new(
                     InvalidReason::WrongType,
@@ -626,17 +704,13 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
             }
         }
     }
-    // A null status field counts as absent.
-    let status = sink
-        .status
-        .map(|s| s.filter(|s| s.member.kind != ValueKind::Null));
     Ok(RecordView {
         output_start,
         object_start: doc.start,
         object_close: doc.end - 1,
         members: doc.members,
         log_type: LogType::detect(sink.keys),
-        status,
+        status: sink.status,
         has_owned_keys: sink.has_owned,
     })
 }

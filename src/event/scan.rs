@@ -241,9 +241,7 @@ impl ContainerStack {
 enum State {
     /// A value must follow.
     Value,
-    /// Just after `{`: a key or `}`.
-    FirstKey,
-    /// After `,` in an object: a key.
+    /// A key must follow (after `{` with content, or after `,` in an object).
     Key,
     /// A value just ended: `,`, `}` or `]` (or the end of the document).
     AfterValue,
@@ -284,14 +282,110 @@ pub fn scan<S: MemberSink>(
     sink: &mut S,
 ) -> Result<Document, SyntaxError> {
     let max_depth = max_depth.clamp(1, MAX_SUPPORTED_DEPTH);
-    let len = buf.len();
+    let doc_start = skip_ws(buf, start);
+    let (end, kind, members) = if buf.get(doc_start) == Some(&b'{') {
+        let (end, members) = scan_top_object(buf, doc_start, max_depth, sink)?;
+        (end, ValueKind::Object, members)
+    } else {
+        let (end, kind) = scan_value(buf, doc_start, max_depth)?;
+        (end, kind, 0)
+    };
+    let rest = skip_ws(buf, end);
+    if rest != buf.len() {
+        return Err(SyntaxError {
+            kind: SyntaxErrorKind::TrailingData,
+            offset: rest,
+        });
+    }
+    Ok(Document {
+        start: doc_start,
+        end,
+        kind,
+        members,
+    })
+}
+
+#[inline]
+fn unexpected(buf: &[u8], i: usize, ctx: Context) -> SyntaxError {
+    match buf.get(i) {
+        Some(&b) => SyntaxError {
+            kind: SyntaxErrorKind::UnexpectedByte(b),
+            offset: i,
+        },
+        None => SyntaxError {
+            kind: SyntaxErrorKind::UnexpectedEnd(ctx),
+            offset: i,
+        },
+    }
+}
+
+/// The top-level object, written out directly rather than through the generic state machine:
+/// LSS records are flat objects of strings and numbers, and this loop is the hot path.
+/// Returns the offset past `}` and the number of members.
+fn scan_top_object<S: MemberSink>(
+    buf: &[u8],
+    open: usize,
+    max_depth: usize,
+    sink: &mut S,
+) -> Result<(usize, usize), SyntaxError> {
+    let mut i = skip_ws(buf, open + 1);
+    if buf.get(i) == Some(&b'}') {
+        return Ok((i + 1, 0));
+    }
+    let mut members = 0;
+    loop {
+        if buf.get(i) != Some(&b'"') {
+            return Err(unexpected(buf, i, Context::Container));
+        }
+        let key_start = i;
+        let (after_key, key_escaped) = scan_string(buf, i + 1)?;
+        i = skip_ws(buf, after_key);
+        if buf.get(i) != Some(&b':') {
+            return Err(unexpected(buf, i, Context::Container));
+        }
+        i = skip_ws(buf, i + 1);
+        let value_start = i;
+        let (value_end, kind) = match buf.get(i) {
+            Some(b'"') => {
+                let (end, escaped) = scan_string(buf, i + 1)?;
+                (end, ValueKind::String { escaped })
+            }
+            Some(b'-' | b'0'..=b'9') => (scan_number(buf, i)?, ValueKind::Number),
+            // The object itself is one level; what is nested in it gets the rest.
+            Some(_) => scan_value(buf, i, max_depth - 1)?,
+            None => return Err(unexpected(buf, i, Context::Value)),
+        };
+        members += 1;
+        sink.member(
+            buf,
+            &Member {
+                key_start,
+                key_end: after_key - 1,
+                key_escaped,
+                value_start,
+                value_end,
+                kind,
+            },
+        );
+        i = skip_ws(buf, value_end);
+        match buf.get(i) {
+            Some(b',') => i = skip_ws(buf, i + 1),
+            Some(b'}') => return Ok((i + 1, members)),
+            _ => return Err(unexpected(buf, i, Context::Container)),
+        }
+    }
+}
+
+/// Scans one value of any kind starting exactly at `start`, allowing `max_depth` levels of
+/// nesting (0: no containers at all). Returns the offset past the value and its kind.
+fn scan_value(
+    buf: &[u8],
+    start: usize,
+    max_depth: usize,
+) -> Result<(usize, ValueKind), SyntaxError> {
     let mut stack = ContainerStack::new();
-    let mut i = skip_ws(buf, start);
-    let doc_start = i;
+    let mut i = start;
     let mut doc_kind = ValueKind::Null;
-    let mut members = 0usize;
-    // The top-level member in progress: (key_start, key_end, key_escaped, value_start).
-    let mut pending: (usize, usize, bool, usize) = (0, 0, false, 0);
     // Kind of the value that just ended (meaningful in AfterValue).
     let mut last_kind = ValueKind::Null;
     let mut state = State::Value;
@@ -305,9 +399,6 @@ pub fn scan<S: MemberSink>(
                 let Some(&b) = buf.get(i) else {
                     return err(SyntaxErrorKind::UnexpectedEnd(Context::Value), i);
                 };
-                if stack.depth == 1 {
-                    pending.3 = i;
-                }
                 match b {
                     b'{' | b'[' => {
                         if stack.depth >= max_depth {
@@ -339,7 +430,7 @@ pub fn scan<S: MemberSink>(
                                 last_kind = ValueKind::Array;
                                 state = State::AfterValue;
                             }
-                            Some(_) if is_object => state = State::FirstKey,
+                            Some(_) if is_object => state = State::Key,
                             Some(_) => state = State::Value,
                         }
                         continue;
@@ -372,53 +463,22 @@ pub fn scan<S: MemberSink>(
                 }
                 state = State::AfterValue;
             }
-            State::FirstKey | State::Key => {
+            State::Key => {
                 i = skip_ws(buf, i);
-                match buf.get(i) {
-                    None => return err(SyntaxErrorKind::UnexpectedEnd(Context::Container), i),
-                    Some(b'"') => {}
-                    Some(&other) => return err(SyntaxErrorKind::UnexpectedByte(other), i),
+                if buf.get(i) != Some(&b'"') {
+                    return Err(unexpected(buf, i, Context::Container));
                 }
-                let key_start = i;
-                let (end, escaped) = scan_string(buf, i + 1)?;
-                if stack.depth == 1 {
-                    pending = (key_start, end - 1, escaped, 0);
-                }
+                let (end, _) = scan_string(buf, i + 1)?;
                 i = skip_ws(buf, end);
-                match buf.get(i) {
-                    None => return err(SyntaxErrorKind::UnexpectedEnd(Context::Container), i),
-                    Some(b':') => i += 1,
-                    Some(&other) => return err(SyntaxErrorKind::UnexpectedByte(other), i),
+                if buf.get(i) != Some(&b':') {
+                    return Err(unexpected(buf, i, Context::Container));
                 }
+                i += 1;
                 state = State::Value;
             }
             State::AfterValue => {
                 if stack.depth == 0 {
-                    let rest = skip_ws(buf, i);
-                    if rest != len {
-                        return err(SyntaxErrorKind::TrailingData, rest);
-                    }
-                    return Ok(Document {
-                        start: doc_start,
-                        end: i,
-                        kind: doc_kind,
-                        members,
-                    });
-                }
-                if stack.depth == 1 && stack.top_is_object() {
-                    // A top-level member's value just ended at `i`.
-                    members += 1;
-                    sink.member(
-                        buf,
-                        &Member {
-                            key_start: pending.0,
-                            key_end: pending.1,
-                            key_escaped: pending.2,
-                            value_start: pending.3,
-                            value_end: i,
-                            kind: last_kind,
-                        },
-                    );
+                    return Ok((i, doc_kind));
                 }
                 i = skip_ws(buf, i);
                 let Some(&b) = buf.get(i) else {
@@ -470,21 +530,11 @@ fn special_lanes(w: u64) -> u64 {
 /// closing quote and whether an escape was seen.
 #[inline]
 fn scan_string(buf: &[u8], mut i: usize) -> Result<(usize, bool), SyntaxError> {
-    let len = buf.len();
     let mut escaped = false;
     loop {
         // Eight bytes at a time until a quote, a backslash or a control byte shows up.
-        while i + 8 <= len {
-            let w = u64::from_le_bytes([
-                buf[i],
-                buf[i + 1],
-                buf[i + 2],
-                buf[i + 3],
-                buf[i + 4],
-                buf[i + 5],
-                buf[i + 6],
-                buf[i + 7],
-            ]);
+        while let Some(chunk) = buf.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().expect("the slice has 8 bytes"));
             let m = special_lanes(w);
             if m != 0 {
                 i += (m.trailing_zeros() / 8) as usize;
