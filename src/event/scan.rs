@@ -386,8 +386,6 @@ fn scan_value(
     let mut stack = ContainerStack::new();
     let mut i = start;
     let mut doc_kind = ValueKind::Null;
-    // Kind of the value that just ended (meaningful in AfterValue).
-    let mut last_kind = ValueKind::Null;
     let mut state = State::Value;
 
     let err = |kind, offset| Err(SyntaxError { kind, offset });
@@ -421,13 +419,11 @@ fn scan_value(
                             Some(b'}') if is_object => {
                                 i += 1;
                                 stack.depth -= 1;
-                                last_kind = ValueKind::Object;
                                 state = State::AfterValue;
                             }
                             Some(b']') if !is_object => {
                                 i += 1;
                                 stack.depth -= 1;
-                                last_kind = ValueKind::Array;
                                 state = State::AfterValue;
                             }
                             Some(_) if is_object => state = State::Key,
@@ -438,28 +434,28 @@ fn scan_value(
                     b'"' => {
                         let (end, escaped) = scan_string(buf, i + 1)?;
                         i = end;
-                        last_kind = ValueKind::String { escaped };
+                        if stack.depth == 0 {
+                            doc_kind = ValueKind::String { escaped };
+                        }
                     }
                     b'-' | b'0'..=b'9' => {
                         i = scan_number(buf, i)?;
-                        last_kind = ValueKind::Number;
+                        if stack.depth == 0 {
+                            doc_kind = ValueKind::Number;
+                        }
                     }
-                    b't' => {
-                        i = scan_literal(buf, i, b"true")?;
-                        last_kind = ValueKind::Bool;
-                    }
-                    b'f' => {
-                        i = scan_literal(buf, i, b"false")?;
-                        last_kind = ValueKind::Bool;
-                    }
-                    b'n' => {
-                        i = scan_literal(buf, i, b"null")?;
-                        last_kind = ValueKind::Null;
+                    b't' | b'f' | b'n' => {
+                        let (word, kind): (&[u8], _) = match b {
+                            b't' => (b"true", ValueKind::Bool),
+                            b'f' => (b"false", ValueKind::Bool),
+                            _ => (b"null", ValueKind::Null),
+                        };
+                        i = scan_literal(buf, i, word)?;
+                        if stack.depth == 0 {
+                            doc_kind = kind;
+                        }
                     }
                     other => return err(SyntaxErrorKind::UnexpectedByte(other), i),
-                }
-                if stack.depth == 0 {
-                    doc_kind = last_kind;
                 }
                 state = State::AfterValue;
             }
@@ -493,12 +489,10 @@ fn scan_value(
                     b'}' if in_object => {
                         i += 1;
                         stack.depth -= 1;
-                        last_kind = ValueKind::Object;
                     }
                     b']' if !in_object => {
                         i += 1;
                         stack.depth -= 1;
-                        last_kind = ValueKind::Array;
                     }
                     other => return err(SyntaxErrorKind::UnexpectedByte(other), i),
                 }
