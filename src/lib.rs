@@ -32,5 +32,6 @@ pub mod commands;
 pub mod config;
 pub mod enrich;
 pub mod event;
+pub mod generate;
 pub mod telemetry;
 mod vocab;

@@ -1,6 +1,8 @@
 //! Logging set-up: `tracing` to stderr, as text or JSON, filtered by `RUST_LOG` or the
 //! configured default.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -13,7 +15,8 @@ pub fn init(format: LogFormat, default_filter: &str) {
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
     // An error only means a subscriber is already installed (e.g. in tests).
     let _already_installed = match format {
         LogFormat::Text => builder.with_target(false).try_init(),

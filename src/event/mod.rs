@@ -881,7 +881,9 @@ mod tests {
             );
         }
         let bomb = format!("{{\"a\":{}", "[".repeat(10_000));
-        assert_eq!(invalid(bomb.as_bytes()).reason, InvalidReason::TooDeep);
+        let e = invalid(bomb.as_bytes());
+        assert_eq!((e.reason, e.offset), (InvalidReason::TooDeep, 5 + 31));
+        assert!(e.detail.contains("deeper than 32 levels"), "{e}");
         let big = read(
             &[b' '; 100],
             &ReadOptions {

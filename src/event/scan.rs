@@ -352,7 +352,14 @@ fn scan_top_object<S: MemberSink>(
             }
             Some(b'-' | b'0'..=b'9') => (scan_number(buf, i)?, ValueKind::Number),
             // The object itself is one level; what is nested in it gets the rest.
-            Some(_) => scan_value(buf, i, max_depth - 1)?,
+            Some(_) => scan_value(buf, i, max_depth - 1).map_err(|e| match e.kind {
+                // Report the limit as configured, which counts the object itself.
+                SyntaxErrorKind::TooDeep(_) => SyntaxError {
+                    kind: SyntaxErrorKind::TooDeep(max_depth),
+                    offset: e.offset,
+                },
+                _ => e,
+            })?,
             None => return Err(unexpected(buf, i, Context::Value)),
         };
         members += 1;

@@ -126,7 +126,7 @@ pub fn run(enricher: &Enricher, job: &EnrichJob) -> Result<(), EnrichError> {
     };
 
     let catalog = enricher.catalog();
-    let mut summary = Summary::new(catalog);
+    let mut summary = Summary::new(catalog, enricher.options().unknown_severity);
     let mut out = Vec::with_capacity(FLUSH_AT + 64 * 1024);
     let max_record = enricher.options().max_record_bytes;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::catalog::{Catalog, Component};
+use crate::catalog::{Catalog, Component, Severity};
 use crate::enrich::Outcome;
 use crate::event::{InvalidReason, LogType};
 
@@ -16,6 +16,8 @@ const MAX_TRACKED_UNKNOWN: usize = 10_000;
 /// Counters for one run.
 #[derive(Debug)]
 pub(crate) struct Summary {
+    /// Severity reported for unknown codes (as configured).
+    unknown_severity: Severity,
     records: u64,
     known: Vec<u64>,
     unknown: BTreeMap<String, u64>,
@@ -26,8 +28,9 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
-    pub(crate) fn new(catalog: &Catalog) -> Self {
+    pub(crate) fn new(catalog: &Catalog, unknown_severity: Severity) -> Self {
         Self {
+            unknown_severity,
             records: 0,
             known: vec![0; catalog.len()],
             unknown: BTreeMap::new(),
@@ -105,7 +108,7 @@ impl Summary {
             .chain(self.unknown.iter().map(|(code, &count)| CodeRow {
                 code,
                 count,
-                severity: "unknown",
+                severity: self.unknown_severity.as_str(),
                 component: Component::guess_from_code(code).map(Component::as_str),
                 known: false,
             }))

@@ -1,0 +1,271 @@
+//! `catalog list | show | export`, user catalogs, and `--check-config` / `--print-config`,
+//! through the real binary.
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+use zpa_enricher::catalog::Catalog;
+use zpa_enricher::catalog::export::CSV_COLUMNS;
+
+mod common;
+
+#[test]
+fn csv_export_is_a_complete_lookup_table() {
+    let out = common::run(&["catalog", "export", "--format", "csv"], b"");
+    assert!(out.status.success());
+    let rows = common::parse_csv(&common::stdout(&out));
+    let catalog = Catalog::builtin();
+    assert_eq!(rows[0], CSV_COLUMNS.map(String::from).to_vec());
+    assert_eq!(rows.len(), catalog.len() + 1);
+    for (row, e) in rows[1..].iter().zip(catalog.entries()) {
+        assert_eq!(row.len(), CSV_COLUMNS.len());
+        assert_eq!(row[0], e.code);
+        assert_eq!(row[1], e.status);
+        assert_eq!(row[2], e.description);
+        assert_eq!(row[3], e.severity.as_str());
+        assert_eq!(row[4], e.component.as_str());
+        assert_eq!(row[5], e.category.as_str());
+        assert_eq!(row[7], e.remediation.clone().unwrap_or_default());
+        assert_eq!(row[10], catalog.version());
+    }
+}
+
+#[test]
+fn json_export_round_trips_to_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.json");
+    let out = common::run(
+        &[
+            "catalog",
+            "export",
+            "--format",
+            "json",
+            "--output",
+            path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let arr = v.as_array().unwrap();
+    let catalog = Catalog::builtin();
+    assert_eq!(arr.len(), catalog.len());
+    for (item, e) in arr.iter().zip(catalog.entries()) {
+        assert_eq!(item["catalog_version"], catalog.version());
+        let mut item = item.clone();
+        item.as_object_mut().unwrap().remove("catalog_version");
+        let back: zpa_enricher::catalog::CatalogEntry = serde_json::from_value(item).unwrap();
+        assert_eq!(&back, e);
+    }
+}
+
+#[test]
+fn show_prints_an_entry_and_suggests_on_a_miss() {
+    let out = common::run(&["catalog", "show", "app_not_reachable"], b"");
+    assert!(out.status.success());
+    let text = common::stdout(&out);
+    assert!(
+        text.contains("code               APP_NOT_REACHABLE"),
+        "{text}"
+    );
+    assert!(text.contains("severity           high"), "{text}");
+
+    let out = common::run(&["catalog", "show", "NOT_REACH"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let err = common::stderr(&out);
+    assert!(err.contains("\"NOT_REACH\" is not in the catalog"), "{err}");
+    assert!(err.contains("APP_NOT_REACHABLE"), "{err}");
+
+    let out = common::run(&["catalog", "show", "--json", "close"], b"");
+    let v: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    assert_eq!(v["code"], "close");
+}
+
+#[test]
+fn list_filters_by_severity_and_component() {
+    let out = common::run(
+        &[
+            "catalog",
+            "list",
+            "--severity",
+            "critical",
+            "--component",
+            "app connector",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = common::stdout(&out);
+    let catalog = Catalog::builtin();
+    let expected: Vec<&str> = catalog
+        .entries()
+        .iter()
+        .filter(|e| e.severity.as_str() == "critical" && e.component.as_str() == "App Connector")
+        .map(|e| e.code.as_str())
+        .collect();
+    assert!(!expected.is_empty());
+    for code in &expected {
+        assert!(text.contains(code), "{code} missing");
+    }
+    assert!(
+        text.contains(&format!("{} of {} entries", expected.len(), catalog.len())),
+        "{text}"
+    );
+}
+
+const USER_CATALOG: &str = r#"
+catalog_version = "acme-3"
+
+[[entry]]
+code = "BRK_MT_SETUP_FAIL_BRAND_NEW_REASON"
+status = "SE: Brand new reason"
+description = "A code Zscaler added after this catalog was released; described locally by the SOC."
+severity = "high"
+component = "Service Edge"
+category = "error"
+
+[[entry]]
+code = "APP_NOT_REACHABLE"
+status = "CA: Application is not reachable"
+description = "Our override: the legacy ERP is often down at night; page the on-call app team."
+severity = "critical"
+component = "Central Authority"
+category = "error"
+"#;
+
+#[test]
+fn a_user_catalog_extends_or_replaces_the_builtin_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.toml");
+    std::fs::write(&path, USER_CATALOG).unwrap();
+    let input = b"{\"InternalReason\":\"BRK_MT_SETUP_FAIL_BRAND_NEW_REASON\"}\n{\"InternalReason\":\"APP_NOT_REACHABLE\"}\n{\"InternalReason\":\"BRK_MT_TERMINATED\"}\n";
+
+    let out = common::run(
+        &[
+            "--catalog",
+            path.to_str().unwrap(),
+            "enrich",
+            "--stats",
+            "none",
+        ],
+        input,
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let stdout = common::stdout(&out);
+    let v: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let version = format!("{}+acme-3", Catalog::builtin().version());
+    assert_eq!(v[0]["enrichment"]["known"], true);
+    assert_eq!(v[0]["enrichment"]["severity"], "high");
+    assert_eq!(v[1]["enrichment"]["severity"], "critical");
+    assert_eq!(v[2]["enrichment"]["known"], true);
+    assert_eq!(v[2]["enrichment"]["catalog_version"], version.as_str());
+
+    // The same file in replace mode, set through the environment.
+    let out = common::run_with(
+        common::bin()
+            .env("ZPA_ENRICHER__CATALOG__PATH", &path)
+            .env("ZPA_ENRICHER__CATALOG__MODE", "replace")
+            .args(["enrich", "--stats", "none"]),
+        input,
+    );
+    let stdout = common::stdout(&out);
+    let v: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v[2]["enrichment"]["known"], false);
+    assert_eq!(v[2]["enrichment"]["catalog_version"], "acme-3");
+}
+
+#[test]
+fn a_broken_user_catalog_fails_at_start_listing_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    let broken = USER_CATALOG
+        .replace("severity = \"high\"", "severity = \"urgent\"")
+        .replace("component = \"Central Authority\"", "component = \"CA\"");
+    // Drop the last entry's category.
+    let broken = broken.trim_end().trim_end_matches("category = \"error\"");
+    std::fs::write(&path, broken).unwrap();
+    let out = common::run(
+        &["--catalog", path.to_str().unwrap(), "--check-config"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(64));
+    let err = common::stderr(&out);
+    assert!(err.contains("3 problem(s)"), "{err}");
+    assert!(
+        err.contains(
+            "line 8: entry BRK_MT_SETUP_FAIL_BRAND_NEW_REASON: unknown severity \"urgent\""
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 17: entry APP_NOT_REACHABLE: unknown component \"CA\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 12: entry APP_NOT_REACHABLE: category is missing"),
+        "{err}"
+    );
+    assert!(err.contains(path.to_str().unwrap()), "{err}");
+}
+
+#[test]
+fn check_config_reports_every_settings_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(
+        &cfg,
+        "[output]\nmode = \"sideways\"\n[enrich]\nmax_depht = 3\n",
+    )
+    .unwrap();
+    let out = common::run_with(
+        common::bin().env("ZPA_ENRICHER__LOG__FORMAT", "xml").args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--check-config",
+        ]),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(64));
+    let err = common::stderr(&out);
+    assert!(err.contains("3 problem(s)"), "{err}");
+    assert!(
+        err.contains("output.mode: unknown value \"sideways\""),
+        "{err}"
+    );
+    assert!(err.contains("enrich.max_depht: unknown key"), "{err}");
+    assert!(
+        err.contains("[from environment variable ZPA_ENRICHER__LOG__FORMAT]"),
+        "{err}"
+    );
+
+    let ok = common::run(&["--check-config"], b"");
+    assert!(ok.status.success());
+    assert!(common::stdout(&ok).starts_with("configuration OK: catalog version"));
+}
+
+#[test]
+fn print_config_shows_the_effective_settings() {
+    let out = common::run_with(
+        common::bin()
+            .env("ZPA_ENRICHER__OUTPUT__FIELD", "zpa")
+            .args(["--print-config", "--log-format", "json"]),
+        b"",
+    );
+    assert!(out.status.success());
+    let v: toml::Table = toml::from_str(&common::stdout(&out)).unwrap();
+    assert_eq!(v["output"]["field"].as_str(), Some("zpa"));
+    assert_eq!(v["log"]["format"].as_str(), Some("json"));
+    assert_eq!(v["enrich"]["max_depth"].as_integer(), Some(64));
+}
+
+#[test]
+fn no_command_is_a_usage_error() {
+    let out = common::run(&[], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("--help"));
+}
