@@ -1,6 +1,8 @@
 //! `catalog list | show | export`, user catalogs, and `--check-config` / `--print-config`,
 //! through the real binary.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 use zpa_enricher::catalog::Catalog;

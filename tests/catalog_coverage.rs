@@ -2,6 +2,8 @@
 //! (`tests/fixtures/zpa-codes.tsv`, extracted from the vendor documentation research), and the
 //! severity rule against every entry.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
 use std::collections::HashSet;
 
 use zpa_enricher::catalog::{Catalog, Category, Cause, Severity};

@@ -1,5 +1,7 @@
 //! `zpa-enricher enrich` end to end: the real binary on generated and hand-made input.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use zpa_enricher::catalog::Catalog;

@@ -3,6 +3,8 @@
 //! reviewed change), plus the properties every output must have: detected log type, original
 //! bytes kept, one enrichment object.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
 use std::path::Path;
 
 use pretty_assertions::assert_eq;

@@ -2,6 +2,8 @@
 //! object is the input, byte for byte; arbitrary bytes never panic and invalid input writes
 //! nothing.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
@@ -143,7 +145,7 @@ proptest! {
         let mut out = Vec::new();
         let outcome = enricher().enrich(&input, &mut out);
         // Whatever the verdict, it agrees with serde_json on whether this is a JSON object.
-        let is_object = serde_json::from_slice::<Value>(&input).map(|v| v.is_object()).unwrap_or(false);
+        let is_object = serde_json::from_slice::<Value>(&input).is_ok_and(|v| v.is_object());
         if let Outcome::Invalid(e) = outcome {
             prop_assert!(!is_object || e.reason.as_str() == "wrong_type", "{e}");
         } else {
