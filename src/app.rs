@@ -94,6 +94,25 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
+        Some(Command::Generate(args)) => {
+            let seed = args.seed.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() ^ u64::from(d.subsec_nanos()))
+            });
+            let job = commands::generate::GenerateJob {
+                count: args.count,
+                rate: args.rate,
+                options: crate::generate::GeneratorOptions {
+                    seed,
+                    log_types: args.log_types,
+                    unknown_ratio: args.unknown_ratio,
+                    invalid_ratio: args.invalid_ratio,
+                },
+                output: args.output,
+            };
+            finish(commands::generate::run(&catalog, &job))
+        }
     }
 }
 

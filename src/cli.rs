@@ -48,6 +48,43 @@ pub enum Command {
     /// Inspect or export the status-code catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Write realistic synthetic LSS records, one per line (stdout by default).
+    Generate(GenerateArgs),
+}
+
+/// `generate` arguments.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of records (0: without end, until interrupted).
+    #[arg(short = 'n', long, default_value_t = 1000)]
+    pub count: u64,
+    /// Records per second (0: as fast as possible).
+    #[arg(long, default_value_t = 0)]
+    pub rate: u64,
+    /// Seed; the same seed and options give the same records (default: a new seed each run).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Log types to generate, as TYPE or TYPE=WEIGHT, repeatable, e.g.
+    /// `--log-type user_activity=9 --log-type user_status` (default: a realistic mix of all).
+    #[arg(long = "log-type", value_name = "TYPE[=WEIGHT]", value_parser = crate::commands::generate::parse_log_type_weight)]
+    pub log_types: Vec<(crate::event::LogType, u32)>,
+    /// Fraction of User Activity records with a code the catalog does not know (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_ratio)]
+    pub unknown_ratio: f64,
+    /// Fraction of deliberately invalid records (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_ratio)]
+    pub invalid_ratio: f64,
+    /// Output file ("-" for stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_ratio(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| (0.0..=1.0).contains(r))
+        .ok_or_else(|| format!("{s:?} is not a number from 0 to 1"))
 }
 
 /// `enrich` arguments.
@@ -154,6 +191,13 @@ mod tests {
                 .unwrap_err()
                 .contains("policy_block")
         );
+    }
+
+    #[test]
+    fn ratios_are_bounded() {
+        assert_eq!(parse_ratio("0.25"), Ok(0.25));
+        assert!(parse_ratio("1.5").is_err());
+        assert!(parse_ratio("x").is_err());
     }
 
     #[test]

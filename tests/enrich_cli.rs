@@ -318,3 +318,57 @@ fn shipped_samples_enrich_cleanly() {
     assert!(summary["known"].as_u64().unwrap() >= 10);
     assert!(summary["log_types"].as_object().unwrap().len() >= 5);
 }
+
+#[test]
+fn generated_traffic_is_deterministic_and_enriches_cleanly() {
+    let a = common::run(&["generate", "-n", "300", "--seed", "3"], b"");
+    let b = common::run(&["generate", "-n", "300", "--seed", "3"], b"");
+    assert!(a.status.success(), "{}", common::stderr(&a));
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.stdout.iter().filter(|c| **c == b'\n').count(), 300);
+
+    let out = common::run(&["enrich", "--stats", "json"], &a.stdout);
+    let stderr = common::stderr(&out);
+    let summary: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["records"], 300);
+    assert_eq!(summary["invalid"], 0);
+    assert_eq!(summary["unknown_code"], 0);
+    assert!(
+        summary["log_types"].as_object().unwrap().len() >= 3,
+        "{summary}"
+    );
+}
+
+#[test]
+fn generate_honours_log_types_and_ratios() {
+    let out = common::run(
+        &[
+            "generate",
+            "-n",
+            "400",
+            "--seed",
+            "9",
+            "--log-type",
+            "user_status",
+            "--invalid-ratio",
+            "0.25",
+            "--unknown-ratio",
+            "1",
+        ],
+        b"",
+    );
+    assert!(out.status.success());
+    let enriched = common::run(&["enrich", "--stats", "json"], &out.stdout);
+    let stderr = common::stderr(&enriched);
+    let summary: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    let invalid = summary["invalid"].as_u64().unwrap();
+    assert!((50..=150).contains(&invalid), "{summary}");
+    let types = summary["log_types"].as_object().unwrap();
+    assert_eq!(
+        types.keys().collect::<Vec<_>>(),
+        vec!["user_status"],
+        "{summary}"
+    );
+    // Unknown codes are only put into User Activity records.
+    assert_eq!(summary["unknown_code"], 0);
+}

@@ -93,6 +93,18 @@ impl LogType {
         }
     }
 
+    /// The log type with this [`as_str`](Self::as_str) name or vendor `sourceLogType`
+    /// identifier, ignoring letter case.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<LogType> {
+        let name = name.trim();
+        LogType::ALL.into_iter().find(|t| {
+            t.as_str().eq_ignore_ascii_case(name)
+                || t.lss_source_type()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(name))
+        })
+    }
+
     /// The vendor's `sourceLogType` identifier, when there is one.
     #[must_use]
     pub fn lss_source_type(self) -> Option<&'static str> {
@@ -804,6 +816,21 @@ mod tests {
         for (s, t) in cases {
             assert_eq!(view(s).log_type, t, "{s}");
         }
+    }
+
+    #[test]
+    fn log_types_parse_from_both_names() {
+        for t in LogType::ALL {
+            assert_eq!(LogType::from_name(t.as_str()), Some(t));
+            if let Some(lss) = t.lss_source_type() {
+                assert_eq!(LogType::from_name(lss), Some(t));
+            }
+        }
+        assert_eq!(
+            LogType::from_name("USER_ACTIVITY"),
+            Some(LogType::UserActivity)
+        );
+        assert_eq!(LogType::from_name("nope"), None);
     }
 
     #[test]
