@@ -1,0 +1,352 @@
+//! Reading and validating catalog files (TOML, or JSON of the same shape).
+//!
+//! Validation collects every problem in a file before failing, and each problem names the entry
+//! (by code, or by position when the code itself is missing) and, for TOML, the line.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+mod validate;
+
+use super::{Catalog, CatalogEntry};
+use validate::validate;
+
+/// A parsed and validated catalog file, before it is turned into a [`Catalog`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogFile {
+    /// The file's `catalog_version`.
+    pub version: String,
+    /// Its entries, in file order.
+    pub entries: Vec<CatalogEntry>,
+}
+
+/// One problem found in a catalog file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// The entry's code, or `entry N` when the code is missing.
+    pub entry: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Problem {
+    pub(crate) fn entry(line: Option<usize>, entry: &str, message: String) -> Self {
+        Self {
+            line,
+            entry: Some(entry.to_owned()),
+            message,
+        }
+    }
+
+    fn file(line: Option<usize>, message: String) -> Self {
+        Self {
+            line,
+            entry: None,
+            message,
+        }
+    }
+}
+
+/// Why a catalog could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The file could not be read.
+    #[error("cannot read catalog file {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file extension names no supported format.
+    #[error("catalog file {} must end in .toml or .json", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is not valid TOML/JSON.
+    #[error("{origin}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Syntax {
+        /// The file (or "built-in catalog").
+        origin: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// The parser's message.
+        message: String,
+    },
+    /// The file parsed but has invalid content.
+    #[error("{origin}: {} problem(s):{}", problems.len(), ProblemList(problems))]
+    Invalid {
+        /// The file (or "built-in catalog").
+        origin: String,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+    /// More entries than fit an index (over four billion).
+    #[error("the catalog has too many entries")]
+    TooManyEntries,
+}
+
+struct ProblemList<'a>(&'a [Problem]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in self.0 {
+            f.write_str("\n  ")?;
+            if let Some(line) = p.line {
+                write!(f, "line {line}: ")?;
+            }
+            if let Some(entry) = &p.entry {
+                write!(f, "entry {entry}: ")?;
+            }
+            f.write_str(&p.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a catalog file is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// TOML (`[[entry]]` tables).
+    Toml,
+    /// JSON (`{"catalog_version": ..., "entry": [...]}`).
+    Json,
+}
+
+impl Format {
+    /// The format a path's extension names.
+    #[must_use]
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "toml" => Some(Format::Toml),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Reads and validates a catalog file.
+///
+/// # Errors
+/// The file cannot be read, has an unknown extension, does not parse, or fails validation.
+pub fn from_path(path: &Path) -> Result<CatalogFile, CatalogError> {
+    let format = Format::from_path(path).ok_or_else(|| CatalogError::Format {
+        path: path.to_owned(),
+    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let origin = path.display().to_string();
+    match format {
+        Format::Toml => parse_toml(&text, &origin),
+        Format::Json => parse_json(&text, &origin),
+    }
+}
+
+/// Loads the catalog the settings ask for: the built-in one, optionally extended or replaced by
+/// a user file.
+///
+/// # Errors
+/// The user file cannot be loaded or the merged catalog is invalid.
+pub fn load(user_file: Option<&Path>, replace: bool) -> Result<Catalog, CatalogError> {
+    let Some(path) = user_file else {
+        return Ok(Catalog::builtin());
+    };
+    let file = from_path(path)?;
+    if replace {
+        Catalog::new(file.version, file.entries)
+    } else {
+        Catalog::builtin().extend(file)
+    }
+    .map_err(|e| relabel(e, &path.display().to_string()))
+}
+
+fn relabel(e: CatalogError, origin: &str) -> CatalogError {
+    match e {
+        CatalogError::Invalid { problems, .. } => CatalogError::Invalid {
+            origin: origin.to_owned(),
+            problems,
+        },
+        other => other,
+    }
+}
+
+/// A field value before validation, with its line when known.
+struct RawField {
+    name: String,
+    value: RawValue,
+    line: Option<usize>,
+}
+
+enum RawValue {
+    Str(String),
+    Other(&'static str),
+}
+
+struct RawEntry {
+    line: Option<usize>,
+    fields: Vec<RawField>,
+}
+
+/// Parses catalog TOML.
+///
+/// # Errors
+/// Syntax errors (with line) or every validation problem found.
+pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError> {
+    #[derive(Deserialize)]
+    struct File {
+        catalog_version: Option<Spanned<toml::Value>>,
+        #[serde(default)]
+        entry: Vec<Spanned<toml::Table>>,
+        #[serde(flatten)]
+        rest: toml::Table,
+    }
+    let line_of = |offset: usize| Some(text[..offset.min(text.len())].matches('\n').count() + 1);
+    let file: File = toml::from_str(text).map_err(|e| CatalogError::Syntax {
+        origin: origin.to_owned(),
+        line: e.span().and_then(|s| line_of(s.start)),
+        message: e.message().to_owned(),
+    })?;
+    let mut problems = Vec::new();
+    for key in file.rest.keys() {
+        problems.push(Problem::file(
+            None,
+            format!(
+                "unknown top-level key {key:?} (expected catalog_version and [[entry]] tables)"
+            ),
+        ));
+    }
+    let version = file.catalog_version.map(|v| {
+        let line = line_of(v.span().start);
+        (toml_raw(v.into_inner()), line)
+    });
+    let entries = file
+        .entry
+        .into_iter()
+        .map(|t| {
+            let line = line_of(t.span().start);
+            let table = t.into_inner();
+            // Field lines: toml::Table has no spans; find `key =` after the entry header.
+            let fields = table
+                .into_iter()
+                .map(|(name, value)| RawField {
+                    line: line.and_then(|l| find_key_line(text, l, &name)),
+                    name,
+                    value: toml_raw(value),
+                })
+                .collect();
+            RawEntry { line, fields }
+        })
+        .collect();
+    validate(origin, version, entries, problems)
+}
+
+/// The line of `name = ...` at or after `from` (1-based), before the next table header.
+fn find_key_line(text: &str, from: usize, name: &str) -> Option<usize> {
+    for (i, l) in text.lines().enumerate().skip(from - 1) {
+        let t = l.trim_start();
+        if i + 1 > from && t.starts_with('[') {
+            break;
+        }
+        if let Some(rest) = t.strip_prefix(name)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some(i + 1);
+        }
+    }
+    Some(from)
+}
+
+fn toml_raw(v: toml::Value) -> RawValue {
+    match v {
+        toml::Value::String(s) => RawValue::Str(s),
+        toml::Value::Integer(_) => RawValue::Other("integer"),
+        toml::Value::Float(_) => RawValue::Other("float"),
+        toml::Value::Boolean(_) => RawValue::Other("boolean"),
+        toml::Value::Datetime(_) => RawValue::Other("datetime"),
+        toml::Value::Array(_) => RawValue::Other("array"),
+        toml::Value::Table(_) => RawValue::Other("table"),
+    }
+}
+
+/// Parses catalog JSON: `{"catalog_version": "...", "entry": [{...}, ...]}`.
+///
+/// # Errors
+/// Syntax errors (with line) or every validation problem found.
+pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| CatalogError::Syntax {
+            origin: origin.to_owned(),
+            line: Some(e.line()),
+            message: e.to_string(),
+        })?;
+    let serde_json::Value::Object(mut top) = value else {
+        return Err(CatalogError::Syntax {
+            origin: origin.to_owned(),
+            line: None,
+            message: "expected an object with catalog_version and entry".into(),
+        });
+    };
+    let mut problems = Vec::new();
+    let version = top.remove("catalog_version").map(|v| (json_raw(v), None));
+    let entries = match top.remove("entry") {
+        None => Vec::new(),
+        Some(serde_json::Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                serde_json::Value::Object(map) => RawEntry {
+                    line: None,
+                    fields: map
+                        .into_iter()
+                        .map(|(name, v)| RawField {
+                            name,
+                            value: json_raw(v),
+                            line: None,
+                        })
+                        .collect(),
+                },
+                _ => RawEntry {
+                    line: None,
+                    fields: vec![RawField {
+                        name: String::new(),
+                        value: RawValue::Other("object"),
+                        line: None,
+                    }],
+                },
+            })
+            .collect(),
+        Some(_) => {
+            problems.push(Problem::file(None, "\"entry\" must be an array".into()));
+            Vec::new()
+        }
+    };
+    for key in top.keys() {
+        problems.push(Problem::file(
+            None,
+            format!("unknown top-level key {key:?} (expected catalog_version and entry)"),
+        ));
+    }
+    validate(origin, version, entries, problems)
+}
+
+fn json_raw(v: serde_json::Value) -> RawValue {
+    match v {
+        serde_json::Value::String(s) => RawValue::Str(s),
+        serde_json::Value::Null => RawValue::Other("null"),
+        serde_json::Value::Bool(_) => RawValue::Other("boolean"),
+        serde_json::Value::Number(_) => RawValue::Other("number"),
+        serde_json::Value::Array(_) => RawValue::Other("array"),
+        serde_json::Value::Object(_) => RawValue::Other("object"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,134 @@
+use super::*;
+use crate::catalog::{Cause, Severity};
+
+const GOOD: &str = r#"
+catalog_version = "test-1"
+
+[[entry]]
+code = "A_CODE"
+status = "AC: Something"
+description = "Something happened."
+severity = "high"
+component = "App Connector"
+category = "error"
+cause = "service"
+remediation = "Check it."
+
+[[entry]]
+code = "close"
+status = "Close"
+description = "Closed."
+severity = "info"
+component = "Service Edge"
+category = "info"
+"#;
+
+#[test]
+fn parses_a_valid_file() {
+    let f = parse_toml(GOOD, "t.toml").unwrap();
+    assert_eq!(f.version, "test-1");
+    assert_eq!(f.entries.len(), 2);
+    assert_eq!(f.entries[0].severity, Severity::High);
+    assert_eq!(f.entries[0].cause, Some(Cause::Service));
+    assert_eq!(f.entries[1].remediation, None);
+}
+
+#[test]
+fn json_of_the_same_shape_parses_to_the_same_entries() {
+    let toml_file = parse_toml(GOOD, "t.toml").unwrap();
+    let json = serde_json::json!({
+        "catalog_version": "test-1",
+        "entry": toml_file.entries,
+    });
+    let json_file = parse_json(&json.to_string(), "t.json").unwrap();
+    assert_eq!(json_file, toml_file);
+}
+
+#[test]
+fn every_problem_is_listed_with_entry_and_line() {
+    let bad = r#"
+catalog_version = "x"
+colour = "red"
+
+[[entry]]
+code = "DUP"
+status = "S"
+description = "D"
+severity = "hihg"
+component = "Connector"
+category = "error"
+
+[[entry]]
+code = "dup"
+status = ""
+description = "D"
+severity = "low"
+component = "App Connector"
+category = "error"
+shade = "x"
+
+[[entry]]
+status = "S"
+description = "D"
+severity = "low"
+component = "App Connector"
+"#;
+    let err = parse_toml(bad, "bad.toml").unwrap_err();
+    let text = err.to_string();
+    for needle in [
+        "unknown top-level key \"colour\"",
+        "line 9: entry DUP: unknown severity \"hihg\"",
+        "line 10: entry DUP: unknown component \"Connector\"",
+        "entry dup: status is empty",
+        "entry dup: unknown field \"shade\"",
+        "line 14: entry dup: duplicate code (already defined by entry #1 at line 6)",
+        "entry #3: code is missing",
+        "entry #3: category is missing",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let CatalogError::Invalid { problems, .. } = err else {
+        panic!("expected Invalid")
+    };
+    assert_eq!(problems.len(), 8, "{text}");
+}
+
+#[test]
+fn syntax_errors_carry_a_line() {
+    let err = parse_toml("catalog_version = \"x\"\n[[entry]\ncode=1\n", "s.toml").unwrap_err();
+    assert!(
+        matches!(err, CatalogError::Syntax { line: Some(2), .. }),
+        "{err}"
+    );
+    let err = parse_json("{\n\"catalog_version\": \n}", "s.json").unwrap_err();
+    assert!(
+        matches!(err, CatalogError::Syntax { line: Some(3), .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_types_and_missing_version_are_reported() {
+    let err = parse_json(r#"{"entry":[{"code":"X","status":"S","description":"D","severity":3,"component":"Policy","category":"error"}, 7]}"#, "j.json").unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("catalog_version is missing"), "{text}");
+    assert!(
+        text.contains("entry X: severity must be a string, not number"),
+        "{text}"
+    );
+    assert!(text.contains("entry #2: entry must be an object"), "{text}");
+    assert!(!text.contains("severity is missing"), "{text}");
+}
+
+#[test]
+fn codes_with_spaces_are_rejected() {
+    let text = GOOD.replace("A_CODE", "A CODE");
+    let err = parse_toml(&text, "t.toml").unwrap_err().to_string();
+    assert!(err.contains("contains ' '"), "{err}");
+}
+
+#[test]
+fn unknown_extension_is_an_error() {
+    let err = from_path(Path::new("catalog.yaml")).unwrap_err();
+    assert!(err.to_string().contains(".toml or .json"), "{err}");
+}

@@ -1,0 +1,125 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Sources {
+    Sources {
+        env: Some(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        ),
+        ..Sources::default()
+    }
+}
+
+#[test]
+fn defaults_file_matches_code_defaults() {
+    let from_file: Settings = toml::from_str(DEFAULT_TOML).unwrap();
+    assert_eq!(from_file, Settings::default());
+    assert_eq!(Settings::load(&env(&[])).unwrap(), Settings::default());
+}
+
+#[test]
+fn environment_overrides_with_double_underscores() {
+    let s = Settings::load(&env(&[
+        ("ZPA_ENRICHER__OUTPUT__MODE", "flat"),
+        ("ZPA_ENRICHER__OUTPUT__FLAT_PREFIX", "z_"),
+        ("ZPA_ENRICHER__ENRICH__MAX_DEPTH", "10"),
+        ("ZPA_ENRICHER__ENRICH__UNKNOWN_SEVERITY", "high"),
+        ("UNRELATED", "x"),
+    ]))
+    .unwrap();
+    assert_eq!(s.output.mode, OutputKind::Flat);
+    assert_eq!(s.output.flat_prefix, "z_");
+    assert_eq!(s.enrich.max_depth, 10);
+    assert_eq!(s.enrich.unknown_severity, Severity::High);
+}
+
+#[test]
+fn a_numeric_looking_string_is_still_a_string() {
+    let s = Settings::load(&env(&[("ZPA_ENRICHER__OUTPUT__FIELD", "123")])).unwrap();
+    assert_eq!(s.output.field, "123");
+}
+
+#[test]
+fn file_then_env_then_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "[output]\nfield = \"from_file\"\nflat_prefix = \"f_\"\n",
+    )
+    .unwrap();
+    let mut sources = env(&[("ZPA_ENRICHER__OUTPUT__FIELD", "from_env")]);
+    sources.file = Some(path.clone());
+    let s = Settings::load(&sources).unwrap();
+    assert_eq!(s.output.field, "from_env");
+    assert_eq!(s.output.flat_prefix, "f_");
+    sources.overrides = vec![("output.field".into(), "from_flag".into())];
+    assert_eq!(Settings::load(&sources).unwrap().output.field, "from_flag");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "[output]\nmode = \"sideways\"\ncolour = 1\n[enrich]\nmax_depth = \"deep\"\nmax_record_bytes = 10\n[nonsense]\nx = 1\n",
+    )
+    .unwrap();
+    let mut sources = env(&[("ZPA_ENRICHER__LOG__FORMAT", "xml")]);
+    sources.file = Some(path);
+    let err = Settings::load(&sources).unwrap_err().to_string();
+    for needle in [
+        "output.mode: unknown value \"sideways\", expected one of: nested, flat",
+        "output.colour: unknown key",
+        "enrich.max_depth:",
+        "nonsense: unknown key",
+        "log.format: unknown value \"xml\"",
+        "environment variable ZPA_ENRICHER__LOG__FORMAT",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    // Type problems are found first; range checks run once the types are right.
+    assert!(!err.contains("max_record_bytes"), "{err}");
+}
+
+#[test]
+fn range_and_consistency_checks_list_everything() {
+    let err = Settings::load(&env(&[
+        ("ZPA_ENRICHER__ENRICH__MAX_DEPTH", "0"),
+        ("ZPA_ENRICHER__ENRICH__MAX_RECORD_BYTES", "10"),
+        ("ZPA_ENRICHER__CATALOG__MODE", "replace"),
+        ("ZPA_ENRICHER__LOG__FILTER", "info,[[["),
+    ]))
+    .unwrap_err()
+    .to_string();
+    for needle in [
+        "enrich.max_depth: 0 is out of range",
+        "enrich.max_record_bytes: 10 is out of range",
+        "catalog.mode: \"replace\" needs catalog.path",
+        "log.filter:",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn missing_config_file_is_a_clear_error() {
+    let err = Settings::load(&Sources {
+        file: Some("/nonexistent/zpa.toml".into()),
+        env: Some(HashMap::new()),
+        overrides: vec![],
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("/nonexistent/zpa.toml"), "{err}");
+}
+
+#[test]
+fn print_config_round_trips() {
+    let s = Settings::default();
+    let back: Settings = toml::from_str(&s.to_toml()).unwrap();
+    assert_eq!(back, s);
+}

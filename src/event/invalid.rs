@@ -1,0 +1,129 @@
+//! Why a record cannot be read: a stable reason label, the byte offset and an explanation.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::scan::{SyntaxError, SyntaxErrorKind};
+
+/// Why a record could not be read. The string form is a stable metric label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InvalidReason {
+    /// The record is empty or only whitespace.
+    Empty,
+    /// The bytes are not valid UTF-8.
+    InvalidUtf8,
+    /// The bytes are not JSON.
+    NotJson,
+    /// Valid JSON, but not an object.
+    NotObject,
+    /// The JSON ends early.
+    Truncated,
+    /// Nested deeper than the configured limit.
+    TooDeep,
+    /// More bytes follow the JSON object.
+    TrailingData,
+    /// A status field has a type other than string.
+    WrongType,
+    /// The record is larger than the configured limit.
+    TooLarge,
+}
+
+impl InvalidReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [InvalidReason; 9] = [
+        InvalidReason::Empty,
+        InvalidReason::InvalidUtf8,
+        InvalidReason::NotJson,
+        InvalidReason::NotObject,
+        InvalidReason::Truncated,
+        InvalidReason::TooDeep,
+        InvalidReason::TrailingData,
+        InvalidReason::WrongType,
+        InvalidReason::TooLarge,
+    ];
+
+    /// The label used in logs, metrics and dead-letter headers.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvalidReason::Empty => "empty",
+            InvalidReason::InvalidUtf8 => "invalid_utf8",
+            InvalidReason::NotJson => "not_json",
+            InvalidReason::NotObject => "not_object",
+            InvalidReason::Truncated => "truncated",
+            InvalidReason::TooDeep => "too_deep",
+            InvalidReason::TrailingData => "trailing_data",
+            InvalidReason::WrongType => "wrong_type",
+            InvalidReason::TooLarge => "too_large",
+        }
+    }
+}
+
+impl fmt::Display for InvalidReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A record that cannot be enriched: what is wrong and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRecord {
+    /// The class of problem.
+    pub reason: InvalidReason,
+    /// Byte offset of the problem within the record.
+    pub offset: usize,
+    /// A one-line explanation.
+    pub detail: Cow<'static, str>,
+}
+
+impl fmt::Display for InvalidRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at byte {}: {}",
+            self.reason, self.offset, self.detail
+        )
+    }
+}
+
+impl std::error::Error for InvalidRecord {}
+
+impl InvalidRecord {
+    pub(super) fn new(
+        reason: InvalidReason,
+        offset: usize,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            reason,
+            offset,
+            detail: detail.into(),
+        }
+    }
+
+    /// The record exceeds `limit` bytes.
+    #[must_use]
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            InvalidReason::TooLarge,
+            limit,
+            format!("record is larger than the limit of {limit} bytes"),
+        )
+    }
+
+    pub(super) fn from_syntax(e: SyntaxError, looks_like_csv: bool) -> Self {
+        let reason = match e.kind {
+            SyntaxErrorKind::UnexpectedEnd(_) => InvalidReason::Truncated,
+            SyntaxErrorKind::TooDeep(_) => InvalidReason::TooDeep,
+            SyntaxErrorKind::TrailingData => InvalidReason::TrailingData,
+            _ => InvalidReason::NotJson,
+        };
+        let mut detail = e.to_string();
+        if looks_like_csv {
+            detail.push_str(
+                " (this looks like a CSV/TSV LSS record; configure the log receiver with the JSON template)",
+            );
+        }
+        Self::new(reason, e.offset, detail)
+    }
+}

@@ -1,0 +1,211 @@
+use super::*;
+
+fn opts() -> ReadOptions {
+    ReadOptions {
+        max_depth: 32,
+        max_record_bytes: 1 << 20,
+        header: HeaderMode::Strip,
+        owned: OwnedKeys::Exact("enrichment".into()),
+    }
+}
+
+fn view(s: &str) -> RecordView {
+    read(s.as_bytes(), &opts()).unwrap()
+}
+
+fn invalid(s: &[u8]) -> InvalidRecord {
+    read(s, &opts()).unwrap_err()
+}
+
+#[test]
+fn detects_log_types_from_distinctive_keys() {
+    let cases = [
+        (
+            r#"{"InternalReason":"","ConnectionStatus":"active"}"#,
+            LogType::UserActivity,
+        ),
+        (
+            r#"{"ConnectionID":"a,b","ConnectionStatus":"active"}"#,
+            LogType::UserActivity,
+        ),
+        (
+            r#"{"Username":"u","SessionStatus":"ZPN_STATUS_AUTHENTICATED"}"#,
+            LogType::UserStatus,
+        ),
+        (
+            r#"{"Connector":"c","SessionStatus":"x"}"#,
+            LogType::AppConnectorStatus,
+        ),
+        (
+            r#"{"ServiceEdge":"s","SessionStatus":"x"}"#,
+            LogType::PrivateServiceEdgeStatus,
+        ),
+        (
+            r#"{"PrivateCloudController":"p","SessionStatus":"x"}"#,
+            LogType::PrivateCloudControllerStatus,
+        ),
+        (
+            r#"{"ConnectionID":"x","Exporter":"unset","ConnectionStatus":""}"#,
+            LogType::BrowserAccess,
+        ),
+        (r#"{"AuditOperationType":"Create"}"#, LogType::Audit),
+        (r#"{"auditOperationType":"Sign In"}"#, LogType::Audit),
+        (
+            r#"{"Connector":"c","AliveTargetCount":"3"}"#,
+            LogType::AppConnectorMetrics,
+        ),
+        (
+            r#"{"PrivateSE":"p","CPUUtilization":"1"}"#,
+            LogType::PrivateServiceEdgeMetrics,
+        ),
+        (
+            r#"{"PrivateCloudController":"p","CPUUtilization":"1"}"#,
+            LogType::PrivateCloudControllerMetrics,
+        ),
+        (r#"{"ExchangeSequenceIndex":1}"#, LogType::AppProtection),
+        (
+            r#"{"ProtocolInspectionError":"","SMBRPC":0}"#,
+            LogType::SmbInspection,
+        ),
+        (
+            r#"{"ProtocolInspectionError":"","LDAPBindRequests":0}"#,
+            LogType::LdapInspection,
+        ),
+        (
+            r#"{"ProtocolInspectionError":"","KRBRealm":"R"}"#,
+            LogType::KrbInspection,
+        ),
+        (
+            r#"{"EnforcementAction":"ALLOW"}"#,
+            LogType::MicrosegmentationFlow,
+        ),
+        (r#"{"foo":"bar"}"#, LogType::Unknown),
+        (r#"{}"#, LogType::Unknown),
+    ];
+    for (s, t) in cases {
+        assert_eq!(view(s).log_type, t, "{s}");
+    }
+}
+
+#[test]
+fn log_types_parse_from_both_names() {
+    for t in LogType::ALL {
+        assert_eq!(LogType::from_name(t.as_str()), Some(t));
+        if let Some(lss) = t.lss_source_type() {
+            assert_eq!(LogType::from_name(lss), Some(t));
+        }
+    }
+    assert_eq!(
+        LogType::from_name("USER_ACTIVITY"),
+        Some(LogType::UserActivity)
+    );
+    assert_eq!(LogType::from_name("nope"), None);
+}
+
+#[test]
+fn status_lookup_order_and_fallbacks() {
+    let r = r#"{"InternalReason":"","ConnectionStatus":"close"}"#;
+    let (f, c) = view(r).status_code(r.as_bytes()).unwrap();
+    assert_eq!((f, c.as_ref()), (SourceField::ConnectionStatus, "close"));
+
+    let r = r#"{"ConnectionStatus":"close","InternalReason":" BRK_MT_TERMINATED "}"#;
+    let (f, c) = view(r).status_code(r.as_bytes()).unwrap();
+    assert_eq!(
+        (f, c.as_ref()),
+        (SourceField::InternalReason, "BRK_MT_TERMINATED")
+    );
+
+    let r = r#"{"InternalReason":"\u0041PP_NOT_REACHABLE"}"#;
+    let (_, c) = view(r).status_code(r.as_bytes()).unwrap();
+    assert_eq!(c.as_ref(), "APP_NOT_REACHABLE");
+
+    let r = r#"{"SessionStatus":null,"Username":"u"}"#;
+    assert!(view(r).status_code(r.as_bytes()).is_none());
+    assert_eq!(view(r).first_status_field(), None);
+
+    let r = r#"{"InternalReason":"","Customer":"c"}"#;
+    assert!(view(r).status_code(r.as_bytes()).is_none());
+    assert_eq!(
+        view(r).first_status_field(),
+        Some(SourceField::InternalReason)
+    );
+}
+
+#[test]
+fn syslog_headers_are_recognised() {
+    let r = r#"<165>1 - - - - - - token {"SessionStatus":"ZPN_STATUS_AUTH_FAILED","Username":"u"}"#;
+    let v = view(r);
+    assert_eq!(v.object_start, r.find('{').unwrap());
+    assert_eq!(v.output_start, v.object_start);
+    assert_eq!(v.log_type, LogType::UserStatus);
+
+    let keep = ReadOptions {
+        header: HeaderMode::Keep,
+        ..opts()
+    };
+    assert_eq!(read(b"<13>{}", &keep).unwrap().output_start, 0);
+    assert_eq!(invalid(b"<13> no json here").reason, InvalidReason::NotJson);
+}
+
+#[test]
+fn invalid_records_name_the_problem_and_offset() {
+    let cases: [(&[u8], InvalidReason, usize); 11] = [
+        (b"", InvalidReason::Empty, 0),
+        (b"  \t ", InvalidReason::Empty, 0),
+        (b"{\"a\":\"\xff\"}", InvalidReason::InvalidUtf8, 6),
+        (b"hello", InvalidReason::NotJson, 0),
+        (b"[1,2]", InvalidReason::NotObject, 0),
+        (b"\"str\"", InvalidReason::NotObject, 0),
+        (
+            b"{\"InternalReason\":\"APP_NOT",
+            InvalidReason::Truncated,
+            26,
+        ),
+        (b"{\"a\":1} {\"b\":2}", InvalidReason::TrailingData, 8),
+        (b"{\"InternalReason\":42}", InvalidReason::WrongType, 18),
+        (b"{\"SessionStatus\":[\"x\"]}", InvalidReason::WrongType, 17),
+        (b"{\"a\":1,}", InvalidReason::NotJson, 7),
+    ];
+    for (input, reason, offset) in cases {
+        let e = invalid(input);
+        assert_eq!(
+            (e.reason, e.offset),
+            (reason, offset),
+            "{:?}: {e}",
+            String::from_utf8_lossy(input)
+        );
+    }
+    let bomb = format!("{{\"a\":{}", "[".repeat(10_000));
+    let e = invalid(bomb.as_bytes());
+    assert_eq!((e.reason, e.offset), (InvalidReason::TooDeep, 5 + 31));
+    assert!(e.detail.contains("deeper than 32 levels"), "{e}");
+    let big = read(
+        &[b' '; 100],
+        &ReadOptions {
+            max_record_bytes: 10,
+            ..opts()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(big.reason, InvalidReason::TooLarge);
+}
+
+#[test]
+fn csv_lines_get_a_hint() {
+    let e = invalid(b"Wed Dec  1 10:38:41 2021 User Activity zpa-lss: ,Acme,abc,def");
+    assert_eq!(e.reason, InvalidReason::NotJson);
+    assert!(e.to_string().contains("JSON template"), "{e}");
+}
+
+#[test]
+fn owned_keys_are_noticed() {
+    assert!(view(r#"{"a":1,"enrichment":{}}"#).has_owned_keys);
+    assert!(!view(r#"{"a":1,"enrichments":{}}"#).has_owned_keys);
+    let flat = OwnedKeys::Prefixed {
+        prefix: "zpa_".into(),
+        names: &["code", "status"],
+    };
+    assert!(flat.matches(b"zpa_code"));
+    assert!(!flat.matches(b"zpa_other"));
+    assert!(!flat.matches(b"code"));
+}
