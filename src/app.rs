@@ -24,10 +24,13 @@ pub const EXIT_DATA: u8 = 65;
 pub fn run(cli: Cli) -> ExitCode {
     let mut overrides = Vec::new();
     if let Some(f) = cli.log_format {
-        overrides.push(("log.format".to_owned(), f.as_str().to_owned()));
+        overrides.push(("log.format".to_owned(), f.as_str().into()));
     }
     if let Some(p) = &cli.catalog {
-        overrides.push(("catalog.path".to_owned(), p.display().to_string()));
+        overrides.push(("catalog.path".to_owned(), p.display().to_string().into()));
+    }
+    if let Some(Command::Run(args)) = &cli.command {
+        overrides.extend(args.overrides());
     }
     let sources = Sources {
         file: cli.config.clone(),
@@ -94,6 +97,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
+        Some(Command::Run(_)) => run_service(&settings, catalog),
         Some(Command::Generate(args)) => {
             let seed = args.seed.unwrap_or_else(|| {
                 std::time::SystemTime::now()
@@ -110,8 +114,56 @@ pub fn run(cli: Cli) -> ExitCode {
                     invalid_ratio: args.invalid_ratio,
                 },
                 output: args.output,
+                kafka: args.topic.map(|topic| commands::generate::KafkaSink {
+                    brokers: args.brokers.unwrap_or_default(),
+                    topic,
+                    compression: args.compression,
+                    key_field: args.key_field,
+                }),
             };
-            finish(commands::generate::run(&catalog, &job))
+            match commands::generate::run(&catalog, &job) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(commands::generate::GenerateError::Io(e)) => finish(Err(e)),
+                Err(e) => {
+                    report_error(&e);
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Exit status of the service after a fatal error or a failed start.
+pub const EXIT_SERVICE: u8 = 1;
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("zpa-enricher")
+        .enable_all()
+        .build()
+}
+
+fn run_service(settings: &Settings, catalog: Arc<Catalog>) -> ExitCode {
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            report_error(&e);
+            return ExitCode::from(EXIT_SERVICE);
+        }
+    };
+    let token = tokio_util::sync::CancellationToken::new();
+    let result = rt.block_on(crate::service::run(settings, catalog, token, |_| {}));
+    // librdkafka threads are done once the clients are dropped; do not wait for stray tasks.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(EXIT_SERVICE)
         }
     }
 }

@@ -50,6 +50,58 @@ pub enum Command {
     Catalog(CatalogCommand),
     /// Write realistic synthetic LSS records, one per line (stdout by default).
     Generate(GenerateArgs),
+    /// Run the Kafka service: consume raw records, enrich, produce, export metrics.
+    Run(RunArgs),
+}
+
+/// `run` arguments: the common Kafka settings as flags (everything else in the config file or
+/// environment).
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Bootstrap servers, e.g. 127.0.0.1:9092 (`kafka.brokers`).
+    #[arg(long, value_name = "HOST:PORT,...")]
+    pub brokers: Option<String>,
+    /// Input topic; repeat or separate with commas for several (`kafka.input_topics`).
+    #[arg(long = "input-topic", value_name = "TOPIC", value_delimiter = ',')]
+    pub input_topics: Vec<String>,
+    /// Topic for enriched records (`kafka.output_topic`).
+    #[arg(long, value_name = "TOPIC")]
+    pub output_topic: Option<String>,
+    /// Dead-letter topic (`kafka.dlq_topic`).
+    #[arg(long, value_name = "TOPIC")]
+    pub dlq_topic: Option<String>,
+    /// Consumer group (`kafka.group_id`).
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// Address of /metrics, /healthz and /readyz (`metrics.addr`).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_addr: Option<String>,
+}
+
+impl RunArgs {
+    /// The settings these flags override, as `(key, value)` pairs.
+    #[must_use]
+    pub fn overrides(&self) -> Vec<(String, crate::config::Override)> {
+        use crate::config::Override;
+        let mut o = Vec::new();
+        let mut put = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                o.push((k.to_owned(), Override::Str(v.clone())));
+            }
+        };
+        put("kafka.brokers", &self.brokers);
+        put("kafka.output_topic", &self.output_topic);
+        put("kafka.dlq_topic", &self.dlq_topic);
+        put("kafka.group_id", &self.group);
+        put("metrics.addr", &self.metrics_addr);
+        if !self.input_topics.is_empty() {
+            o.push((
+                "kafka.input_topics".to_owned(),
+                Override::List(self.input_topics.clone()),
+            ));
+        }
+        o
+    }
 }
 
 /// `generate` arguments.
@@ -75,8 +127,21 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 0.0, value_parser = parse_ratio)]
     pub invalid_ratio: f64,
     /// Output file ("-" for stdout).
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", conflicts_with = "topic")]
     pub output: Option<PathBuf>,
+    /// Produce to this Kafka topic instead of writing lines (needs --brokers).
+    #[arg(long, value_name = "TOPIC", requires = "brokers")]
+    pub topic: Option<String>,
+    /// Kafka bootstrap servers for --topic.
+    #[arg(long, value_name = "HOST:PORT,...")]
+    pub brokers: Option<String>,
+    /// Compression of the produced batches: none, gzip, snappy, lz4 or zstd.
+    #[arg(long, default_value = "lz4", value_parser = ["none", "gzip", "snappy", "lz4", "zstd"])]
+    pub compression: String,
+    /// Record field used as the message key, so one session's records share a partition
+    /// (empty: no key).
+    #[arg(long, default_value = "SessionID", value_name = "FIELD")]
+    pub key_field: String,
 }
 
 fn parse_ratio(s: &str) -> Result<f64, String> {

@@ -25,6 +25,7 @@
 //! (default key `enrichment`) or as prefixed top-level keys. Records that cannot be read are
 //! never dropped silently: callers choose to pass, reject or fail them.
 
+pub mod admin;
 pub mod app;
 pub mod catalog;
 pub mod cli;
@@ -33,5 +34,11 @@ pub mod config;
 pub mod enrich;
 pub mod event;
 pub mod generate;
+pub mod kafka;
+pub mod metrics;
+pub mod pipeline;
+pub mod reload;
+pub mod service;
+pub mod shutdown;
 pub mod telemetry;
 mod vocab;

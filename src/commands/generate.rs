@@ -20,6 +20,41 @@ pub struct GenerateJob {
     pub options: GeneratorOptions,
     /// Output file; `None` or `-` writes stdout.
     pub output: Option<PathBuf>,
+    /// Produce to Kafka instead of writing lines.
+    pub kafka: Option<KafkaSink>,
+}
+
+/// Where generated records go in Kafka.
+#[derive(Debug, Clone)]
+pub struct KafkaSink {
+    /// Bootstrap servers.
+    pub brokers: String,
+    /// Topic.
+    pub topic: String,
+    /// Compression of produced batches (`none`, `gzip`, `snappy`, `lz4`, `zstd`).
+    pub compression: String,
+    /// The record field whose value becomes the message key (empty: no key).
+    pub key_field: String,
+}
+
+/// Why generating stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// Writing failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// The Kafka producer failed.
+    #[error("cannot produce to Kafka")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+}
+
+/// The value of a top-level string field, found without parsing (generated records have no
+/// escapes in identifiers).
+fn field_value<'a>(record: &'a [u8], field: &str) -> Option<&'a [u8]> {
+    let needle = format!("\"{field}\":\"");
+    let start = memchr::memmem::find(record, needle.as_bytes())? + needle.len();
+    let len = memchr::memchr(b'"', &record[start..])?;
+    Some(&record[start..start + len])
 }
 
 /// Parses `TYPE` or `TYPE=WEIGHT` (weight 1 by default).
@@ -57,8 +92,101 @@ pub fn parse_log_type_weight(s: &str) -> Result<(LogType, u32), String> {
 /// Writes the records.
 ///
 /// # Errors
-/// The output cannot be created or written.
-pub fn run(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
+/// The output cannot be created or written, or producing to Kafka fails.
+pub fn run(catalog: &Catalog, job: &GenerateJob) -> Result<(), GenerateError> {
+    match &job.kafka {
+        Some(sink) => produce(catalog, job, sink),
+        None => write_lines(catalog, job).map_err(GenerateError::from),
+    }
+}
+
+fn produce(catalog: &Catalog, job: &GenerateJob, sink: &KafkaSink) -> Result<(), GenerateError> {
+    use rdkafka::ClientConfig;
+    use rdkafka::error::KafkaError;
+    use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+    use rdkafka::types::RDKafkaErrorCode;
+
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", &sink.brokers)
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("compression.type", &sink.compression)
+        .set("partitioner", "murmur2_random")
+        .create()?;
+    let mut generator = Generator::new(catalog, job.options.clone());
+    let mut buf = Vec::with_capacity(4096);
+    let pace = Pace::new(job.rate);
+    let mut written: u64 = 0;
+    while job.count == 0 || written < job.count {
+        buf.clear();
+        generator.next_record(&mut buf);
+        let key = if sink.key_field.is_empty() {
+            None
+        } else {
+            field_value(&buf, &sink.key_field)
+        };
+        let mut record = BaseRecord::<[u8], [u8]>::to(&sink.topic).payload(&buf);
+        if let Some(k) = key {
+            record = record.key(k);
+        }
+        let mut record = record;
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
+                    record = r;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err((e, _)) => return Err(e.into()),
+            }
+        }
+        written += 1;
+        pace.wait(written);
+    }
+    producer.flush(Duration::from_secs(60))?;
+    Ok(())
+}
+
+/// Paces a loop to a rate (records per second); zero means no pacing.
+struct Pace {
+    rate: u64,
+    started: Instant,
+}
+
+impl Pace {
+    fn new(rate: u64) -> Self {
+        Self {
+            rate,
+            started: Instant::now(),
+        }
+    }
+
+    /// True when record `done` is due more than a millisecond from now.
+    fn due_soon(&self, done: u64) -> bool {
+        let due = Duration::from_secs_f64(done as f64 / self.rate as f64);
+        due.checked_sub(self.started.elapsed())
+            .is_some_and(|w| w > Duration::from_millis(1))
+    }
+
+    /// Sleeps until `done` records are due. Returns true when it slept.
+    fn wait(&self, done: u64) -> bool {
+        if self.rate == 0 {
+            return false;
+        }
+        // Pace against the start time, so the average rate holds even if a write stalls.
+        let due = Duration::from_secs_f64(done as f64 / self.rate as f64);
+        match due.checked_sub(self.started.elapsed()) {
+            Some(wait) if wait > Duration::from_millis(1) => {
+                std::thread::sleep(wait);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn write_lines(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
     let out: Box<dyn Write> = match &job.output {
         Some(p) if p.as_os_str() != "-" => Box::new(File::create(p).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot create {}: {e}", p.display()))
@@ -68,7 +196,7 @@ pub fn run(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
     let mut out = io::BufWriter::with_capacity(256 * 1024, out);
     let mut generator = Generator::new(catalog, job.options.clone());
     let mut buf = Vec::with_capacity(4096);
-    let started = Instant::now();
+    let pace = Pace::new(job.rate);
     let mut written: u64 = 0;
     while job.count == 0 || written < job.count {
         buf.clear();
@@ -76,15 +204,9 @@ pub fn run(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
         buf.push(b'\n');
         out.write_all(&buf)?;
         written += 1;
-        if job.rate > 0 {
-            // Pace against the start time, so the average rate holds even if a write stalls.
-            let due = Duration::from_secs_f64(written as f64 / job.rate as f64);
-            if let Some(wait) = due.checked_sub(started.elapsed())
-                && wait > Duration::from_millis(1)
-            {
-                out.flush()?;
-                std::thread::sleep(wait);
-            }
+        if job.rate > 0 && pace.due_soon(written) {
+            out.flush()?;
+            pace.wait(written);
         }
     }
     out.flush()
@@ -93,6 +215,13 @@ pub fn run(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_field_is_found_without_parsing() {
+        let r = br#"{"LogTimestamp":"x","SessionID":"abc123","ConnectionID":"abc123,9"}"#;
+        assert_eq!(field_value(r, "SessionID"), Some(&b"abc123"[..]));
+        assert_eq!(field_value(r, "Username"), None);
+    }
 
     #[test]
     fn log_type_weights_parse() {

@@ -17,6 +17,13 @@ use crate::enrich::{EnrichOptions, OutputMode};
 use crate::event::HeaderMode;
 use crate::vocab::vocabulary;
 
+mod service;
+
+pub use service::{
+    Compression, InvalidPolicy, KafkaSettings, MetricsSettings, OffsetReset, Partitioning,
+    SaslMechanism, Secret, SecurityProtocol, SecuritySettings, ServiceSettings,
+};
+
 /// The defaults, with a comment for every key.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 
@@ -35,6 +42,12 @@ pub struct Settings {
     pub enrich: EnrichSettings,
     /// Shape of the output.
     pub output: OutputSettings,
+    /// Kafka clients of the service.
+    pub kafka: KafkaSettings,
+    /// The HTTP endpoint for metrics and health.
+    pub metrics: MetricsSettings,
+    /// Service behaviour: shutdown, readiness, backpressure, reload.
+    pub service: ServiceSettings,
 }
 
 /// `[log]`
@@ -197,6 +210,27 @@ impl fmt::Display for ProblemList<'_> {
     }
 }
 
+/// A value given by a command-line flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Override {
+    /// A single value.
+    Str(String),
+    /// A list (e.g. topics).
+    List(Vec<String>),
+}
+
+impl From<&str> for Override {
+    fn from(s: &str) -> Self {
+        Override::Str(s.to_owned())
+    }
+}
+
+impl From<String> for Override {
+    fn from(s: String) -> Self {
+        Override::Str(s)
+    }
+}
+
 /// Where settings come from, besides the compiled-in defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
@@ -205,7 +239,7 @@ pub struct Sources {
     /// Environment variables to read; `None` reads the process environment.
     pub env: Option<HashMap<String, String>>,
     /// `key.path = value` overrides from command-line flags.
-    pub overrides: Vec<(String, String)>,
+    pub overrides: Vec<(String, Override)>,
 }
 
 impl Settings {
@@ -229,14 +263,20 @@ impl Settings {
         let mut env = Environment::with_prefix(ENV_PREFIX)
             .prefix_separator("__")
             .separator("__")
-            .try_parsing(true);
+            .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("kafka.input_topics");
         if let Some(map) = &sources.env {
             env = env.source(Some(map.clone().into_iter().collect()));
         }
         builder = builder.add_source(env);
         for (key, value) in &sources.overrides {
+            let value: Value = match value {
+                Override::Str(s) => s.clone().into(),
+                Override::List(l) => l.clone().into(),
+            };
             builder = builder
-                .set_override(key.as_str(), value.as_str())
+                .set_override(key.as_str(), value)
                 .map_err(|e| ConfigError::Source(e.to_string()))?;
         }
         let config = builder
@@ -296,6 +336,19 @@ impl Settings {
                 "output.flat_prefix: must not be empty in flat mode (the added keys would collide with record keys)".into(),
             ),
             _ => {}
+        }
+        problems.extend(crate::kafka::validate(&self.kafka));
+        if self.metrics.addr.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!(
+                "metrics.addr: {:?} is not an address like 0.0.0.0:9464",
+                self.metrics.addr
+            ));
+        }
+        if self.service.shutdown_grace_period_secs == 0 {
+            problems.push("service.shutdown_grace_period_secs: must be at least 1".into());
+        }
+        if self.service.readiness_stall_secs == 0 {
+            problems.push("service.readiness_stall_secs: must be at least 1".into());
         }
         if problems.is_empty() {
             Ok(())

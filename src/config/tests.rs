@@ -123,3 +123,63 @@ fn print_config_round_trips() {
     let back: Settings = toml::from_str(&s.to_toml()).unwrap();
     assert_eq!(back, s);
 }
+
+#[test]
+fn kafka_settings_from_env_and_flags() {
+    let mut sources = env(&[
+        ("ZPA_ENRICHER__KAFKA__INPUT_TOPICS", "a,b"),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__PROTOCOL", "sasl_ssl"),
+        (
+            "ZPA_ENRICHER__KAFKA__SECURITY__SASL_MECHANISM",
+            "SCRAM-SHA-512",
+        ),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_USERNAME", "svc"),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_PASSWORD", "s3cret"),
+        ("ZPA_ENRICHER__KAFKA__MAX_IN_FLIGHT", "500"),
+    ]);
+    let s = Settings::load(&sources).unwrap();
+    assert_eq!(s.kafka.input_topics, vec!["a", "b"]);
+    assert_eq!(s.kafka.security.sasl_mechanism, SaslMechanism::ScramSha512);
+    assert_eq!(s.kafka.security.sasl_password.expose(), "s3cret");
+    assert_eq!(s.kafka.max_in_flight, 500);
+    // The password never shows in --print-config.
+    let printed = s.to_toml();
+    assert!(!printed.contains("s3cret"), "{printed}");
+    assert!(printed.contains("<redacted>"), "{printed}");
+
+    sources.overrides = vec![(
+        "kafka.input_topics".into(),
+        Override::List(vec!["x".into()]),
+    )];
+    assert_eq!(
+        Settings::load(&sources).unwrap().kafka.input_topics,
+        vec!["x"]
+    );
+}
+
+#[test]
+fn kafka_consistency_problems_are_all_listed() {
+    let err = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__INPUT_TOPICS", "same"),
+        ("ZPA_ENRICHER__KAFKA__OUTPUT_TOPIC", "same"),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__PROTOCOL", "sasl_ssl"),
+        (
+            "ZPA_ENRICHER__KAFKA__SECURITY__CERT_FILE",
+            "/nonexistent/cert.pem",
+        ),
+        ("ZPA_ENRICHER__METRICS__ADDR", "nowhere"),
+        ("ZPA_ENRICHER__KAFKA__MAX_IN_FLIGHT", "0"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    for needle in [
+        "kafka.output_topic: \"same\" is also an input topic",
+        "protocol sasl_ssl needs sasl_username and sasl_password",
+        "cert_file and key_file go together",
+        "kafka.security.cert_file: /nonexistent/cert.pem does not exist",
+        "metrics.addr: \"nowhere\"",
+        "kafka.max_in_flight: 0 is out of range",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}

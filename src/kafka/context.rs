@@ -1,0 +1,177 @@
+//! The rdkafka client context shared by the consumer and the producer: statistics into
+//! metrics (consumer lag), rebalance and commit bookkeeping, and escalation of fatal errors.
+
+use std::sync::{Arc, Mutex};
+
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::statistics::Statistics;
+use rdkafka::topic_partition_list::TopicPartitionList;
+use rdkafka::types::RDKafkaErrorCode;
+use tokio_util::sync::CancellationToken;
+
+use crate::admin::Health;
+use crate::metrics::{Metrics, RebalanceKind};
+
+/// A fatal condition: the first reason raised wins and cancels the token the service runs on.
+#[derive(Debug, Default)]
+pub struct Fatal {
+    token: CancellationToken,
+    reason: Mutex<Option<String>>,
+}
+
+impl Fatal {
+    /// A fatal slot that cancels `token` when raised.
+    #[must_use]
+    pub fn new(token: CancellationToken) -> Self {
+        Self {
+            token,
+            reason: Mutex::new(None),
+        }
+    }
+
+    /// Records `reason` (unless one is already recorded) and cancels the token.
+    pub fn raise(&self, reason: String) {
+        let mut slot = self
+            .reason
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_none() {
+            tracing::error!(%reason, "fatal error, stopping");
+            *slot = Some(reason);
+        }
+        self.token.cancel();
+    }
+
+    /// The recorded reason, if any.
+    #[must_use]
+    pub fn reason(&self) -> Option<String> {
+        self.reason
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// What the Kafka clients report into.
+#[derive(Debug)]
+pub struct ServiceContext {
+    metrics: Arc<Metrics>,
+    health: Arc<Health>,
+    fatal: Arc<Fatal>,
+}
+
+impl ServiceContext {
+    /// A context reporting into `metrics` and `health`, raising `fatal` on fatal errors.
+    #[must_use]
+    pub fn new(metrics: Arc<Metrics>, health: Arc<Health>, fatal: Arc<Fatal>) -> Self {
+        Self {
+            metrics,
+            health,
+            fatal,
+        }
+    }
+
+    fn update_assignment(&self, consumer: &BaseConsumer<Self>) {
+        let n = consumer.assignment().map_or(0, |tpl| tpl.count());
+        self.metrics.set_assigned_partitions(n);
+        self.health.set_assigned(n > 0);
+    }
+}
+
+impl ClientContext for ServiceContext {
+    fn stats(&self, stats: Statistics) {
+        if stats.client_type != "consumer" {
+            return;
+        }
+        let mut lags = Vec::new();
+        for (topic, t) in &stats.topics {
+            for (partition, p) in &t.partitions {
+                // Partition -1 is librdkafka's internal "unassigned" bucket; a negative lag
+                // means "not known yet".
+                if *partition >= 0 && p.desired && p.consumer_lag >= 0 {
+                    lags.push((topic.clone(), *partition, p.consumer_lag));
+                }
+            }
+        }
+        let lags: Vec<(&str, i32, i64)> =
+            lags.iter().map(|(t, p, l)| (t.as_str(), *p, *l)).collect();
+        self.metrics.replace_consumer_lag(&lags);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        if super::is_fatal(&error) {
+            self.fatal.raise(format!("{error}: {reason}"));
+        } else if matches!(error, KafkaError::Global(RDKafkaErrorCode::AllBrokersDown)) {
+            tracing::warn!(%error, reason, "all brokers are down; retrying");
+            self.health.set_producer_ok(false);
+        } else {
+            tracing::warn!(%error, reason, "Kafka client error; retrying");
+        }
+    }
+}
+
+impl ConsumerContext for ServiceContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Revoke(tpl) => {
+                self.metrics.rebalance(RebalanceKind::Revoke);
+                // Commit what has been delivered before the partitions go to another member;
+                // records still in flight will be consumed again there (at-least-once).
+                let result = consumer.commit_consumer_state(CommitMode::Sync);
+                match &result {
+                    Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {
+                        self.metrics.commit(true);
+                    }
+                    Err(e) => {
+                        self.metrics.commit(false);
+                        tracing::warn!(error = %e, "commit on partition revoke failed");
+                    }
+                }
+                tracing::info!(partitions = %describe(tpl), "partitions revoked");
+            }
+            Rebalance::Assign(_) => {}
+            Rebalance::Error(e) => tracing::warn!(error = %e, "rebalance error"),
+        }
+    }
+
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(tpl) => {
+                self.metrics.rebalance(RebalanceKind::Assign);
+                tracing::info!(partitions = %describe(tpl), "partitions assigned");
+            }
+            Rebalance::Revoke(_) => {
+                if consumer.assignment_lost() {
+                    self.metrics.rebalance(RebalanceKind::Lost);
+                }
+            }
+            Rebalance::Error(_) => {}
+        }
+        self.update_assignment(consumer);
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, _offsets: &TopicPartitionList) {
+        match result {
+            // Nothing stored since the last commit: not a failure.
+            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {
+                self.metrics.commit(true);
+            }
+            Err(e) => {
+                self.metrics.commit(false);
+                tracing::warn!(error = %e, "offset commit failed; will retry on the next interval");
+            }
+        }
+    }
+}
+
+fn describe(tpl: &TopicPartitionList) -> String {
+    let mut parts: Vec<String> = tpl
+        .elements()
+        .iter()
+        .map(|e| format!("{}/{}", e.topic(), e.partition()))
+        .collect();
+    parts.sort();
+    parts.join(",")
+}

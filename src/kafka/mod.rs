@@ -1,0 +1,460 @@
+//! Typed Kafka settings into librdkafka client configurations, in one place; topic checks at
+//! start; and the classification of Kafka errors into fatal and transient.
+//!
+//! This module knows nothing of the catalog or the enrichment: it only builds and inspects
+//! clients.
+
+pub mod context;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::{Client, ClientContext, DefaultClientContext};
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode as Code;
+
+use crate::config::{KafkaSettings, SaslMechanism, SecurityProtocol, Settings};
+
+/// A problem with the Kafka settings or the cluster at start.
+#[derive(Debug, thiserror::Error)]
+pub enum KafkaSetupError {
+    /// A librdkafka property in a pass-through map contradicts a typed setting.
+    #[error(
+        "kafka.{map}.\"{key}\" = {value:?} contradicts the typed setting ({key} = {ours:?}); use the typed setting instead"
+    )]
+    Conflict {
+        /// Which map (`librdkafka`, `consumer_librdkafka`, `producer_librdkafka`).
+        map: &'static str,
+        /// The property.
+        key: String,
+        /// The value given in the map.
+        value: String,
+        /// The value the typed settings require.
+        ours: String,
+    },
+    /// Creating a client failed (librdkafka rejected a property, ...).
+    #[error("cannot create the Kafka {what}")]
+    Client {
+        /// "consumer", "producer" or "admin client".
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: KafkaError,
+    },
+    /// Cluster metadata could not be fetched (brokers unreachable, authentication failed).
+    #[error(
+        "cannot fetch metadata from {brokers} (are the brokers reachable and the credentials right?)"
+    )]
+    Metadata {
+        /// The bootstrap servers.
+        brokers: String,
+        /// The cause.
+        #[source]
+        source: KafkaError,
+    },
+    /// Topics are missing and may not be created.
+    #[error("topic(s) {} do not exist; create them, or set kafka.create_missing_topics = true", topics.join(", "))]
+    MissingTopics {
+        /// The missing topics.
+        topics: Vec<String>,
+    },
+    /// Creating a topic failed.
+    #[error("cannot create topic {topic}: {reason}")]
+    CreateTopic {
+        /// The topic.
+        topic: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A property set by typed settings: a pass-through map may repeat it only with the same value.
+struct Owned {
+    props: BTreeMap<&'static str, String>,
+}
+
+impl Owned {
+    fn set(&mut self, key: &'static str, value: impl Into<String>) {
+        self.props.insert(key, value.into());
+    }
+}
+
+fn common(k: &KafkaSettings) -> Owned {
+    let mut o = Owned {
+        props: BTreeMap::new(),
+    };
+    o.set("bootstrap.servers", k.brokers.clone());
+    o.set("client.id", k.client_id.clone());
+    let sec = &k.security;
+    o.set(
+        "security.protocol",
+        match sec.protocol {
+            SecurityProtocol::Plaintext => "plaintext",
+            SecurityProtocol::Ssl => "ssl",
+            SecurityProtocol::SaslPlaintext => "sasl_plaintext",
+            SecurityProtocol::SaslSsl => "sasl_ssl",
+        },
+    );
+    if matches!(
+        sec.protocol,
+        SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
+    ) {
+        o.set("sasl.mechanism", sec.sasl_mechanism.as_str());
+        o.set("sasl.username", sec.sasl_username.clone());
+        o.set("sasl.password", sec.sasl_password.expose());
+    }
+    if matches!(
+        sec.protocol,
+        SecurityProtocol::Ssl | SecurityProtocol::SaslSsl
+    ) {
+        let path = |p: &Path| p.display().to_string();
+        if !sec.ca_file.as_os_str().is_empty() {
+            o.set("ssl.ca.location", path(&sec.ca_file));
+        }
+        if !sec.cert_file.as_os_str().is_empty() {
+            o.set("ssl.certificate.location", path(&sec.cert_file));
+            o.set("ssl.key.location", path(&sec.key_file));
+        }
+        if !sec.key_password.is_empty() {
+            o.set("ssl.key.password", sec.key_password.expose());
+        }
+        o.set(
+            "ssl.endpoint.identification.algorithm",
+            if sec.verify_hostname { "https" } else { "none" },
+        );
+    }
+    o
+}
+
+fn finish(
+    mut owned: Owned,
+    maps: [(&'static str, &BTreeMap<String, String>); 2],
+) -> Result<ClientConfig, KafkaSetupError> {
+    let mut cfg = ClientConfig::new();
+    for (k, v) in &owned.props {
+        cfg.set(*k, v);
+    }
+    for (map, props) in maps {
+        for (key, value) in props {
+            if let Some(ours) = owned.props.get(key.as_str()) {
+                if ours != value {
+                    // Never echo a secret back.
+                    let secret = key.contains("password");
+                    return Err(KafkaSetupError::Conflict {
+                        map,
+                        key: key.clone(),
+                        value: if secret { "***".into() } else { value.clone() },
+                        ours: if secret { "***".into() } else { ours.clone() },
+                    });
+                }
+            } else {
+                cfg.set(key, value);
+            }
+        }
+    }
+    owned.props.clear();
+    Ok(cfg)
+}
+
+/// The consumer configuration. Offsets are stored by the application only after delivery
+/// (`enable.auto.offset.store = false`, forced) and committed by librdkafka on an interval.
+///
+/// # Errors
+/// A pass-through property contradicts a typed setting.
+pub fn consumer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
+    let k = &s.kafka;
+    let mut o = common(k);
+    o.set("group.id", k.group_id.clone());
+    o.set("enable.auto.commit", "true");
+    o.set("auto.commit.interval.ms", k.commit_interval_ms.to_string());
+    o.set("enable.auto.offset.store", "false");
+    o.set("auto.offset.reset", k.auto_offset_reset.as_str());
+    o.set(
+        "queued.max.messages.kbytes",
+        k.consumer_queue_kbytes.to_string(),
+    );
+    o.set("enable.partition.eof", "false");
+    o.set(
+        "allow.auto.create.topics",
+        if k.create_missing_topics {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    o.set(
+        "statistics.interval.ms",
+        s.service.statistics_interval_ms.to_string(),
+    );
+    finish(
+        o,
+        [
+            ("librdkafka", &k.librdkafka),
+            ("consumer_librdkafka", &k.consumer_librdkafka),
+        ],
+    )
+}
+
+/// The producer configuration: idempotent, `acks=all`, Java-compatible key hashing.
+///
+/// # Errors
+/// A pass-through property contradicts a typed setting.
+pub fn producer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
+    let k = &s.kafka;
+    let mut o = common(k);
+    o.set("enable.idempotence", "true");
+    o.set("acks", "all");
+    o.set("message.timeout.ms", k.delivery_timeout_ms.to_string());
+    o.set("linger.ms", k.linger_ms.to_string());
+    o.set("compression.type", k.compression.as_str());
+    o.set("partitioner", "murmur2_random");
+    // The in-flight window bounds what is queued; leave room for dead letters.
+    o.set(
+        "queue.buffering.max.messages",
+        (k.max_in_flight.saturating_mul(2)).max(1000).to_string(),
+    );
+    finish(
+        o,
+        [
+            ("librdkafka", &k.librdkafka),
+            ("producer_librdkafka", &k.producer_librdkafka),
+        ],
+    )
+}
+
+/// Checks the Kafka settings that types alone cannot; returns every problem.
+#[must_use]
+pub fn validate(k: &KafkaSettings) -> Vec<String> {
+    let mut p = Vec::new();
+    if k.brokers.trim().is_empty() {
+        p.push("kafka.brokers: must name at least one broker".to_owned());
+    }
+    if k.input_topics.is_empty() || k.input_topics.iter().any(|t| t.trim().is_empty()) {
+        p.push("kafka.input_topics: must name at least one topic, none empty".to_owned());
+    }
+    if k.output_topic.trim().is_empty() {
+        p.push("kafka.output_topic: must not be empty".to_owned());
+    }
+    if k.input_topics.contains(&k.output_topic) {
+        p.push(format!(
+            "kafka.output_topic: {:?} is also an input topic (records would be enriched again and again)",
+            k.output_topic
+        ));
+    }
+    if k.dlq_topic.trim().is_empty() && k.on_invalid == crate::config::InvalidPolicy::Dlq {
+        p.push("kafka.dlq_topic: must not be empty when kafka.on_invalid = \"dlq\"".to_owned());
+    }
+    if k.input_topics.contains(&k.dlq_topic) {
+        p.push(format!(
+            "kafka.dlq_topic: {:?} is also an input topic",
+            k.dlq_topic
+        ));
+    }
+    if k.group_id.trim().is_empty() {
+        p.push("kafka.group_id: must not be empty".to_owned());
+    }
+    if !(1..=1_000_000).contains(&k.max_in_flight) {
+        p.push(format!(
+            "kafka.max_in_flight: {} is out of range (1 to 1000000)",
+            k.max_in_flight
+        ));
+    }
+    if k.delivery_timeout_ms < 1_000 {
+        p.push(format!(
+            "kafka.delivery_timeout_ms: {} is too short (at least 1000)",
+            k.delivery_timeout_ms
+        ));
+    }
+    if k.commit_interval_ms == 0 {
+        p.push("kafka.commit_interval_ms: must be at least 1".to_owned());
+    }
+    if k.create_missing_topics && (k.create_partitions < 1 || k.create_replication_factor < 1) {
+        p.push(
+            "kafka.create_partitions and kafka.create_replication_factor: must be at least 1"
+                .to_owned(),
+        );
+    }
+    let sec = &k.security;
+    let sasl = matches!(
+        sec.protocol,
+        SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
+    );
+    if sasl && (sec.sasl_username.is_empty() || sec.sasl_password.is_empty()) {
+        p.push(format!(
+            "kafka.security: protocol {} needs sasl_username and sasl_password",
+            sec.protocol
+        ));
+    }
+    if !sasl && (!sec.sasl_username.is_empty() || !sec.sasl_password.is_empty()) {
+        p.push(format!(
+            "kafka.security: sasl_username/sasl_password are set but protocol is {} (use sasl_ssl or sasl_plaintext)",
+            sec.protocol
+        ));
+    }
+    if sec.cert_file.as_os_str().is_empty() != sec.key_file.as_os_str().is_empty() {
+        p.push("kafka.security: cert_file and key_file go together (mTLS needs both)".to_owned());
+    }
+    let tls = matches!(
+        sec.protocol,
+        SecurityProtocol::Ssl | SecurityProtocol::SaslSsl
+    );
+    for (name, path) in [
+        ("ca_file", &sec.ca_file),
+        ("cert_file", &sec.cert_file),
+        ("key_file", &sec.key_file),
+    ] {
+        if path.as_os_str().is_empty() {
+            continue;
+        }
+        if !tls {
+            p.push(format!(
+                "kafka.security.{name}: set but protocol is {} (use ssl or sasl_ssl)",
+                sec.protocol
+            ));
+        } else if !path.is_file() {
+            p.push(format!(
+                "kafka.security.{name}: {} does not exist or is not a file",
+                path.display()
+            ));
+        }
+    }
+    if sec.sasl_mechanism == SaslMechanism::Plain && sec.protocol == SecurityProtocol::SaslPlaintext
+    {
+        tracing::warn!("SASL PLAIN without TLS sends the password in clear text");
+    }
+    p
+}
+
+/// True for errors after which the service cannot go on by itself: bad credentials, missing
+/// authorisation, a librdkafka fatal error, a record that could not be delivered within the
+/// delivery timeout. Everything else (broker down, network) is retried.
+#[must_use]
+pub fn is_fatal(e: &KafkaError) -> bool {
+    match e {
+        KafkaError::Subscription(_) | KafkaError::MessageConsumptionFatal(_) => true,
+        KafkaError::MessageProduction(c)
+        | KafkaError::Global(c)
+        | KafkaError::MessageConsumption(c)
+        | KafkaError::MetadataFetch(c) => is_fatal_code(*c),
+        _ => false,
+    }
+}
+
+/// The error codes [`is_fatal`] treats as fatal.
+#[must_use]
+pub fn is_fatal_code(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Authentication
+            | Code::SaslAuthenticationFailed
+            | Code::TopicAuthorizationFailed
+            | Code::GroupAuthorizationFailed
+            | Code::ClusterAuthorizationFailed
+            | Code::Fatal
+            | Code::MessageTimedOut
+            | Code::UnknownTopicOrPartition
+            | Code::UnknownTopic
+            | Code::SSL
+            | Code::InvalidRecord
+            | Code::MessageSizeTooLarge
+            | Code::InvalidConfig
+    )
+}
+
+/// Checks that the topics exist, creating the missing ones when allowed.
+///
+/// # Errors
+/// Metadata cannot be fetched, topics are missing and may not be created, or creation fails.
+pub async fn ensure_topics(s: &Settings) -> Result<(), KafkaSetupError> {
+    let k = &s.kafka;
+    let mut wanted: Vec<&str> = k.input_topics.iter().map(String::as_str).collect();
+    wanted.push(&k.output_topic);
+    if k.on_invalid == crate::config::InvalidPolicy::Dlq {
+        wanted.push(&k.dlq_topic);
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut cfg = consumer_config(s)?;
+    // Metadata only: no group membership, no statistics.
+    cfg.remove("group.id");
+    cfg.remove("statistics.interval.ms");
+    let admin: AdminClient<DefaultClientContext> =
+        cfg.create().map_err(|source| KafkaSetupError::Client {
+            what: "admin client",
+            source,
+        })?;
+    let missing = missing_topics(admin.inner(), &wanted, &k.brokers)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !k.create_missing_topics {
+        return Err(KafkaSetupError::MissingTopics { topics: missing });
+    }
+    let new: Vec<NewTopic<'_>> = missing
+        .iter()
+        .map(|t| {
+            NewTopic::new(
+                t,
+                k.create_partitions,
+                TopicReplication::Fixed(k.create_replication_factor),
+            )
+        })
+        .collect();
+    let results = admin
+        .create_topics(
+            &new,
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
+        )
+        .await
+        .map_err(|e| KafkaSetupError::CreateTopic {
+            topic: missing.join(", "),
+            reason: e.to_string(),
+        })?;
+    for r in results {
+        match r {
+            Ok(topic) => tracing::info!(%topic, partitions = k.create_partitions, "created topic"),
+            Err((_, Code::TopicAlreadyExists)) => {}
+            Err((topic, code)) => {
+                return Err(KafkaSetupError::CreateTopic {
+                    topic,
+                    reason: code.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn missing_topics<C: ClientContext>(
+    client: &Client<C>,
+    wanted: &[&str],
+    brokers: &str,
+) -> Result<Vec<String>, KafkaSetupError> {
+    let md = client
+        .fetch_metadata(None, Duration::from_secs(15))
+        .map_err(|source| KafkaSetupError::Metadata {
+            brokers: brokers.to_owned(),
+            source,
+        })?;
+    Ok(wanted
+        .iter()
+        .filter(|t| {
+            !md.topics()
+                .iter()
+                .any(|mt| mt.name() == **t && mt.error().is_none() && !mt.partitions().is_empty())
+        })
+        .map(|t| (*t).to_owned())
+        .collect())
+}
+
+/// The librdkafka version, e.g. `2.12.1`.
+#[must_use]
+pub fn librdkafka_version() -> String {
+    rdkafka::util::get_rdkafka_version().1
+}
+
+#[cfg(test)]
+mod tests;

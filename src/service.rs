@@ -1,0 +1,176 @@
+//! `zpa-enricher run`: wires the parts of the Kafka service together and runs them until a stop
+//! signal or a fatal error.
+//!
+//! # Shutdown
+//! SIGTERM or SIGINT cancels the run token. The pipeline then stops consuming, drains its
+//! in-flight window (storing offsets as acknowledgements arrive), flushes the producer and
+//! commits, all within `service.shutdown_grace_period_secs`; `/readyz` turns 503 at once.
+//! Fatal errors (bad credentials, a record undeliverable past its timeout, an invalid record
+//! under `kafka.on_invalid = "fail"`) take the same path and then exit non-zero.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::producer::FutureProducer;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::admin::{self, Health};
+use crate::catalog::Catalog;
+use crate::config::{CatalogMode, Settings};
+use crate::enrich::Enricher;
+use crate::kafka::context::{Fatal, ServiceContext};
+use crate::kafka::{self, KafkaSetupError};
+use crate::metrics::Metrics;
+use crate::pipeline::{Handles, Pipeline, PipelineError, PipelineOptions};
+use crate::reload::Reloader;
+
+/// Why the service stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Kafka set-up failed at start.
+    #[error(transparent)]
+    Setup(#[from] KafkaSetupError),
+    /// The metrics endpoint could not be started.
+    #[error(transparent)]
+    Admin(#[from] admin::AdminError),
+    /// Signal handlers could not be installed.
+    #[error("cannot install signal handlers")]
+    Signals(#[source] std::io::Error),
+    /// Metrics could not be registered.
+    #[error("cannot register metrics")]
+    Metrics(#[source] prometheus::Error),
+    /// The pipeline stopped on a fatal condition.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+}
+
+/// Everything a running service is made of, for callers that want to observe it (the demo).
+#[derive(Debug, Clone)]
+pub struct Running {
+    /// The metrics registry.
+    pub metrics: Arc<Metrics>,
+    /// Readiness.
+    pub health: Arc<Health>,
+    /// The address the metrics endpoint listens on.
+    pub metrics_addr: std::net::SocketAddr,
+}
+
+/// Starts the metrics endpoint and the Kafka clients, then runs the pipeline until `shutdown`
+/// is cancelled or something fatal happens. `on_start` is called once everything is up.
+///
+/// # Errors
+/// A start-up failure (bad Kafka settings, unreachable brokers, missing topics, busy metrics
+/// address) or a fatal condition while running.
+pub async fn run(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    shutdown: CancellationToken,
+    on_start: impl FnOnce(&Running),
+) -> Result<(), ServiceError> {
+    let metrics =
+        Arc::new(Metrics::new(&kafka::librdkafka_version()).map_err(ServiceError::Metrics)?);
+    metrics.catalog_loaded(&catalog);
+    let health = Arc::new(Health::new(Arc::clone(&metrics)));
+    // Fatal errors from the Kafka clients cancel the same token a stop signal does.
+    let fatal = Arc::new(Fatal::new(shutdown.clone()));
+
+    let listener = admin::bind(&settings.metrics.addr).await?;
+    let metrics_addr = listener.local_addr().map_err(|e| admin::AdminError::Bind {
+        addr: settings.metrics.addr.clone(),
+        source: e,
+    })?;
+    // The endpoint outlives the pipeline a little, so that a last scrape sees the final counts.
+    let admin_token = CancellationToken::new();
+    let admin_task = tokio::spawn(admin::serve(
+        listener,
+        Arc::clone(&metrics),
+        Arc::clone(&health),
+        admin_token.clone(),
+    ));
+    tracing::info!(addr = %metrics_addr, "metrics on /metrics, health on /healthz and /readyz");
+
+    let k = &settings.kafka;
+    kafka::ensure_topics(settings).await?;
+    let context = || {
+        ServiceContext::new(
+            Arc::clone(&metrics),
+            Arc::clone(&health),
+            Arc::clone(&fatal),
+        )
+    };
+    let consumer: StreamConsumer<ServiceContext> = kafka::consumer_config(settings)?
+        .create_with_context(context())
+        .map_err(|source| KafkaSetupError::Client {
+            what: "consumer",
+            source,
+        })?;
+    let producer: FutureProducer<ServiceContext> = kafka::producer_config(settings)?
+        .create_with_context(context())
+        .map_err(|source| KafkaSetupError::Client {
+            what: "producer",
+            source,
+        })?;
+    let topics: Vec<&str> = k.input_topics.iter().map(String::as_str).collect();
+    consumer
+        .subscribe(&topics)
+        .map_err(|source| KafkaSetupError::Client {
+            what: "consumer subscription",
+            source,
+        })?;
+    health.set_producer_ok(true);
+
+    let enricher = Arc::new(Enricher::new(catalog, settings.enrich_options()));
+    let (hup_tx, hup_rx) = mpsc::channel(1);
+    let (reload_tx, reload_rx) = mpsc::channel(1);
+    crate::shutdown::spawn(shutdown.clone(), hup_tx).map_err(ServiceError::Signals)?;
+    if let Some(path) = settings.catalog.user_file() {
+        let reloader = Reloader {
+            path: path.to_owned(),
+            replace: settings.catalog.mode == CatalogMode::Replace,
+            interval: Duration::from_secs(settings.service.catalog_reload_interval_secs),
+            options: settings.enrich_options(),
+        };
+        tokio::spawn(reloader.run(hup_rx, reload_tx, Arc::clone(&metrics), shutdown.clone()));
+    }
+
+    let opts = PipelineOptions {
+        output_topic: k.output_topic.clone(),
+        dlq_topic: k.dlq_topic.clone(),
+        on_invalid: k.on_invalid,
+        partitioning: k.output_partitioning,
+        max_in_flight: k.max_in_flight,
+        pause_after: Duration::from_millis(settings.service.pause_after_ms),
+        readiness_stall: Duration::from_secs(settings.service.readiness_stall_secs),
+        shutdown_grace: Duration::from_secs(settings.service.shutdown_grace_period_secs),
+    };
+    tracing::info!(
+        brokers = %k.brokers,
+        input = %k.input_topics.join(","),
+        output = %k.output_topic,
+        dlq = %k.dlq_topic,
+        group = %k.group_id,
+        grace_secs = settings.service.shutdown_grace_period_secs,
+        "zpa-enricher running"
+    );
+    on_start(&Running {
+        metrics: Arc::clone(&metrics),
+        health: Arc::clone(&health),
+        metrics_addr,
+    });
+    let handles = Handles {
+        metrics: Arc::clone(&metrics),
+        health: Arc::clone(&health),
+        fatal,
+    };
+    let result = Pipeline::new(consumer, producer, opts, enricher, handles, reload_rx)
+        .run(shutdown.clone())
+        .await;
+    shutdown.cancel();
+    admin_token.cancel();
+    if let Ok(Err(e)) = admin_task.await {
+        tracing::warn!(error = %e, "metrics endpoint stopped with an error");
+    }
+    result.map_err(ServiceError::from)
+}
