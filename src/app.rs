@@ -97,7 +97,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
-        Some(Command::Run(_)) => run_service(&settings, catalog),
+        Some(Command::Run(args)) => run_service(&settings, catalog, args.passthrough),
         Some(Command::Generate(args)) => {
             let seed = args.seed.unwrap_or_else(|| {
                 std::time::SystemTime::now()
@@ -144,7 +144,7 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-fn run_service(settings: &Settings, catalog: Arc<Catalog>) -> ExitCode {
+fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: bool) -> ExitCode {
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -153,7 +153,13 @@ fn run_service(settings: &Settings, catalog: Arc<Catalog>) -> ExitCode {
         }
     };
     let token = tokio_util::sync::CancellationToken::new();
-    let result = rt.block_on(crate::service::run(settings, catalog, token, |_| {}));
+    let result = rt.block_on(crate::service::run_with(
+        settings,
+        catalog,
+        token,
+        passthrough,
+        |_| {},
+    ));
     // librdkafka threads are done once the clients are dropped; do not wait for stray tasks.
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {

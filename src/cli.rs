@@ -76,6 +76,10 @@ pub struct RunArgs {
     /// Address of /metrics, /healthz and /readyz (`metrics.addr`).
     #[arg(long, value_name = "HOST:PORT")]
     pub metrics_addr: Option<String>,
+    /// Benchmark ceiling: copy records unchanged, with the same clients, window and offset
+    /// handling, but no enrichment.
+    #[arg(long, hide = true)]
+    pub passthrough: bool,
 }
 
 impl RunArgs {

@@ -69,6 +69,20 @@ pub async fn run(
     shutdown: CancellationToken,
     on_start: impl FnOnce(&Running),
 ) -> Result<(), ServiceError> {
+    run_with(settings, catalog, shutdown, false, on_start).await
+}
+
+/// [`run`], optionally as a passthrough (records copied unchanged: a benchmark ceiling).
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_with(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    shutdown: CancellationToken,
+    passthrough: bool,
+    on_start: impl FnOnce(&Running),
+) -> Result<(), ServiceError> {
     let metrics =
         Arc::new(Metrics::new(&kafka::librdkafka_version()).map_err(ServiceError::Metrics)?);
     metrics.catalog_loaded(&catalog);
@@ -144,7 +158,11 @@ pub async fn run(
         pause_after: Duration::from_millis(settings.service.pause_after_ms),
         readiness_stall: Duration::from_secs(settings.service.readiness_stall_secs),
         shutdown_grace: Duration::from_secs(settings.service.shutdown_grace_period_secs),
+        passthrough,
     };
+    if passthrough {
+        tracing::warn!("passthrough mode: records are copied without enrichment");
+    }
     tracing::info!(
         brokers = %k.brokers,
         input = %k.input_topics.join(","),

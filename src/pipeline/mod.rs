@@ -103,6 +103,8 @@ pub struct PipelineOptions {
     pub readiness_stall: Duration,
     /// Time allowed for draining on shutdown.
     pub shutdown_grace: Duration,
+    /// Copy records unchanged without enriching them (a benchmark ceiling).
+    pub passthrough: bool,
 }
 
 /// What is remembered about a record while its delivery is pending.
@@ -332,6 +334,11 @@ impl Core {
         let metrics = Arc::clone(&self.handles.metrics);
         metrics.record_consumed();
         let payload = msg.payload().unwrap_or_default();
+        if self.opts.passthrough {
+            let topic = self.state.topic(&self.opts.output_topic);
+            let record = OutputRecord::enriched(msg, &topic);
+            return self.send(clients, msg, &record, payload, window).await;
+        }
         let started = Instant::now();
         self.state.out.clear();
         let outcome = self.state.enricher.enrich(payload, &mut self.state.out);
