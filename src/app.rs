@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::catalog::{self, Catalog};
-use crate::cli::{CatalogCommand, Cli, Command};
+use crate::cli::{CatalogCommand, Cli, Command, DemoArgs};
 use crate::commands;
 use crate::config::{CatalogMode, Settings, Sources};
 use crate::enrich::Enricher;
@@ -29,8 +29,12 @@ pub fn run(cli: Cli) -> ExitCode {
     if let Some(p) = &cli.catalog {
         overrides.push(("catalog.path".to_owned(), p.display().to_string().into()));
     }
-    if let Some(Command::Run(args)) = &cli.command {
-        overrides.extend(args.overrides());
+    match &cli.command {
+        Some(Command::Run(args)) => overrides.extend(args.overrides()),
+        Some(Command::Demo(args)) => {
+            overrides.push(("metrics.addr".to_owned(), args.metrics_addr.clone().into()));
+        }
+        _ => {}
     }
     let sources = Sources {
         file: cli.config.clone(),
@@ -98,12 +102,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
         Some(Command::Run(args)) => run_service(&settings, catalog, args.passthrough),
+        Some(Command::Demo(args)) => run_demo(&settings, catalog, &args),
         Some(Command::Generate(args)) => {
-            let seed = args.seed.unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() ^ u64::from(d.subsec_nanos()))
-            });
+            let seed = args.seed.unwrap_or_else(clock_seed);
             let job = commands::generate::GenerateJob {
                 count: args.count,
                 rate: args.rate,
@@ -172,6 +173,51 @@ fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: bool) ->
             ExitCode::from(EXIT_SERVICE)
         }
     }
+}
+
+fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> ExitCode {
+    let opts = crate::demo::DemoOptions {
+        rate: args.rate,
+        duration: (args.duration > 0).then(|| std::time::Duration::from_secs(args.duration)),
+        partitions: args.partitions,
+        generator: crate::generate::GeneratorOptions {
+            seed: args.seed.unwrap_or_else(clock_seed),
+            log_types: Vec::new(),
+            unknown_ratio: args.unknown_ratio,
+            invalid_ratio: args.invalid_ratio,
+        },
+        burst: (args.burst_every_secs > 0 && args.burst_size > 0).then(|| crate::demo::Burst {
+            code: args.burst_code.clone(),
+            every: std::time::Duration::from_secs(args.burst_every_secs),
+            size: args.burst_size,
+        }),
+        top: args.top,
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            report_error(&e);
+            return ExitCode::from(EXIT_SERVICE);
+        }
+    };
+    let token = tokio_util::sync::CancellationToken::new();
+    let result = rt.block_on(crate::demo::run(settings, catalog, &opts, token));
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(crate::demo::DemoError::Output(e)) => finish(Err(e)),
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(EXIT_SERVICE)
+        }
+    }
+}
+
+/// A seed from the clock, for commands run without `--seed`.
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() ^ u64::from(d.subsec_nanos()))
 }
 
 fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {

@@ -52,6 +52,51 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Run the Kafka service: consume raw records, enrich, produce, export metrics.
     Run(RunArgs),
+    /// Run the whole service against an in-process mock Kafka cluster fed by the generator,
+    /// with a live summary on stdout (no broker needed).
+    Demo(DemoArgs),
+}
+
+/// `demo` arguments.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Generated records per second produced into the raw topic.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub rate: u64,
+    /// Stop after this many seconds (0: run until Ctrl-C or SIGTERM).
+    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    pub duration: u64,
+    /// Address of /metrics, /healthz and /readyz (`metrics.addr`); port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:9464", value_name = "HOST:PORT")]
+    pub metrics_addr: String,
+    /// The status code of the bursts.
+    #[arg(
+        long,
+        default_value = "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY",
+        value_name = "CODE"
+    )]
+    pub burst_code: String,
+    /// Seconds between two bursts of --burst-code (0: no bursts).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub burst_every_secs: u64,
+    /// Records in one burst.
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub burst_size: u64,
+    /// Fraction of User Activity records with a code the catalog does not know (0 to 1).
+    #[arg(long, default_value_t = 0.002, value_parser = parse_ratio)]
+    pub unknown_ratio: f64,
+    /// Fraction of deliberately invalid records, which go to the dead-letter topic (0 to 1).
+    #[arg(long, default_value_t = 0.002, value_parser = parse_ratio)]
+    pub invalid_ratio: f64,
+    /// Partitions of each topic in the mock cluster.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..=64))]
+    pub partitions: i32,
+    /// Codes shown per severity in the summary.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub top: usize,
+    /// Seed of the generator (default: a new seed each run).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// `run` arguments: the common Kafka settings as flags (everything else in the config file or
@@ -267,6 +312,20 @@ mod tests {
         assert_eq!(parse_ratio("0.25"), Ok(0.25));
         assert!(parse_ratio("1.5").is_err());
         assert!(parse_ratio("x").is_err());
+    }
+
+    #[test]
+    fn demo_defaults() {
+        let cli = Cli::try_parse_from(["zpa-enricher", "demo"]).unwrap();
+        let Some(Command::Demo(args)) = cli.command else {
+            panic!("not demo: {cli:?}");
+        };
+        assert_eq!(args.rate, 2000);
+        assert_eq!(args.duration, 0);
+        assert_eq!(args.metrics_addr, "127.0.0.1:9464");
+        assert_eq!(args.burst_code, "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY");
+        assert_eq!((args.burst_every_secs, args.burst_size), (20, 500));
+        assert!(Cli::try_parse_from(["zpa-enricher", "demo", "--rate", "0"]).is_err());
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod enrich;
 pub mod event;
 pub mod generate;

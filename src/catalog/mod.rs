@@ -235,10 +235,16 @@ impl Catalog {
     /// Never in a released build: the built-in catalog is validated by the test suite.
     #[must_use]
     pub fn builtin() -> Self {
-        let file = load::parse_toml(BUILTIN_CATALOG, BUILTIN_ORIGIN)
-            .expect("the built-in catalog is validated by the test suite");
-        Self::new(file.version, file.entries)
-            .expect("the built-in catalog is validated by the test suite")
+        // Parsed once per process; later calls clone it.
+        static BUILTIN: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                let file = load::parse_toml(BUILTIN_CATALOG, BUILTIN_ORIGIN)
+                    .expect("the built-in catalog is validated by the test suite");
+                Self::new(file.version, file.entries)
+                    .expect("the built-in catalog is validated by the test suite")
+            })
+            .clone()
     }
 
     /// Layers `overlay` on top of this catalog: entries with the same code (ignoring case)

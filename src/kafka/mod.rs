@@ -139,6 +139,10 @@ fn finish(
     }
     for (map, props) in maps {
         for (key, value) in props {
+            // librdkafka property names never contain '_': accept it for '.', so that the maps
+            // can be set through environment variables (ZPA_ENRICHER__KAFKA__LIBRDKAFKA__
+            // SOCKET_KEEPALIVE_ENABLE=true), where a '.' would start a nested key.
+            let key = &key.replace('_', ".");
             if let Some(ours) = owned.props.get(key.as_str()) {
                 if ours != value {
                     // Never echo a secret back.

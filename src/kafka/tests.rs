@@ -1,1 +1,106 @@
+use std::collections::BTreeMap;
 
+use super::*;
+use crate::config::{Secret, Settings};
+
+fn get(cfg: &ClientConfig, key: &str) -> Option<String> {
+    cfg.get(key).map(str::to_owned)
+}
+
+#[test]
+fn consumer_stores_offsets_only_by_hand() {
+    let s = Settings::default();
+    let c = consumer_config(&s).unwrap();
+    assert_eq!(
+        get(&c, "enable.auto.offset.store").as_deref(),
+        Some("false")
+    );
+    assert_eq!(get(&c, "enable.auto.commit").as_deref(), Some("true"));
+    assert_eq!(get(&c, "group.id").as_deref(), Some("zpa-enricher"));
+    assert_eq!(get(&c, "auto.commit.interval.ms").as_deref(), Some("5000"));
+    assert_eq!(get(&c, "security.protocol").as_deref(), Some("plaintext"));
+    assert!(get(&c, "sasl.password").is_none());
+}
+
+#[test]
+fn producer_is_idempotent_with_acks_all() {
+    let p = producer_config(&Settings::default()).unwrap();
+    assert_eq!(get(&p, "enable.idempotence").as_deref(), Some("true"));
+    assert_eq!(get(&p, "acks").as_deref(), Some("all"));
+    assert_eq!(get(&p, "compression.type").as_deref(), Some("lz4"));
+    assert_eq!(get(&p, "partitioner").as_deref(), Some("murmur2_random"));
+    assert_eq!(get(&p, "message.timeout.ms").as_deref(), Some("300000"));
+}
+
+#[test]
+fn sasl_scram_over_tls_with_mtls() {
+    let mut s = Settings::default();
+    let sec = &mut s.kafka.security;
+    sec.protocol = crate::config::SecurityProtocol::SaslSsl;
+    sec.sasl_mechanism = crate::config::SaslMechanism::ScramSha256;
+    sec.sasl_username = "svc".into();
+    sec.sasl_password = Secret::new("pw");
+    sec.ca_file = "/etc/ca.pem".into();
+    sec.cert_file = "/etc/client.pem".into();
+    sec.key_file = "/etc/client.key".into();
+    sec.verify_hostname = false;
+    let c = consumer_config(&s).unwrap();
+    assert_eq!(get(&c, "security.protocol").as_deref(), Some("sasl_ssl"));
+    assert_eq!(get(&c, "sasl.mechanism").as_deref(), Some("SCRAM-SHA-256"));
+    assert_eq!(get(&c, "sasl.username").as_deref(), Some("svc"));
+    assert_eq!(get(&c, "sasl.password").as_deref(), Some("pw"));
+    assert_eq!(get(&c, "ssl.ca.location").as_deref(), Some("/etc/ca.pem"));
+    assert_eq!(
+        get(&c, "ssl.certificate.location").as_deref(),
+        Some("/etc/client.pem")
+    );
+    assert_eq!(
+        get(&c, "ssl.key.location").as_deref(),
+        Some("/etc/client.key")
+    );
+    assert_eq!(
+        get(&c, "ssl.endpoint.identification.algorithm").as_deref(),
+        Some("none")
+    );
+    // The same for the producer.
+    let p = producer_config(&s).unwrap();
+    assert_eq!(get(&p, "sasl.mechanism").as_deref(), Some("SCRAM-SHA-256"));
+}
+
+#[test]
+fn passthrough_applies_last_but_cannot_contradict_typed_settings() {
+    let mut s = Settings::default();
+    s.kafka.librdkafka = BTreeMap::from([("socket.keepalive.enable".into(), "true".into())]);
+    s.kafka.producer_librdkafka = BTreeMap::from([("batch_size".into(), "1000000".into())]);
+    let p = producer_config(&s).unwrap();
+    assert_eq!(get(&p, "socket.keepalive.enable").as_deref(), Some("true"));
+    assert_eq!(get(&p, "batch.size").as_deref(), Some("1000000"));
+
+    s.kafka.consumer_librdkafka =
+        BTreeMap::from([("enable.auto.offset.store".into(), "true".into())]);
+    let err = consumer_config(&s).unwrap_err().to_string();
+    assert!(err.contains("enable.auto.offset.store"), "{err}");
+    // Repeating a typed value is fine.
+    s.kafka.consumer_librdkafka =
+        BTreeMap::from([("enable.auto.offset.store".into(), "false".into())]);
+    assert!(consumer_config(&s).is_ok());
+    // Secrets are not echoed in the error.
+    s.kafka.security.protocol = crate::config::SecurityProtocol::SaslSsl;
+    s.kafka.security.sasl_password = Secret::new("right");
+    s.kafka.librdkafka = BTreeMap::from([("sasl.password".into(), "wrong".into())]);
+    let err = producer_config(&s).unwrap_err().to_string();
+    assert!(!err.contains("right") && !err.contains("wrong"), "{err}");
+}
+
+#[test]
+fn fatal_errors_are_told_apart_from_transient_ones() {
+    use rdkafka::types::RDKafkaErrorCode as C;
+    assert!(is_fatal(&KafkaError::Global(C::Authentication)));
+    assert!(is_fatal(&KafkaError::MessageProduction(C::MessageTimedOut)));
+    assert!(is_fatal(&KafkaError::MessageConsumption(
+        C::TopicAuthorizationFailed
+    )));
+    assert!(!is_fatal(&KafkaError::Global(C::AllBrokersDown)));
+    assert!(!is_fatal(&KafkaError::MessageProduction(C::QueueFull)));
+    assert!(!is_fatal(&KafkaError::Global(C::BrokerTransportFailure)));
+}

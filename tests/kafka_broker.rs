@@ -1,0 +1,494 @@
+//! The service's guarantees against a real Kafka-protocol broker over TCP: end to end with keys,
+//! headers, timestamps and order kept and metrics equal to what was sent; dead letters; two
+//! instances in one group; graceful shutdown commits; compressed input; catalog hot reload;
+//! fatal conditions at start.
+//!
+//! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS`.
+
+#![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose; test counts are small.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::kafka::{Service, ServiceSpec, TestRecord, consume, header, metric, produce, series};
+use rdkafka::Message;
+use serde_json::Value;
+use zpa_enricher::catalog::Catalog;
+use zpa_enricher::enrich::{EnrichOptions, Enricher, Outcome};
+use zpa_enricher::generate::{Generator, GeneratorOptions};
+
+const T: Duration = Duration::from_secs(60);
+
+/// `n` generated records, keyed by session, each with an `id` header and a distinct timestamp.
+fn records(n: usize, seed: u64, unknown_ratio: f64) -> Vec<TestRecord> {
+    let catalog = Catalog::builtin();
+    let mut g = Generator::new(
+        &catalog,
+        GeneratorOptions {
+            seed,
+            unknown_ratio,
+            ..GeneratorOptions::default()
+        },
+    );
+    let base = 1_764_000_000_000i64;
+    (0..n)
+        .map(|i| {
+            let mut payload = Vec::new();
+            g.next_record(&mut payload);
+            TestRecord {
+                // A handful of keys, so that per-key order is meaningful.
+                key: Some(format!("session-{}", i % 17).into_bytes()),
+                payload,
+                headers: vec![
+                    ("id".into(), i.to_string().into_bytes()),
+                    ("source".into(), b"lss-receiver-1".to_vec()),
+                ],
+                timestamp_ms: base + i as i64,
+            }
+        })
+        .collect()
+}
+
+fn id(m: &rdkafka::message::OwnedMessage) -> usize {
+    std::str::from_utf8(header(m, "id").unwrap())
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
+    let spec = ServiceSpec::new("e2e");
+    spec.create_topics(3);
+    let input = records(3000, 11, 0.01);
+    produce(&spec.input, &input, "lz4");
+    let mut svc = Service::start(&spec);
+    svc.wait_ready(T);
+    let out = consume(&spec.output, input.len(), T);
+    assert_eq!(out.len(), input.len(), "{}", svc.log());
+
+    // Exactly once each, unchanged apart from the added object, with key, headers and timestamp.
+    let mut seen = HashSet::new();
+    let mut per_partition: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+    for m in &out {
+        let i = id(m);
+        assert!(seen.insert(i), "record {i} delivered twice");
+        let src = &input[i];
+        assert_eq!(m.key(), src.key.as_deref());
+        assert_eq!(m.timestamp().to_millis(), Some(src.timestamp_ms));
+        assert_eq!(header(m, "source"), Some(&b"lss-receiver-1"[..]));
+        let payload = m.payload().unwrap();
+        let body = &src.payload[..src.payload.len() - 1];
+        assert!(payload.starts_with(body), "record {i} changed");
+        let v: Value = serde_json::from_slice(payload).unwrap();
+        assert!(v["enrichment"]["status"].is_string(), "record {i}: {v}");
+        per_partition.entry(m.partition()).or_default().push(i);
+    }
+    // One key always lands in one partition, and its records keep their order.
+    let mut key_partition: HashMap<&[u8], i32> = HashMap::new();
+    for m in &out {
+        let k = m.key().unwrap();
+        let p = *key_partition.entry(k).or_insert(m.partition());
+        assert_eq!(p, m.partition(), "a key spread over partitions");
+    }
+    for ids in per_partition.values() {
+        let mut by_key: HashMap<&[u8], Vec<usize>> = HashMap::new();
+        for i in ids {
+            by_key
+                .entry(input[*i].key.as_deref().unwrap())
+                .or_default()
+                .push(*i);
+        }
+        for seq in by_key.values() {
+            assert!(seq.windows(2).all(|w| w[0] < w[1]), "order broken: {seq:?}");
+        }
+    }
+
+    // The per-code counters equal what was sent.
+    let catalog = Arc::new(Catalog::builtin());
+    let enricher = Enricher::new(Arc::clone(&catalog), EnrichOptions::default());
+    let mut expected: HashMap<String, f64> = HashMap::new();
+    for r in &input {
+        let mut buf = Vec::new();
+        let code = match enricher.enrich(&r.payload, &mut buf) {
+            Outcome::Known { entry, .. } => catalog.entry(entry).code.clone(),
+            Outcome::Unknown { .. } => "__unknown__".into(),
+            Outcome::NoCode { .. } => "__none__".into(),
+            Outcome::Invalid(e) => panic!("generated an invalid record: {e}"),
+        };
+        *expected.entry(code).or_default() += 1.0;
+    }
+    svc.wait_metric(
+        "zpa_enricher_records_produced_total{destination=\"output\"}",
+        input.len() as f64,
+        T,
+    );
+    let text = svc.metrics();
+    let mut got: HashMap<String, f64> = HashMap::new();
+    for (labels, v) in series(&text, "zpa_enricher_events_total") {
+        *got.entry(labels["code"].clone()).or_default() += v;
+    }
+    assert_eq!(got, expected);
+    assert_eq!(
+        metric(&text, "zpa_enricher_records_consumed_total"),
+        Some(input.len() as f64)
+    );
+    assert!(
+        expected.contains_key("__unknown__"),
+        "the run should include unknown codes"
+    );
+    assert!(
+        metric(&text, "zpa_enricher_end_to_end_latency_seconds_count").unwrap()
+            >= input.len() as f64
+    );
+    assert!(text.contains("zpa_enricher_build_info{"), "{text}");
+    let (status, _) = svc.stop(T);
+    assert!(status.success());
+}
+
+#[test]
+fn dead_letters_carry_raw_bytes_and_error_headers() {
+    let spec = ServiceSpec::new("dlq");
+    spec.create_topics(1);
+    let cases: Vec<(&[u8], &str, &str)> = vec![
+        (b"not json at all", "not_json", "1"),
+        (br#"{"InternalReason":"APP_NOT_REACH"#, "truncated", "32"),
+        (b"{\"InternalReason\":\"\xff\"}", "invalid_utf8", "19"),
+        (br#"{"InternalReason":17}"#, "wrong_type", "18"),
+        (b"", "empty", "0"),
+        (b"[1,2]", "not_object", "0"),
+        (br#"{"a":1} x"#, "trailing_data", "8"),
+    ];
+    let bomb = format!("{{\"a\":{}1{}}}", "[".repeat(3000), "]".repeat(3000));
+    let mut input: Vec<TestRecord> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (p, ..))| TestRecord {
+            key: Some(format!("k{i}").into_bytes()),
+            payload: p.to_vec(),
+            headers: vec![("id".into(), i.to_string().into_bytes())],
+            timestamp_ms: 1_764_000_000_000 + i as i64,
+        })
+        .collect();
+    input.push(TestRecord {
+        key: None,
+        payload: bomb.clone().into_bytes(),
+        headers: vec![("id".into(), b"7".to_vec())],
+        timestamp_ms: 1_764_000_000_007,
+    });
+    // One valid record, which must not go to the DLQ.
+    input.push(TestRecord {
+        key: None,
+        payload: br#"{"InternalReason":"BRK_MT_TERMINATED","ConnectionStatus":"close"}"#.to_vec(),
+        headers: vec![("id".into(), b"8".to_vec())],
+        timestamp_ms: 1_764_000_000_008,
+    });
+    produce(&spec.input, &input, "none");
+    let mut svc = Service::start(&spec);
+    svc.wait_ready(T);
+    let dlq = consume(&spec.dlq, 8, T);
+    assert_eq!(dlq.len(), 8, "{}", svc.log());
+    for m in &dlq {
+        let i = id(m);
+        let (reason, offset) = if i == 7 {
+            ("too_deep", "68")
+        } else {
+            (cases[i].1, cases[i].2)
+        };
+        assert_eq!(
+            m.payload().unwrap_or_default(),
+            &input[i].payload[..],
+            "record {i} changed"
+        );
+        assert_eq!(
+            header(m, "zpa.error.reason"),
+            Some(reason.as_bytes()),
+            "record {i}"
+        );
+        assert_eq!(
+            header(m, "zpa.error.offset"),
+            Some(offset.as_bytes()),
+            "record {i}"
+        );
+        assert!(header(m, "zpa.error.message").is_some_and(|v| !v.is_empty()));
+        assert!(header(m, "zpa.error.time").is_some_and(|v| v.len() == 24));
+        assert_eq!(header(m, "zpa.source.topic"), Some(spec.input.as_bytes()));
+        assert_eq!(header(m, "zpa.source.partition"), Some(&b"0"[..]));
+        assert_eq!(
+            header(m, "zpa.source.offset"),
+            Some(i.to_string().as_bytes())
+        );
+        assert_eq!(m.key(), input[i].key.as_deref());
+    }
+    let out = consume(&spec.output, 1, T);
+    assert_eq!(out.len(), 1);
+    assert_eq!(id(&out[0]), 8);
+    svc.wait_metric(
+        "zpa_enricher_records_produced_total{destination=\"dlq\"}",
+        8.0,
+        T,
+    );
+    let text = svc.metrics();
+    assert_eq!(
+        metric(&text, "zpa_enricher_records_dead_lettered_total"),
+        Some(8.0)
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "zpa_enricher_records_invalid_total{reason=\"truncated\"}"
+        ),
+        Some(1.0)
+    );
+    assert!(svc.stop(T).0.success());
+}
+
+#[test]
+fn two_instances_split_the_partitions_and_take_over_without_loss() {
+    let spec = ServiceSpec::new("group")
+        .env("KAFKA__CONSUMER_LIBRDKAFKA__SESSION_TIMEOUT_MS", "6000")
+        .env("KAFKA__CONSUMER_LIBRDKAFKA__HEARTBEAT_INTERVAL_MS", "500");
+    spec.create_topics(4);
+    let mut a = Service::start(&spec);
+    let mut b = Service::start(&spec);
+    a.wait_ready(T);
+    b.wait_ready(T);
+    // Both hold partitions once the group has settled.
+    let deadline = std::time::Instant::now() + T;
+    loop {
+        let pa = metric(&a.metrics(), "zpa_enricher_assigned_partitions").unwrap_or(0.0);
+        let pb = metric(&b.metrics(), "zpa_enricher_assigned_partitions").unwrap_or(0.0);
+        if pa > 0.0 && pb > 0.0 && pa + pb == 4.0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no split: {pa} + {pb}\n{}\n{}",
+            a.log(),
+            b.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let first = records(1000, 21, 0.0);
+    produce(&spec.input, &first, "none");
+    let out = consume(&spec.output, first.len(), T);
+    assert_eq!(out.len(), first.len());
+    let ca = metric(&a.metrics(), "zpa_enricher_records_consumed_total").unwrap_or(0.0);
+    let cb = metric(&b.metrics(), "zpa_enricher_records_consumed_total").unwrap_or(0.0);
+    assert!(
+        ca > 0.0 && cb > 0.0,
+        "one instance did all the work: {ca} / {cb}"
+    );
+
+    // Stop one; the other takes its partitions over and nothing is lost.
+    assert!(a.stop(T).0.success());
+    b.wait_metric("zpa_enricher_assigned_partitions", 4.0, T);
+    let mut second = records(1000, 22, 0.0);
+    for (i, r) in second.iter_mut().enumerate() {
+        r.headers[0].1 = (first.len() + i).to_string().into_bytes();
+    }
+    produce(&spec.input, &second, "none");
+    let out = consume(&spec.output, first.len() + second.len(), T);
+    let ids: HashSet<usize> = out.iter().map(id).collect();
+    assert_eq!(ids.len(), first.len() + second.len(), "{}", b.log());
+    assert!(b.stop(T).0.success());
+}
+
+#[test]
+fn graceful_shutdown_commits_so_a_restart_redelivers_nothing() {
+    let spec = ServiceSpec::new("restart");
+    spec.create_topics(2);
+    let input = records(2000, 31, 0.0);
+    produce(&spec.input, &input, "none");
+    let mut svc = Service::start(&spec);
+    svc.wait_ready(T);
+    svc.wait_metric(
+        "zpa_enricher_records_produced_total{destination=\"output\"}",
+        2000.0,
+        T,
+    );
+    let (status, log) = svc.stop(T);
+    assert!(status.success(), "{log}");
+    assert!(log.contains("offsets committed"), "{log}");
+
+    let mut again = Service::start(&spec);
+    again.wait_ready(T);
+    // Give it time to (wrongly) re-consume.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        metric(&again.metrics(), "zpa_enricher_records_consumed_total"),
+        Some(0.0)
+    );
+    assert!(again.stop(T).0.success());
+    assert_eq!(consume(&spec.output, 2000, T).len(), 2000);
+}
+
+#[test]
+fn compressed_input_of_every_codec_is_read() {
+    let spec = ServiceSpec::new("codecs");
+    spec.create_topics(1);
+    let mut all = Vec::new();
+    for (n, codec) in ["gzip", "snappy", "lz4", "zstd"].iter().enumerate() {
+        let mut batch = records(200, 40 + n as u64, 0.0);
+        for (i, r) in batch.iter_mut().enumerate() {
+            r.headers[0].1 = (n * 200 + i).to_string().into_bytes();
+        }
+        produce(&spec.input, &batch, codec);
+        all.extend(batch);
+    }
+    let mut svc = Service::start(&spec);
+    svc.wait_ready(T);
+    let out = consume(&spec.output, all.len(), T);
+    let ids: HashSet<usize> = out.iter().map(id).collect();
+    assert_eq!(ids.len(), all.len(), "{}", svc.log());
+    assert!(svc.stop(T).0.success());
+}
+
+const CATALOG_V1: &str = r#"
+catalog_version = "local-1"
+
+[[entry]]
+code = "BRK_MT_SETUP_FAIL_BRAND_NEW_REASON"
+status = "SE: Brand new reason"
+description = "A code added locally for the reload test; this is version one."
+severity = "high"
+component = "Service Edge"
+category = "error"
+"#;
+
+#[test]
+fn catalog_hot_reload_swaps_valid_files_and_rejects_broken_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.toml");
+    std::fs::write(&path, CATALOG_V1).unwrap();
+    let spec = ServiceSpec::new("reload")
+        .env("CATALOG__PATH", path.to_str().unwrap())
+        .env("SERVICE__CATALOG_RELOAD_INTERVAL_SECS", "1");
+    spec.create_topics(1);
+    let mut svc = Service::start(&spec);
+    svc.wait_ready(T);
+    let rec = |i: usize| TestRecord {
+        key: None,
+        payload:
+            br#"{"InternalReason":"BRK_MT_SETUP_FAIL_BRAND_NEW_REASON","ConnectionStatus":"close"}"#
+                .to_vec(),
+        headers: vec![("id".into(), i.to_string().into_bytes())],
+        timestamp_ms: 1_764_000_000_000,
+    };
+    let builtin = Catalog::builtin().version().to_owned();
+    produce(&spec.input, &[rec(0)], "none");
+    let out = consume(&spec.output, 1, T);
+    let v: Value = serde_json::from_slice(out[0].payload().unwrap()).unwrap();
+    assert_eq!(
+        v["enrichment"]["catalog_version"],
+        format!("{builtin}+local-1")
+    );
+    assert_eq!(v["enrichment"]["severity"], "high");
+
+    // A new valid version is picked up by itself.
+    std::fs::write(
+        &path,
+        CATALOG_V1
+            .replace("local-1", "local-2")
+            .replace("\"high\"", "\"critical\""),
+    )
+    .unwrap();
+    svc.wait_metric(
+        "zpa_enricher_catalog_reloads_total{result=\"success\"}",
+        1.0,
+        T,
+    );
+    produce(&spec.input, &[rec(1)], "none");
+    let out = consume(&spec.output, 2, T);
+    let v: Value =
+        serde_json::from_slice(out.iter().find(|m| id(m) == 1).unwrap().payload().unwrap())
+            .unwrap();
+    assert_eq!(
+        v["enrichment"]["catalog_version"],
+        format!("{builtin}+local-2")
+    );
+    assert_eq!(v["enrichment"]["severity"], "critical");
+    assert!(svc.metrics().contains(&format!(
+        "zpa_enricher_catalog_info{{version=\"{builtin}+local-2\"}} 1"
+    )));
+
+    // A broken file is rejected, counted and logged; the previous catalog keeps working.
+    std::fs::write(
+        &path,
+        CATALOG_V1
+            .replace("local-1", "local-3")
+            .replace("\"high\"", "\"urgent\""),
+    )
+    .unwrap();
+    svc.wait_metric(
+        "zpa_enricher_catalog_reloads_total{result=\"failure\"}",
+        1.0,
+        T,
+    );
+    // SIGHUP reloads at once (still broken: a second failure).
+    common::kafka::signal(svc.pid(), "HUP");
+    svc.wait_metric(
+        "zpa_enricher_catalog_reloads_total{result=\"failure\"}",
+        2.0,
+        T,
+    );
+    produce(&spec.input, &[rec(2)], "none");
+    let out = consume(&spec.output, 3, T);
+    let v: Value =
+        serde_json::from_slice(out.iter().find(|m| id(m) == 2).unwrap().payload().unwrap())
+            .unwrap();
+    assert_eq!(
+        v["enrichment"]["catalog_version"],
+        format!("{builtin}+local-2")
+    );
+    let (status, log) = svc.stop(T);
+    assert!(status.success());
+    assert!(log.contains("catalog reload rejected"), "{log}");
+    assert!(
+        log.contains("unknown severity \\\"urgent\\\"")
+            || log.contains("unknown severity \"urgent\""),
+        "{log}"
+    );
+}
+
+#[test]
+fn missing_topics_are_fatal_at_start_with_a_clear_message() {
+    let spec = ServiceSpec::new("missing");
+    // No topics created, auto-creation off (the default).
+    let svc = Service::start(&spec);
+    let (status, log) = svc.wait_exit(T);
+    assert!(!status.success());
+    assert!(
+        log.contains("do not exist; create them, or set kafka.create_missing_topics = true"),
+        "{log}"
+    );
+    assert!(log.contains(&spec.output), "{log}");
+}
+
+#[test]
+fn invalid_record_under_the_fail_policy_stops_the_service() {
+    let spec = ServiceSpec::new("fail").env("KAFKA__ON_INVALID", "fail");
+    spec.create_topics(1);
+    produce(
+        &spec.input,
+        &[TestRecord {
+            key: None,
+            payload: b"garbage".to_vec(),
+            headers: vec![],
+            timestamp_ms: 1_764_000_000_000,
+        }],
+        "none",
+    );
+    let svc = Service::start(&spec);
+    let (status, log) = svc.wait_exit(T);
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(log.contains("invalid record at"), "{log}");
+    assert!(
+        log.contains("kafka.on_invalid = \\\"fail\\\"")
+            || log.contains("kafka.on_invalid = \"fail\""),
+        "{log}"
+    );
+}
