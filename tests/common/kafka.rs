@@ -1,7 +1,14 @@
 //! Helpers for tests against the real Kafka-protocol test broker: topics, producing and
 //! consuming test records, and the `zpa-enricher run` service as a child process.
 
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::cast_sign_loss, clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_possible_truncation
+)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,0 +1,112 @@
+//! Crash safety against the real broker: `kill -9` the service at random moments while it
+//! works through 100,000 records, restart it each time, and check that every input record
+//! reaches the output at least once. The duplicate count is printed.
+//!
+//! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS`.
+
+#![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use common::kafka::{Service, ServiceSpec, TestRecord, consume_settled, header, metric, produce};
+use zpa_enricher::catalog::Catalog;
+use zpa_enricher::generate::{Generator, GeneratorOptions};
+
+const RECORDS: usize = 100_000;
+const KILLS: usize = 6;
+
+#[test]
+fn kill_9_at_random_moments_loses_nothing() {
+    // A killed member stays in the group until its session times out; keep that short so that
+    // each restart takes over quickly.
+    let spec = ServiceSpec::new("crash")
+        .env("KAFKA__CONSUMER_LIBRDKAFKA__SESSION_TIMEOUT_MS", "6000")
+        .env("KAFKA__CONSUMER_LIBRDKAFKA__HEARTBEAT_INTERVAL_MS", "500");
+    spec.create_topics(4);
+    let catalog = Catalog::builtin();
+    let mut g = Generator::new(
+        &catalog,
+        GeneratorOptions {
+            seed: 5,
+            ..GeneratorOptions::default()
+        },
+    );
+    let input: Vec<TestRecord> = (0..RECORDS)
+        .map(|i| {
+            let mut payload = Vec::new();
+            g.next_record(&mut payload);
+            TestRecord {
+                key: Some(format!("s{}", i % 101).into_bytes()),
+                payload,
+                headers: vec![("id".into(), i.to_string().into_bytes())],
+                timestamp_ms: 1_764_000_000_000 + i as i64,
+            }
+        })
+        .collect();
+    produce(&spec.input, &input, "lz4");
+
+    // A fixed pseudo-random schedule (reproducible): kill after 300..1800 ms of work.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        300 + state % 1500
+    };
+    let mut kills = 0;
+    let mut consumed_at_kill = Vec::new();
+    while kills < KILLS {
+        let mut svc = Service::start(&spec);
+        svc.wait_ready(Duration::from_secs(60));
+        let started = Instant::now();
+        let wait = Duration::from_millis(next());
+        while started.elapsed() < wait {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let consumed = metric(&svc.metrics(), "zpa_enricher_records_consumed_total").unwrap_or(0.0);
+        svc.kill9();
+        kills += 1;
+        consumed_at_kill.push(consumed);
+    }
+    // At least some kills hit the service in the middle of work.
+    assert!(
+        consumed_at_kill.iter().any(|c| *c > 0.0),
+        "{consumed_at_kill:?}"
+    );
+
+    // A last instance finishes the job.
+    let mut last = Service::start(&spec);
+    last.wait_ready(Duration::from_secs(60));
+    let out = consume_settled(
+        &spec.output,
+        RECORDS,
+        Duration::from_secs(240),
+        Duration::from_secs(3),
+    );
+    let ids: HashSet<usize> = out
+        .iter()
+        .map(|m| {
+            std::str::from_utf8(header(m, "id").unwrap())
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let missing: Vec<usize> = (0..RECORDS).filter(|i| !ids.contains(i)).take(10).collect();
+    assert!(
+        missing.is_empty(),
+        "lost records, e.g. {missing:?}\n{}",
+        last.log()
+    );
+    let duplicates = out.len() - ids.len();
+    eprintln!(
+        "crash test: {RECORDS} records, {kills} kills (consumed before each kill: {consumed_at_kill:?}), \
+         {} output records, {duplicates} duplicates ({:.2}%), 0 lost",
+        out.len(),
+        duplicates as f64 * 100.0 / RECORDS as f64
+    );
+    assert!(last.stop(Duration::from_secs(60)).0.success());
+}

@@ -1,0 +1,131 @@
+//! Broker outage against the real broker: freeze it (SIGSTOP) for 20 s in the middle of a run.
+//! The service must not crash, must report not-ready, must keep its memory bounded, and must
+//! deliver everything once the broker is back (SIGCONT).
+//!
+//! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS` and
+//! `ZPA_ENRICHER_TEST_BROKER_PID`.
+
+#![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use common::kafka::{
+    Service, ServiceSpec, TestRecord, consume_settled, header, metric, produce, signal,
+};
+use zpa_enricher::catalog::Catalog;
+use zpa_enricher::generate::{Generator, GeneratorOptions};
+
+const RECORDS: usize = 30_000;
+
+/// Resumes the broker even if the test fails half-way.
+struct Thaw(u32);
+
+impl Drop for Thaw {
+    fn drop(&mut self) {
+        signal(self.0, "CONT");
+    }
+}
+
+#[test]
+fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
+    let broker_pid: u32 = std::env::var("ZPA_ENRICHER_TEST_BROKER_PID")
+        .expect("ZPA_ENRICHER_TEST_BROKER_PID: run scripts/test.sh, which sets it")
+        .parse()
+        .unwrap();
+    let spec = ServiceSpec::new("outage")
+        .env("SERVICE__READINESS_STALL_SECS", "3")
+        .env("SERVICE__PAUSE_AFTER_MS", "500")
+        .env("KAFKA__MAX_IN_FLIGHT", "2000");
+    spec.create_topics(2);
+    let catalog = Catalog::builtin();
+    let mut g = Generator::new(
+        &catalog,
+        GeneratorOptions {
+            seed: 9,
+            ..GeneratorOptions::default()
+        },
+    );
+    let input: Vec<TestRecord> = (0..RECORDS)
+        .map(|i| {
+            let mut payload = Vec::new();
+            g.next_record(&mut payload);
+            TestRecord {
+                key: Some(format!("s{}", i % 31).into_bytes()),
+                payload,
+                headers: vec![("id".into(), i.to_string().into_bytes())],
+                timestamp_ms: 1_764_000_000_000 + i as i64,
+            }
+        })
+        .collect();
+    produce(&spec.input, &input, "lz4");
+    let mut svc = Service::start(&spec);
+    svc.wait_ready(Duration::from_secs(60));
+    svc.wait_metric(
+        "zpa_enricher_records_consumed_total",
+        500.0,
+        Duration::from_secs(60),
+    );
+    let rss_before = svc.rss_kib();
+
+    signal(broker_pid, "STOP");
+    let thaw = Thaw(broker_pid);
+    let frozen = Instant::now();
+    let mut saw_not_ready = false;
+    let mut max_rss = 0;
+    while frozen.elapsed() < Duration::from_secs(20) {
+        if let Some((503, _)) = svc.get("/readyz") {
+            saw_not_ready = true;
+        }
+        max_rss = max_rss.max(svc.rss_kib());
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let text = svc.metrics();
+    drop(thaw);
+
+    assert!(
+        saw_not_ready,
+        "readiness never dropped during the outage:\n{}",
+        svc.log()
+    );
+    // Bounded: the window and the consumer queue cap what is held; no growth with the backlog.
+    assert!(
+        max_rss < 200 * 1024,
+        "RSS grew to {max_rss} KiB (before: {rss_before} KiB)"
+    );
+    let in_flight = metric(&text, "zpa_enricher_in_flight").unwrap_or(0.0);
+    assert!(in_flight <= 2000.0, "in flight {in_flight}");
+
+    let out = consume_settled(
+        &spec.output,
+        RECORDS,
+        Duration::from_secs(180),
+        Duration::from_secs(2),
+    );
+    let ids: HashSet<usize> = out
+        .iter()
+        .map(|m| {
+            std::str::from_utf8(header(m, "id").unwrap())
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        ids.len(),
+        RECORDS,
+        "records lost after the outage:\n{}",
+        svc.log()
+    );
+    svc.wait_ready(Duration::from_secs(60));
+    eprintln!(
+        "outage test: RSS before {rss_before} KiB, max during the 20 s freeze {max_rss} KiB; \
+         paused={}; {} output records for {RECORDS} inputs",
+        metric(&text, "zpa_enricher_paused").unwrap_or(0.0),
+        out.len()
+    );
+    let (status, log) = svc.stop(Duration::from_secs(60));
+    assert!(status.success(), "{log}");
+}
