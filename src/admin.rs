@@ -122,8 +122,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
 pub const REASON_NOT_ASSIGNED: &str = "no partitions assigned";
 /// Readiness reason: the producer reports a persistent failure.
 pub const REASON_PRODUCER: &str = "producer unavailable";
-/// Readiness reason: consumption made no progress for too long.
-pub const REASON_STALLED: &str = "consumption stalled";
+/// Readiness reason: the oldest unacknowledged record has waited too long.
+pub const REASON_STALLED: &str = "deliveries stalled";
 /// Readiness reason: shutdown has begun.
 pub const REASON_SHUTTING_DOWN: &str = "shutting down";
 /// Readiness and liveness reason: a fatal error happened (followed by its message).

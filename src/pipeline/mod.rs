@@ -318,6 +318,9 @@ impl Pipeline {
             (Ok(()), Some(reason)) => Err(PipelineError::Fatal(reason)),
             (r, _) => r,
         };
+        if let Err(e) = &result {
+            core.handles.health.set_fatal(e.to_string());
+        }
         core.finish(&clients, window, result.is_ok()).await;
         result
     }

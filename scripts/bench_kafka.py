@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Throughput and latency of `zpa-enricher run` on a real Kafka-protocol broker.
+
+In one run, on the same broker and input:
+  1. generates N User Activity records (default 500,000) into a raw topic;
+  2. drains that backlog with `zpa-enricher run --passthrough` (same clients, window and offset
+     handling, records copied without enrichment): the ceiling;
+  3. drains the same backlog with `zpa-enricher run` (a new consumer group);
+  4. measures end-to-end latency (acknowledgement time minus the record's timestamp, from the
+     service's histogram) while the generator produces live at --live-rate records/s.
+Prints events/s of both, the ratio, p50/p99 latency and the peak RSS of the service.
+
+The broker is the test broker from ../shared/tools (started on a free port and stopped at the
+end) unless --brokers names one. Quantiles are interpolated from the histogram buckets.
+
+Usage: python3 scripts/bench_kafka.py [--records 500000] [--live-rate 5000] [--live-secs 20]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOL = Path(os.environ.get("KAFKA_TEST_BROKER_TOOL", ROOT.parent / "shared" / "tools" / "kafka-test-broker"))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def scrape(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            return r.read().decode()
+    except OSError:
+        return ""
+
+
+def value(text, series):
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def buckets(text, name):
+    out = []
+    for line in text.splitlines():
+        m = re.match(rf'{name}_bucket\{{le="([^"]+)"\}} (\S+)', line)
+        if m:
+            le = float("inf") if m.group(1) == "+Inf" else float(m.group(1))
+            out.append((le, float(m.group(2))))
+    return sorted(out)
+
+
+def quantile(bucket_deltas, q):
+    total = bucket_deltas[-1][1] if bucket_deltas else 0
+    if total <= 0:
+        return float("nan")
+    rank = q * total
+    prev_le, prev_c = 0.0, 0.0
+    for le, c in bucket_deltas:
+        if c >= rank:
+            if le == float("inf"):
+                return prev_le
+            return prev_le + (le - prev_le) * ((rank - prev_c) / max(c - prev_c, 1e-9))
+        prev_le, prev_c = le, c
+    return prev_le
+
+
+def peak_rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Service:
+    def __init__(self, binary, brokers, raw, out, group, extra=()):
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZPA_ENRICHER__")}
+        env["ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS"] = "true"
+        env["RUST_LOG"] = "warn"
+        self.proc = subprocess.Popen(
+            [binary, "run", "--brokers", brokers, "--input-topic", raw, "--output-topic", out,
+             "--dlq-topic", out + ".dlq", "--group", group, "--metrics-addr", f"127.0.0.1:{self.port}", *extra],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.peak = 0.0
+
+    def metrics(self):
+        self.peak = max(self.peak, peak_rss_mb(self.proc.pid))
+        return scrape(self.port)
+
+    def produced(self):
+        return value(self.metrics(), 'zpa_enricher_records_produced_total{destination="output"}')
+
+    def stop(self):
+        self.peak = max(self.peak, peak_rss_mb(self.proc.pid))
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=120)
+
+
+def drain(binary, brokers, raw, n, tag, passthrough):
+    svc = Service(binary, brokers, raw, f"{raw}.{tag}", f"{raw}.{tag}.group",
+                  ["--passthrough"] if passthrough else [])
+    # Time from the first consumed record to the last acknowledged one, so that start-up and
+    # group joining are not counted.
+    first = None
+    deadline = time.time() + 900
+    while time.time() < deadline:
+        text = svc.metrics()
+        consumed = value(text, "zpa_enricher_records_consumed_total")
+        produced = value(text, 'zpa_enricher_records_produced_total{destination="output"}')
+        if first is None and consumed > 0:
+            first = (time.perf_counter(), consumed)
+        if produced >= n:
+            break
+        time.sleep(0.05)
+    end = time.perf_counter()
+    svc.stop()
+    if first is None:
+        sys.exit(f"{tag}: nothing was consumed")
+    t0, c0 = first
+    return (n - c0) / (end - t0), svc.peak
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--records", type=int, default=500_000)
+    ap.add_argument("--live-rate", type=int, default=5_000)
+    ap.add_argument("--live-secs", type=int, default=20)
+    ap.add_argument("--brokers", help="use this broker instead of starting the test broker")
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+
+    binary = str(ROOT / "target" / "release" / "zpa-enricher")
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
+
+    state = None
+    brokers = args.brokers
+    if not brokers:
+        if not TOOL.exists():
+            sys.exit(f"{TOOL} not found; pass --brokers host:port")
+        state = tempfile.mkdtemp()
+        env = dict(os.environ, KAFKA_TEST_BROKER_DIR=state,
+                   KAFKA_TEST_BROKER_ARGS="--group-initial-rebalance-delay 0s")
+        brokers = subprocess.run([str(TOOL), "start", str(free_port())], env=env, check=True,
+                                 capture_output=True, text=True).stdout.strip()
+    try:
+        raw = f"bench-{os.getpid()}-{int(time.time())}"
+        started = time.perf_counter()
+        subprocess.run([binary, "generate", "--count", str(args.records), "--log-type", "user_activity",
+                        "--seed", "1", "--brokers", brokers, "--topic", raw], check=True)
+        print(f"generated {args.records:,} User Activity records into {raw} on {brokers} "
+              f"in {time.perf_counter() - started:.1f} s")
+
+        pass_eps, pass_rss = drain(binary, brokers, raw, args.records, "passthrough", True)
+        run_eps, run_rss = drain(binary, brokers, raw, args.records, "enriched", False)
+
+        # Latency under a steady live load.
+        live = f"{raw}.live"
+        svc = Service(binary, brokers, live, f"{live}.out", f"{live}.group")
+        time.sleep(3)
+        gen = subprocess.Popen([binary, "generate", "--count", "0", "--rate", str(args.live_rate),
+                                "--log-type", "user_activity", "--brokers", brokers, "--topic", live])
+        time.sleep(5)  # warm-up: group joined, steady state
+        before = buckets(svc.metrics(), "zpa_enricher_end_to_end_latency_seconds")
+        time.sleep(args.live_secs)
+        after = buckets(svc.metrics(), "zpa_enricher_end_to_end_latency_seconds")
+        gen.terminate()
+        gen.wait()
+        svc.stop()
+        deltas = [(le, c - dict(before).get(le, 0.0)) for le, c in after]
+        p50, p99 = quantile(deltas, 0.5), quantile(deltas, 0.99)
+        samples = deltas[-1][1] if deltas else 0
+
+        print()
+        print(f"{'':<26} {'events/s':>10} {'peak RSS MB':>12}")
+        print(f"{'passthrough (ceiling)':<26} {pass_eps:>10,.0f} {pass_rss:>12.1f}")
+        print(f"{'zpa-enricher run':<26} {run_eps:>10,.0f} {run_rss:>12.1f}")
+        print(f"ratio run / passthrough: {run_eps / pass_eps:.1%}")
+        print(f"end-to-end latency at {args.live_rate:,} records/s over {args.live_secs} s "
+              f"({samples:,.0f} records): p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; "
+              f"peak RSS {svc.peak:.1f} MB")
+        print("targets: >= 90% of the passthrough, RSS <= 64 MB")
+    finally:
+        if state:
+            subprocess.run([str(TOOL), "stop"], env=dict(os.environ, KAFKA_TEST_BROKER_DIR=state))
+            shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
