@@ -13,6 +13,7 @@ use crate::cli::{CatalogCommand, Cli, Command, DemoArgs};
 use crate::commands;
 use crate::config::{CatalogMode, Settings, Sources};
 use crate::enrich::Enricher;
+use crate::traffic::Burst;
 
 /// Exit status for bad settings or catalog (`EX_USAGE`).
 pub const EXIT_CONFIG: u8 = 64;
@@ -114,6 +115,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     unknown_ratio: args.unknown_ratio,
                     invalid_ratio: args.invalid_ratio,
                 },
+                burst: Burst::from_flags(&args.burst_code, args.burst_every_secs, args.burst_size),
                 output: args.output,
                 kafka: args.topic.map(|topic| commands::generate::KafkaSink {
                     brokers: args.brokers.unwrap_or_default(),
@@ -186,11 +188,7 @@ fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> Exit
             unknown_ratio: args.unknown_ratio,
             invalid_ratio: args.invalid_ratio,
         },
-        burst: (args.burst_every_secs > 0 && args.burst_size > 0).then(|| crate::demo::Burst {
-            code: args.burst_code.clone(),
-            every: std::time::Duration::from_secs(args.burst_every_secs),
-            size: args.burst_size,
-        }),
+        burst: Burst::from_flags(&args.burst_code, args.burst_every_secs, args.burst_size),
         top: args.top,
     };
     let rt = match runtime() {

@@ -48,7 +48,7 @@ pub enum Command {
     /// Inspect or export the status-code catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
-    /// Write realistic synthetic LSS records, one per line (stdout by default).
+    /// Write realistic synthetic LSS records: lines to stdout or a file, or to a Kafka topic.
     Generate(GenerateArgs),
     /// Run the Kafka service: consume raw records, enrich, produce, export metrics.
     Run(RunArgs),
@@ -191,6 +191,26 @@ pub struct GenerateArgs {
     /// (empty: no key).
     #[arg(long, default_value = "SessionID", value_name = "FIELD")]
     pub key_field: String,
+    /// The status code of the bursts.
+    #[arg(
+        long,
+        default_value = "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY",
+        value_name = "CODE",
+        requires = "burst_every_secs"
+    )]
+    pub burst_code: String,
+    /// Seconds between two bursts of --burst-code records, on top of the paced ones (0: no
+    /// bursts).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub burst_every_secs: u64,
+    /// Records in one burst.
+    #[arg(
+        long,
+        default_value_t = 500,
+        value_name = "N",
+        requires = "burst_every_secs"
+    )]
+    pub burst_size: u64,
 }
 
 fn parse_ratio(s: &str) -> Result<f64, String> {

@@ -42,4 +42,5 @@ pub mod reload;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;
+pub mod traffic;
 mod vocab;

@@ -340,6 +340,41 @@ fn generated_traffic_is_deterministic_and_enriches_cleanly() {
 }
 
 #[test]
+fn generate_adds_bursts_of_one_code_to_the_paced_records() {
+    // 50 paced records at 40/s take about 1.25 s: one burst of 30 comes at 1 s.
+    let code = "BRK_MT_SETUP_FAIL_NO_POLICY_FOUND";
+    let out = common::run(
+        &[
+            "generate",
+            "-n",
+            "50",
+            "--seed",
+            "1",
+            "--burst-code",
+            code,
+            "--burst-every-secs",
+            "1",
+            "--burst-size",
+            "30",
+            "--rate",
+            "40",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 50, "{} lines", lines.len());
+    let bursts = lines.iter().filter(|l| l.contains(code)).count();
+    assert!(bursts >= 30, "{bursts} lines carry {code}");
+
+    // Burst flags without an interval are a mistake, not a silent no-op.
+    let out = common::run(&["generate", "-n", "1", "--burst-code", code], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("--burst-every-secs"));
+}
+
+#[test]
 fn generate_honours_log_types_and_ratios() {
     let out = common::run(
         &[

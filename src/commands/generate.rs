@@ -1,23 +1,37 @@
-//! `zpa-enricher generate`: realistic synthetic LSS records, one per line, to a file or stdout.
+//! `zpa-enricher generate`: realistic synthetic LSS records, one per line to a file or stdout,
+//! or produced to a Kafka topic. Either way the records follow one [`Schedule`]: paced at
+//! `--rate`, with optional bursts of one code on top; the Kafka side is the [`Traffic`] producer
+//! the demo uses too.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Catalog;
 use crate::event::LogType;
 use crate::generate::{Generator, GeneratorOptions};
+use crate::traffic::{Burst, Schedule, Sink, Traffic, TrafficCounts, Undelivered, pump};
+
+/// How long the producer may take to deliver what is queued at the end: everything must arrive.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Arguments of the `generate` command.
 #[derive(Debug, Clone)]
 pub struct GenerateJob {
-    /// Number of records; 0 means without end.
+    /// Number of paced records; 0 means without end. Burst records come on top.
     pub count: u64,
-    /// Records per second; 0 means as fast as possible.
+    /// Paced records per second; 0 means as fast as possible.
     pub rate: u64,
     /// Generator options (seed, log-type mix, unknown and invalid ratios).
     pub options: GeneratorOptions,
+    /// Bursts of one code on top of the paced records, if any.
+    pub burst: Option<Burst>,
     /// Output file; `None` or `-` writes stdout.
     pub output: Option<PathBuf>,
     /// Produce to Kafka instead of writing lines.
@@ -43,18 +57,12 @@ pub enum GenerateError {
     /// Writing failed.
     #[error(transparent)]
     Io(#[from] io::Error),
-    /// The Kafka producer failed.
+    /// The Kafka producer failed, or records were not delivered.
     #[error("cannot produce to Kafka")]
     Kafka(#[from] rdkafka::error::KafkaError),
-}
-
-/// The value of a top-level string field, found without parsing (generated records have no
-/// escapes in identifiers).
-fn field_value<'a>(record: &'a [u8], field: &str) -> Option<&'a [u8]> {
-    let needle = format!("\"{field}\":\"");
-    let start = memchr::memmem::find(record, needle.as_bytes())? + needle.len();
-    let len = memchr::memchr(b'"', &record[start..])?;
-    Some(&record[start..start + len])
+    /// The SIGINT/SIGTERM handlers could not be installed.
+    #[error("cannot install the signal handlers")]
+    Signals(#[source] io::Error),
 }
 
 /// Parses `TYPE` or `TYPE=WEIGHT` (weight 1 by default).
@@ -89,100 +97,102 @@ pub fn parse_log_type_weight(s: &str) -> Result<(LogType, u32), String> {
     Ok((t, weight))
 }
 
-/// Writes the records.
+/// Writes or produces the records.
 ///
 /// # Errors
 /// The output cannot be created or written, or producing to Kafka fails.
-pub fn run(catalog: &Catalog, job: &GenerateJob) -> Result<(), GenerateError> {
+pub fn run(catalog: &Arc<Catalog>, job: &GenerateJob) -> Result<(), GenerateError> {
     match &job.kafka {
         Some(sink) => produce(catalog, job, sink),
         None => write_lines(catalog, job).map_err(GenerateError::from),
     }
 }
 
-fn produce(catalog: &Catalog, job: &GenerateJob, sink: &KafkaSink) -> Result<(), GenerateError> {
-    use rdkafka::ClientConfig;
-    use rdkafka::error::KafkaError;
-    use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
-    use rdkafka::types::RDKafkaErrorCode;
+/// Produces to Kafka until the count is reached or SIGINT/SIGTERM arrives, then delivers what
+/// is queued.
+fn produce(
+    catalog: &Arc<Catalog>,
+    job: &GenerateJob,
+    sink: &KafkaSink,
+) -> Result<(), GenerateError> {
+    let traffic = Traffic {
+        brokers: sink.brokers.clone(),
+        topic: sink.topic.clone(),
+        client_id: "zpa-enricher-generate".into(),
+        compression: sink.compression.clone(),
+        key_field: sink.key_field.clone(),
+        rate: job.rate,
+        count: job.count,
+        options: job.options.clone(),
+        burst: job.burst.clone(),
+        catalog: Arc::clone(catalog),
+        flush_timeout: FLUSH_TIMEOUT,
+        undelivered: Undelivered::Fail,
+    };
+    let stop = CancellationToken::new();
+    let done = CancellationToken::new();
+    let signals = watch_signals(stop.clone(), done.clone()).map_err(GenerateError::Signals)?;
+    let counts = TrafficCounts::default();
+    let result = traffic.run(&counts, &stop);
+    done.cancel();
+    // The watcher returns as soon as `done` is cancelled; it has nothing to report.
+    signals.join().ok();
+    tracing::debug!(
+        sent = counts.sent.load(std::sync::atomic::Ordering::Relaxed),
+        "generated records produced"
+    );
+    Ok(result?)
+}
 
-    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
-        .set("bootstrap.servers", &sink.brokers)
-        .set("enable.idempotence", "true")
-        .set("acks", "all")
-        .set("linger.ms", "5")
-        .set("compression.type", &sink.compression)
-        .set("partitioner", "murmur2_random")
-        .create()?;
-    let mut generator = Generator::new(catalog, job.options.clone());
-    let mut buf = Vec::with_capacity(4096);
-    let pace = Pace::new(job.rate);
-    let mut written: u64 = 0;
-    while job.count == 0 || written < job.count {
-        buf.clear();
-        generator.next_record(&mut buf);
-        let key = if sink.key_field.is_empty() {
-            None
-        } else {
-            field_value(&buf, &sink.key_field)
-        };
-        let mut record = BaseRecord::<[u8], [u8]>::to(&sink.topic).payload(&buf);
-        if let Some(k) = key {
-            record = record.key(k);
-        }
-        let mut record = record;
-        loop {
-            match producer.send(record) {
-                Ok(()) => break,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
-                    record = r;
-                    std::thread::sleep(Duration::from_millis(5));
+/// Starts a thread that cancels `stop` on the first SIGINT or SIGTERM and exits the process at
+/// once on a second one (as the service does); it returns when `done` is cancelled.
+fn watch_signals(stop: CancellationToken, done: CancellationToken) -> io::Result<JoinHandle<()>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    // Installed before the first record, so no early signal takes the default (abrupt) exit.
+    let (mut term, mut int) = {
+        let _entered = rt.enter();
+        (
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        )
+    };
+    std::thread::Builder::new()
+        .name("generate-signals".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                loop {
+                    let name = tokio::select! {
+                        () = done.cancelled() => return,
+                        _ = term.recv() => "SIGTERM",
+                        _ = int.recv() => "SIGINT",
+                    };
+                    if stop.is_cancelled() {
+                        tracing::warn!(signal = name, "second stop signal: exiting now");
+                        std::process::exit(crate::shutdown::EXIT_FORCED);
+                    }
+                    tracing::info!(signal = name, "stop requested: delivering what is queued");
+                    stop.cancel();
                 }
-                Err((e, _)) => return Err(e.into()),
-            }
-        }
-        written += 1;
-        pace.wait(written);
-    }
-    producer.flush(Duration::from_secs(60))?;
-    Ok(())
+            });
+        })
 }
 
-/// Paces a loop to a rate (records per second); zero means no pacing.
-struct Pace {
-    rate: u64,
-    started: Instant,
-}
+/// Lines into a writer, flushed whenever the schedule waits.
+struct Lines<W>(W);
 
-impl Pace {
-    fn new(rate: u64) -> Self {
-        Self {
-            rate,
-            started: Instant::now(),
-        }
+impl<W: Write> Sink for Lines<W> {
+    type Error = io::Error;
+
+    fn put(&mut self, record: &[u8], _burst: bool) -> io::Result<bool> {
+        self.0.write_all(record)?;
+        self.0.write_all(b"\n")?;
+        Ok(true)
     }
 
-    /// True when record `done` is due more than a millisecond from now.
-    fn due_soon(&self, done: u64) -> bool {
-        let due = Duration::from_secs_f64(done as f64 / self.rate as f64);
-        due.checked_sub(self.started.elapsed())
-            .is_some_and(|w| w > Duration::from_millis(1))
-    }
-
-    /// Sleeps until `done` records are due. Returns true when it slept.
-    fn wait(&self, done: u64) -> bool {
-        if self.rate == 0 {
-            return false;
-        }
-        // Pace against the start time, so the average rate holds even if a write stalls.
-        let due = Duration::from_secs_f64(done as f64 / self.rate as f64);
-        match due.checked_sub(self.started.elapsed()) {
-            Some(wait) if wait > Duration::from_millis(1) => {
-                std::thread::sleep(wait);
-                true
-            }
-            _ => false,
-        }
+    fn idle(&mut self) -> io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -193,35 +203,22 @@ fn write_lines(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
         })?),
         _ => Box::new(io::stdout().lock()),
     };
-    let mut out = io::BufWriter::with_capacity(256 * 1024, out);
+    let mut out = Lines(io::BufWriter::with_capacity(256 * 1024, out));
     let mut generator = Generator::new(catalog, job.options.clone());
-    let mut buf = Vec::with_capacity(4096);
-    let pace = Pace::new(job.rate);
-    let mut written: u64 = 0;
-    while job.count == 0 || written < job.count {
-        buf.clear();
-        generator.next_record(&mut buf);
-        buf.push(b'\n');
-        out.write_all(&buf)?;
-        written += 1;
-        if job.rate > 0 && pace.due_soon(written) {
-            out.flush()?;
-            pace.wait(written);
-        }
-    }
-    out.flush()
+    let mut schedule = Schedule::new(job.rate, job.count, job.burst.clone());
+    // Without Kafka there is nothing to deliver on a signal: the default exit is right.
+    pump(
+        &mut generator,
+        &mut schedule,
+        &mut out,
+        &CancellationToken::new(),
+    )?;
+    out.0.flush()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_field_is_found_without_parsing() {
-        let r = br#"{"LogTimestamp":"x","SessionID":"abc123","ConnectionID":"abc123,9"}"#;
-        assert_eq!(field_value(r, "SessionID"), Some(&b"abc123"[..]));
-        assert_eq!(field_value(r, "Username"), None);
-    }
 
     #[test]
     fn log_type_weights_parse() {

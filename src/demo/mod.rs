@@ -1,8 +1,9 @@
 //! `zpa-enricher demo`: the whole Kafka service on a machine with no broker.
 //!
 //! The demo starts librdkafka's in-process mock cluster, creates the raw, enriched and
-//! dead-letter topics in it, and feeds the raw topic from the [`crate::generate`] traffic
-//! generator on a background thread (steady rate, optional bursts of one code). It then runs
+//! dead-letter topics in it, and feeds the raw topic with [`crate::traffic`] (the producer of
+//! `zpa-enricher generate --topic`) on a background thread: a steady rate, optional bursts of
+//! one code. It then runs
 //! the real service ([`crate::service::run`]) against the mock cluster, with the user's
 //! settings except the brokers and the security settings, and prints a summary of the
 //! service's own metrics every second: redrawn in place on a terminal, as plain blocks
@@ -14,7 +15,6 @@
 //! `zpa-enricher run` does, read from the same registry `/metrics` serves.
 
 pub mod summary;
-mod traffic;
 
 use std::io::{self, IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -32,20 +32,12 @@ use crate::catalog::Catalog;
 use crate::config::{ConfigError, SecuritySettings, Settings};
 use crate::generate::GeneratorOptions;
 use crate::service::{self, Running, ServiceError};
+use crate::traffic::{Burst, Traffic, TrafficCounts, Undelivered};
 
 pub use summary::{Frame, Snapshot, render};
-use traffic::{Traffic, TrafficCounts};
 
-/// Bursts of one status code on top of the steady traffic.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Burst {
-    /// The code written to `InternalReason` (it need not be in the catalog).
-    pub code: String,
-    /// Time between two bursts; the first comes one interval after the start.
-    pub every: Duration,
-    /// Records per burst.
-    pub size: u64,
-}
+/// How long the traffic's producer may take to deliver what is queued when the demo stops.
+const TRAFFIC_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the demo does.
 #[derive(Debug, Clone, PartialEq)]
@@ -223,6 +215,26 @@ pub async fn run(
     Ok(last)
 }
 
+/// Starts the traffic's producing thread; it runs until `stop` is cancelled, then flushes. If the
+/// producer fails, the thread cancels `stop` itself (the demo has no traffic left to show) and
+/// returns the error.
+fn spawn_traffic(
+    traffic: Traffic,
+    counts: Arc<TrafficCounts>,
+    stop: CancellationToken,
+) -> io::Result<JoinHandle<Result<(), KafkaError>>> {
+    std::thread::Builder::new()
+        .name("demo-traffic".into())
+        .spawn(move || {
+            let result = traffic.run(&counts, &stop);
+            if let Err(error) = &result {
+                tracing::error!(%error, "demo traffic: producing failed; stopping the demo");
+                stop.cancel();
+            }
+            result
+        })
+}
+
 /// Waits for the traffic thread (it stops on the cancelled token and flushes).
 async fn join_traffic(handle: JoinHandle<Result<(), KafkaError>>) -> Result<(), DemoError> {
     match tokio::task::spawn_blocking(move || handle.join()).await {
@@ -269,12 +281,18 @@ impl Watch<'_> {
         let traffic = Traffic {
             brokers: self.brokers.to_owned(),
             topic: raw.clone(),
+            client_id: "zpa-enricher-demo-traffic".into(),
+            compression: "lz4".into(),
+            key_field: "SessionID".into(),
             rate: self.opts.rate,
+            count: 0,
             options: self.opts.generator.clone(),
             burst: self.opts.burst.clone(),
             catalog: Arc::clone(&self.catalog),
+            flush_timeout: TRAFFIC_FLUSH_TIMEOUT,
+            undelivered: Undelivered::Warn,
         };
-        let handle = match traffic.spawn(Arc::clone(self.counts), self.shutdown.clone()) {
+        let handle = match spawn_traffic(traffic, Arc::clone(self.counts), self.shutdown.clone()) {
             Ok(h) => h,
             Err(e) => {
                 self.shutdown.cancel();

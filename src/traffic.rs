@@ -1,0 +1,683 @@
+//! Generated LSS traffic on a schedule: records paced at a steady rate, plus optional bursts of
+//! one status code on top, handed to a [`Sink`] by [`pump`].
+//!
+//! [`Traffic`] is the Kafka producer that both `zpa-enricher generate --topic` and
+//! `zpa-enricher demo` use; `generate` without `--topic` pumps the same schedule into lines. The
+//! producer is an ordinary Kafka client, so a consumer sees exactly what a real LSS receiver
+//! pipeline would give it. Nothing here knows the service, and [`Schedule`] knows no clock: it is
+//! told how long the run has lasted, which keeps it testable without sleeping.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientConfig;
+use rdkafka::client::ClientContext;
+use rdkafka::error::KafkaError;
+use rdkafka::message::DeliveryResult;
+use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::types::RDKafkaErrorCode;
+use tokio_util::sync::CancellationToken;
+
+use crate::catalog::Catalog;
+use crate::generate::{Generator, GeneratorOptions};
+
+/// How long [`pump`] sleeps at most before it looks at the stop token again.
+const MAX_NAP: Duration = Duration::from_millis(50);
+
+/// A record due less than this far ahead is written now rather than slept for.
+const SLACK: Duration = Duration::from_millis(1);
+
+/// Bursts of one status code on top of the paced traffic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Burst {
+    /// The code written to `InternalReason` (it need not be in the catalog).
+    pub code: String,
+    /// Time between two bursts; the first comes one interval after the start.
+    pub every: Duration,
+    /// Records per burst.
+    pub size: u64,
+}
+
+impl Burst {
+    /// Bursts of `size` records of `code` every `every_secs` seconds, as the command-line flags
+    /// give them; `None` when either number is 0 (no bursts).
+    #[must_use]
+    pub fn from_flags(code: &str, every_secs: u64, size: u64) -> Option<Self> {
+        (every_secs > 0 && size > 0).then(|| Self {
+            code: code.to_owned(),
+            every: Duration::from_secs(every_secs),
+            size,
+        })
+    }
+}
+
+/// What a [`Schedule`] asks for next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Write this many records of the burst code now.
+    Burst(u64),
+    /// Write one paced record now.
+    Paced,
+    /// Nothing is due for this long.
+    Wait(Duration),
+    /// Every paced record has been written.
+    Done,
+}
+
+/// When records are due: paced records at a rate, bursts at fixed intervals on top. Pure: the
+/// caller says how long the run has lasted.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// Paced records per second; 0 means as fast as possible.
+    rate: u64,
+    /// Paced records in all; 0 means without end. Burst records do not count.
+    count: u64,
+    burst: Option<Burst>,
+    /// Paced records handed out so far.
+    paced: u64,
+    /// When the next burst is due, from the start.
+    next_burst: Duration,
+}
+
+impl Schedule {
+    /// A schedule of `count` paced records (0: without end) at `rate` per second (0: as fast as
+    /// possible), with `burst` on top. A burst with a zero interval or size is ignored.
+    #[must_use]
+    pub fn new(rate: u64, count: u64, burst: Option<Burst>) -> Self {
+        let burst = burst.filter(|b| !b.every.is_zero() && b.size > 0);
+        let next_burst = burst.as_ref().map_or(Duration::ZERO, |b| b.every);
+        Self {
+            rate,
+            count,
+            burst,
+            paced: 0,
+            next_burst,
+        }
+    }
+
+    /// The code of the bursts (empty without bursts).
+    #[must_use]
+    pub fn burst_code(&self) -> &str {
+        self.burst.as_ref().map_or("", |b| b.code.as_str())
+    }
+
+    /// Whether [`Schedule::next`] looks at the elapsed time at all (a rate or bursts); without
+    /// it the caller may skip reading the clock.
+    #[must_use]
+    pub fn is_timed(&self) -> bool {
+        self.rate > 0 || self.burst.is_some()
+    }
+
+    /// The next step, `elapsed` after the start. A due burst comes before a due paced record;
+    /// bursts missed during a stall come one after the other.
+    pub fn next(&mut self, elapsed: Duration) -> Step {
+        if self.count != 0 && self.paced >= self.count {
+            return Step::Done;
+        }
+        if let Some(b) = &self.burst
+            && elapsed >= self.next_burst
+        {
+            self.next_burst += b.every;
+            return Step::Burst(b.size);
+        }
+        if self.rate > 0 {
+            // Pace against the start time, so the average rate holds even after a stall.
+            let due = Duration::from_secs_f64(self.paced as f64 / self.rate as f64);
+            if let Some(ahead) = due.checked_sub(elapsed)
+                && ahead > SLACK
+            {
+                let until_burst = match self.burst {
+                    // Not yet due, or it would have been returned above.
+                    Some(_) => self.next_burst - elapsed,
+                    None => ahead,
+                };
+                return Step::Wait(ahead.min(until_burst));
+            }
+        }
+        self.paced += 1;
+        Step::Paced
+    }
+}
+
+/// Where [`pump`] puts generated records.
+pub trait Sink {
+    /// Why the sink failed.
+    type Error;
+
+    /// Takes one record (no trailing newline); `burst` when it belongs to a burst. `Ok(false)`
+    /// stops the pump.
+    ///
+    /// # Errors
+    /// The record cannot be written.
+    fn put(&mut self, record: &[u8], burst: bool) -> Result<bool, Self::Error>;
+
+    /// Nothing is due for a while: the moment to flush buffered output.
+    ///
+    /// # Errors
+    /// Flushing failed.
+    fn idle(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Generates records into `sink` as `schedule` says, until it is done, `stop` is cancelled or
+/// the sink asks to stop.
+///
+/// # Errors
+/// The sink fails.
+pub fn pump<S: Sink>(
+    generator: &mut Generator,
+    schedule: &mut Schedule,
+    sink: &mut S,
+    stop: &CancellationToken,
+) -> Result<(), S::Error> {
+    let mut buf = Vec::with_capacity(4096);
+    let started = Instant::now();
+    // Reading the clock costs a few percent of an unpaced run.
+    let timed = schedule.is_timed();
+    while !stop.is_cancelled() {
+        let elapsed = if timed {
+            started.elapsed()
+        } else {
+            Duration::ZERO
+        };
+        match schedule.next(elapsed) {
+            Step::Done => break,
+            Step::Wait(wait) => {
+                sink.idle()?;
+                std::thread::sleep(wait.min(MAX_NAP));
+            }
+            Step::Paced => {
+                buf.clear();
+                generator.next_record(&mut buf);
+                if !sink.put(&buf, false)? {
+                    break;
+                }
+            }
+            Step::Burst(size) => {
+                for _ in 0..size {
+                    buf.clear();
+                    generator.record_with_code(schedule.burst_code(), &mut buf);
+                    if !sink.put(&buf, true)? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What [`Traffic::run`] makes of records still undelivered when it stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undelivered {
+    /// Log a warning and succeed (the demo stops promptly rather than completely).
+    Warn,
+    /// Fail with the first delivery error (`generate`: every record must arrive).
+    Fail,
+}
+
+/// Generated traffic produced into a Kafka topic.
+#[derive(Debug)]
+pub struct Traffic {
+    /// Bootstrap servers.
+    pub brokers: String,
+    /// The topic.
+    pub topic: String,
+    /// The producer's `client.id`.
+    pub client_id: String,
+    /// Compression of produced batches (`none`, `gzip`, `snappy`, `lz4`, `zstd`).
+    pub compression: String,
+    /// The record field whose value becomes the message key, so one session's records share a
+    /// partition as an LSS receiver would do (empty: no key).
+    pub key_field: String,
+    /// Paced records per second; 0 means as fast as possible.
+    pub rate: u64,
+    /// Paced records in all; 0 means until stopped. Burst records come on top.
+    pub count: u64,
+    /// Generator seed, mix and ratios.
+    pub options: GeneratorOptions,
+    /// Bursts of one code, if any.
+    pub burst: Option<Burst>,
+    /// The catalog the generator draws its codes from.
+    pub catalog: Arc<Catalog>,
+    /// How long the producer may take to deliver what is queued when the run stops.
+    pub flush_timeout: Duration,
+    /// Whether records left undelivered fail the run.
+    pub undelivered: Undelivered,
+}
+
+/// Records produced so far, readable while the producing thread writes.
+#[derive(Debug, Default)]
+pub struct TrafficCounts {
+    /// Every record handed to the producer (bursts included).
+    pub sent: AtomicU64,
+    /// Records of bursts.
+    pub burst: AtomicU64,
+}
+
+impl Traffic {
+    /// Produces `count` paced records plus the bursts, or until `stop` is cancelled, then
+    /// flushes. Blocks the calling thread.
+    ///
+    /// # Errors
+    /// The producer cannot be created or refuses a record; with [`Undelivered::Fail`], also
+    /// records not delivered by the end of the flush.
+    pub fn run(&self, counts: &TrafficCounts, stop: &CancellationToken) -> Result<(), KafkaError> {
+        let producer: ThreadedProducer<Deliveries> = ClientConfig::new()
+            .set("bootstrap.servers", &self.brokers)
+            .set("client.id", &self.client_id)
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("linger.ms", "5")
+            .set("compression.type", &self.compression)
+            .set("partitioner", "murmur2_random")
+            .create_with_context(Deliveries::default())?;
+        let mut sink = Producing {
+            producer: &producer,
+            topic: &self.topic,
+            key: KeyField::new(&self.key_field),
+            counts,
+            stop,
+        };
+        let mut generator = Generator::new(&self.catalog, self.options.clone());
+        let mut schedule = Schedule::new(self.rate, self.count, self.burst.clone());
+        pump(&mut generator, &mut schedule, &mut sink, stop)?;
+        let flushed = producer.flush(self.flush_timeout);
+        let deliveries = producer.context();
+        let failed = deliveries.failed.load(Ordering::Relaxed);
+        let error = flushed.err().or_else(|| deliveries.first.get().cloned());
+        let Some(error) = error else {
+            return Ok(());
+        };
+        let queued = producer.in_flight_count();
+        match self.undelivered {
+            Undelivered::Warn => {
+                tracing::warn!(client = %self.client_id, %error, failed, queued,
+                    "not every generated record was delivered");
+                Ok(())
+            }
+            Undelivered::Fail => {
+                tracing::error!(client = %self.client_id, failed, queued,
+                    "not every generated record was delivered");
+                Err(error)
+            }
+        }
+    }
+}
+
+/// The producer's context: counts the records that could not be delivered and keeps the first
+/// error, which `flush` alone would not report.
+#[derive(Debug, Default)]
+struct Deliveries {
+    failed: AtomicU64,
+    first: OnceLock<KafkaError>,
+}
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _opaque: ()) {
+        if let Err((error, _)) = result {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+            // Later failures mostly repeat the first; only the count is kept for them.
+            self.first.set(error.clone()).ok();
+        }
+    }
+}
+
+/// The Kafka [`Sink`] of [`Traffic::run`].
+struct Producing<'a> {
+    producer: &'a ThreadedProducer<Deliveries>,
+    topic: &'a str,
+    key: Option<KeyField>,
+    counts: &'a TrafficCounts,
+    stop: &'a CancellationToken,
+}
+
+impl Sink for Producing<'_> {
+    type Error = KafkaError;
+
+    /// Hands one record to the producer, waiting while its queue is full. False when the run
+    /// was stopped meanwhile (the record is dropped).
+    fn put(&mut self, payload: &[u8], burst: bool) -> Result<bool, KafkaError> {
+        let mut record = BaseRecord::<[u8], [u8]>::to(self.topic).payload(payload);
+        if let Some(key) = self.key.as_ref().and_then(|k| k.find(payload)) {
+            record = record.key(key);
+        }
+        loop {
+            match self.producer.send(record) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
+                    if self.stop.is_cancelled() {
+                        return Ok(false);
+                    }
+                    record = r;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err((e, _)) => return Err(e),
+            }
+        }
+        self.counts.sent.fetch_add(1, Ordering::Relaxed);
+        if burst {
+            self.counts.burst.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(true)
+    }
+}
+
+/// A top-level string field of generated records, found without parsing (generated identifiers
+/// have no escapes).
+#[derive(Debug)]
+struct KeyField {
+    /// `"FIELD":"`
+    needle: Vec<u8>,
+}
+
+impl KeyField {
+    /// `None` for an empty field name (no key).
+    fn new(field: &str) -> Option<Self> {
+        (!field.is_empty()).then(|| Self {
+            needle: format!("\"{field}\":\"").into_bytes(),
+        })
+    }
+
+    /// The field's value in `record`; `None` when it is missing, cut off or empty.
+    fn find<'r>(&self, record: &'r [u8]) -> Option<&'r [u8]> {
+        let start = memchr::memmem::find(record, &self.needle)? + self.needle.len();
+        let len = memchr::memchr(b'"', &record[start..])?;
+        Some(&record[start..start + len]).filter(|v| !v.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn burst(every_ms: u64, size: u64) -> Option<Burst> {
+        Some(Burst {
+            code: "CODE".into(),
+            every: Duration::from_millis(every_ms),
+            size,
+        })
+    }
+
+    /// The steps at each of `times` (milliseconds after the start), one call each.
+    fn steps(s: &mut Schedule, times: &[u64]) -> Vec<Step> {
+        times
+            .iter()
+            .map(|t| s.next(Duration::from_millis(*t)))
+            .collect()
+    }
+
+    /// Runs `s` to its end on a fake clock that jumps over every wait; returns the paced and
+    /// burst record counts and the time taken.
+    fn simulate(s: &mut Schedule) -> (u64, u64, Duration) {
+        let (mut paced, mut bursts, mut now) = (0, 0, Duration::ZERO);
+        loop {
+            match s.next(now) {
+                Step::Done => return (paced, bursts, now),
+                Step::Paced => paced += 1,
+                Step::Burst(n) => bursts += n,
+                Step::Wait(w) => now += w,
+            }
+        }
+    }
+
+    #[test]
+    fn unpaced_schedule_hands_out_count_records_at_once() {
+        let mut s = Schedule::new(0, 3, None);
+        assert!(!s.is_timed());
+        assert!(
+            Schedule::new(1, 3, None).is_timed() && Schedule::new(0, 3, burst(1, 1)).is_timed()
+        );
+        let all = steps(&mut s, &[0, 0, 0, 0, 9]);
+        assert_eq!(
+            all,
+            [
+                Step::Paced,
+                Step::Paced,
+                Step::Paced,
+                Step::Done,
+                Step::Done
+            ]
+        );
+    }
+
+    #[test]
+    fn paced_records_are_due_at_index_over_rate() {
+        let mut s = Schedule::new(10, 0, None);
+        assert_eq!(
+            steps(&mut s, &[0, 0, 40, 100, 100, 350, 350, 350, 350]),
+            [
+                Step::Paced,
+                Step::Wait(MS * 100),
+                Step::Wait(MS * 60),
+                Step::Paced,
+                Step::Wait(MS * 100),
+                // Late: the rate catches up, records 2 and 3 were due at 200 and 300 ms.
+                Step::Paced,
+                Step::Paced,
+                Step::Wait(MS * 50),
+                Step::Wait(MS * 50),
+            ]
+        );
+    }
+
+    #[test]
+    fn bursts_come_first_and_cut_waits_short() {
+        let mut s = Schedule::new(1, 0, burst(300, 5));
+        assert_eq!(s.burst_code(), "CODE");
+        assert_eq!(
+            steps(&mut s, &[0, 0, 300, 300, 650, 900, 900, 1000, 1000]),
+            [
+                Step::Paced,
+                Step::Wait(MS * 300),
+                Step::Burst(5),
+                Step::Wait(MS * 300),
+                Step::Burst(5),
+                Step::Burst(5),
+                Step::Wait(MS * 100),
+                Step::Paced,
+                Step::Wait(MS * 200),
+            ]
+        );
+    }
+
+    #[test]
+    fn missed_bursts_come_one_after_the_other() {
+        let mut s = Schedule::new(0, 0, burst(1000, 2));
+        assert_eq!(
+            steps(&mut s, &[3500, 3500, 3500, 3500]),
+            [Step::Burst(2), Step::Burst(2), Step::Burst(2), Step::Paced]
+        );
+    }
+
+    #[test]
+    fn the_count_ends_the_schedule_even_with_bursts_due() {
+        let mut s = Schedule::new(0, 1, burst(1000, 2));
+        assert_eq!(steps(&mut s, &[0, 5000]), [Step::Paced, Step::Done]);
+    }
+
+    #[test]
+    fn bursts_of_nothing_are_ignored() {
+        let mut s = Schedule::new(0, 2, burst(0, 5));
+        assert_eq!(s.burst_code(), "");
+        assert_eq!(
+            steps(&mut s, &[0, 0, 0]),
+            [Step::Paced, Step::Paced, Step::Done]
+        );
+        let mut s = Schedule::new(0, 1, burst(10, 0));
+        assert_eq!(steps(&mut s, &[50, 50]), [Step::Paced, Step::Done]);
+    }
+
+    #[test]
+    fn a_paced_run_with_bursts_on_top() {
+        // What `generate -n 50 --rate 40 --burst-every-secs 1 --burst-size 30` does: the 50th
+        // record is due at 1.225 s, so one burst of 30 fits in.
+        let mut s = Schedule::new(40, 50, burst(1000, 30));
+        let (paced, bursts, took) = simulate(&mut s);
+        assert_eq!((paced, bursts), (50, 30));
+        assert!(took >= MS * 1225 && took < MS * 1250, "{took:?}");
+        // The same for ten seconds at 1000 records/s, bursts every 2 s.
+        let mut s = Schedule::new(1000, 10_000, burst(2000, 100));
+        let (paced, bursts, _) = simulate(&mut s);
+        assert_eq!((paced, bursts), (10_000, 400));
+    }
+
+    #[test]
+    fn burst_flags_of_zero_mean_no_bursts() {
+        assert_eq!(Burst::from_flags("X", 0, 5), None);
+        assert_eq!(Burst::from_flags("X", 5, 0), None);
+        assert_eq!(
+            Burst::from_flags("X", 2, 5),
+            Some(Burst {
+                code: "X".into(),
+                every: Duration::from_secs(2),
+                size: 5
+            })
+        );
+    }
+
+    /// Collects records; stops after `limit` of them.
+    #[derive(Default)]
+    struct Collect {
+        records: Vec<(Vec<u8>, bool)>,
+        limit: Option<usize>,
+        idles: usize,
+    }
+
+    impl Sink for Collect {
+        type Error = std::convert::Infallible;
+
+        fn put(&mut self, record: &[u8], burst: bool) -> Result<bool, Self::Error> {
+            self.records.push((record.to_vec(), burst));
+            Ok(self.limit.is_none_or(|l| self.records.len() < l))
+        }
+
+        fn idle(&mut self) -> Result<(), Self::Error> {
+            self.idles += 1;
+            Ok(())
+        }
+    }
+
+    fn generator() -> Generator {
+        Generator::new(
+            &Catalog::builtin(),
+            GeneratorOptions {
+                seed: 7,
+                ..GeneratorOptions::default()
+            },
+        )
+    }
+
+    /// Pumps `schedule` into a fresh [`Collect`] that stops after `limit` records.
+    fn pumped(mut schedule: Schedule, limit: Option<usize>, stop: &CancellationToken) -> Collect {
+        let mut sink = Collect {
+            limit,
+            ..Collect::default()
+        };
+        pump(&mut generator(), &mut schedule, &mut sink, stop).unwrap();
+        sink
+    }
+
+    #[test]
+    fn pump_writes_the_schedule_into_the_sink() {
+        let sink = pumped(Schedule::new(0, 25, None), None, &CancellationToken::new());
+        assert_eq!(sink.records.len(), 25);
+        assert!(
+            sink.records
+                .iter()
+                .all(|(r, burst)| r.starts_with(b"{") && !burst)
+        );
+    }
+
+    #[test]
+    fn pump_writes_bursts_of_the_code_and_flushes_while_waiting() {
+        // 4 paced records due at 0, 33, 67 and 100 ms; bursts of 4 at 40 and 80 ms.
+        let schedule = Schedule::new(30, 4, burst(40, 4));
+        let sink = pumped(schedule, None, &CancellationToken::new());
+        let bursts: Vec<&Vec<u8>> = sink.records.iter().filter(|r| r.1).map(|r| &r.0).collect();
+        assert!(bursts.len() >= 8, "{}", bursts.len());
+        assert!(
+            bursts
+                .iter()
+                .all(|r| memchr::memmem::find(r, b"\"InternalReason\":\"CODE\"").is_some())
+        );
+        assert_eq!(sink.records.len() - bursts.len(), 4);
+        assert!(sink.idles > 0);
+    }
+
+    #[test]
+    fn pump_stops_on_the_token_or_when_the_sink_says_so() {
+        let stop = CancellationToken::new();
+        stop.cancel();
+        assert!(
+            pumped(Schedule::new(0, 0, None), None, &stop)
+                .records
+                .is_empty()
+        );
+        let endless = Schedule::new(0, 0, burst(1, 100));
+        let sink = pumped(endless, Some(3), &CancellationToken::new());
+        assert_eq!(sink.records.len(), 3);
+    }
+
+    #[test]
+    fn key_field_is_found_without_parsing() {
+        let r = br#"{"LogTimestamp":"x","SessionID":"abc123","ConnectionID":"abc123,9"}"#;
+        let session = KeyField::new("SessionID").unwrap();
+        assert_eq!(session.find(r), Some(&b"abc123"[..]));
+        assert_eq!(KeyField::new("Username").unwrap().find(r), None);
+        assert_eq!(session.find(br#"{"SessionID":""}"#), None);
+        assert_eq!(session.find(br#"{"SessionID":"trunc"#), None);
+        assert!(KeyField::new("").is_none());
+    }
+
+    fn traffic(brokers: &str, topic: &str, count: u64) -> Traffic {
+        Traffic {
+            brokers: brokers.to_owned(),
+            topic: topic.to_owned(),
+            client_id: "zpa-enricher-test".into(),
+            compression: "lz4".into(),
+            key_field: "SessionID".into(),
+            rate: 0,
+            count,
+            options: GeneratorOptions::default(),
+            burst: None,
+            catalog: Arc::new(Catalog::builtin()),
+            flush_timeout: Duration::from_secs(10),
+            undelivered: Undelivered::Fail,
+        }
+    }
+
+    #[test]
+    fn traffic_produces_count_records_and_the_bursts() {
+        let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
+        cluster.create_topic("raw", 2, 1).unwrap();
+        let mut t = traffic(&cluster.bootstrap_servers(), "raw", 40);
+        t.rate = 200;
+        t.burst = burst(100, 10);
+        let counts = TrafficCounts::default();
+        t.run(&counts, &CancellationToken::new()).unwrap();
+        let burst = counts.burst.load(Ordering::Relaxed);
+        assert!(burst >= 10 && burst % 10 == 0, "{burst}");
+        assert_eq!(counts.sent.load(Ordering::Relaxed), 40 + burst);
+    }
+
+    #[test]
+    fn undelivered_records_fail_the_run_only_when_required() {
+        // Nothing listens on port 1: the records stay queued past the flush timeout.
+        let mut t = traffic("127.0.0.1:1", "raw", 5);
+        t.flush_timeout = MS * 200;
+        let counts = TrafficCounts::default();
+        assert!(t.run(&counts, &CancellationToken::new()).is_err());
+        assert_eq!(counts.sent.load(Ordering::Relaxed), 5);
+        t.undelivered = Undelivered::Warn;
+        t.run(&counts, &CancellationToken::new()).unwrap();
+    }
+}
