@@ -139,32 +139,35 @@ pub fn run(cli: Cli) -> ExitCode {
 /// Exit status of the service after a fatal error or a failed start.
 pub const EXIT_SERVICE: u8 = 1;
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs `job` on a fresh two-worker runtime (librdkafka brings its own threads), with a short
+/// shutdown so that stray tasks do not hold the exit up. `None` when the runtime cannot start
+/// (already reported).
+fn block_on<F: Future>(
+    job: impl FnOnce(tokio_util::sync::CancellationToken) -> F,
+) -> Option<F::Output> {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("zpa-enricher")
         .enable_all()
         .build()
-}
-
-fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: bool) -> ExitCode {
-    let rt = match runtime() {
+    {
         Ok(rt) => rt,
         Err(e) => {
             report_error(&e);
-            return ExitCode::from(EXIT_SERVICE);
+            return None;
         }
     };
-    let token = tokio_util::sync::CancellationToken::new();
-    let result = rt.block_on(crate::service::run_with(
-        settings,
-        catalog,
-        token,
-        passthrough,
-        |_| {},
-    ));
-    // librdkafka threads are done once the clients are dropped; do not wait for stray tasks.
+    let result = rt.block_on(job(tokio_util::sync::CancellationToken::new()));
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    Some(result)
+}
+
+fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: bool) -> ExitCode {
+    let Some(result) =
+        block_on(|token| crate::service::run_with(settings, catalog, token, passthrough, |_| {}))
+    else {
+        return ExitCode::from(EXIT_SERVICE);
+    };
     match result {
         Ok(()) => {
             tracing::info!("stopped");
@@ -191,16 +194,9 @@ fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> Exit
         burst: Burst::from_flags(&args.burst_code, args.burst_every_secs, args.burst_size),
         top: args.top,
     };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            report_error(&e);
-            return ExitCode::from(EXIT_SERVICE);
-        }
+    let Some(result) = block_on(|token| crate::demo::run(settings, catalog, &opts, token)) else {
+        return ExitCode::from(EXIT_SERVICE);
     };
-    let token = tokio_util::sync::CancellationToken::new();
-    let result = rt.block_on(crate::demo::run(settings, catalog, &opts, token));
-    rt.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(crate::demo::DemoError::Output(e)) => finish(Err(e)),

@@ -13,50 +13,24 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::kafka::{Service, ServiceSpec, TestRecord, consume, header, metric, produce, series};
+use common::kafka::{
+    Service, ServiceSpec, TestRecord, consume, generated, header, id, metric, produce, series,
+};
 use rdkafka::Message;
 use serde_json::Value;
 use zpa_enricher::catalog::Catalog;
 use zpa_enricher::enrich::{EnrichOptions, Enricher, Outcome};
-use zpa_enricher::generate::{Generator, GeneratorOptions};
 
 const T: Duration = Duration::from_secs(60);
 
-/// `n` generated records, keyed by session, each with an `id` header and a distinct timestamp.
+/// `n` generated records over 17 session keys, each with an `id` and a `source` header.
 fn records(n: usize, seed: u64, unknown_ratio: f64) -> Vec<TestRecord> {
-    let catalog = Catalog::builtin();
-    let mut g = Generator::new(
-        &catalog,
-        GeneratorOptions {
-            seed,
-            unknown_ratio,
-            ..GeneratorOptions::default()
-        },
-    );
-    let base = 1_764_000_000_000i64;
-    (0..n)
-        .map(|i| {
-            let mut payload = Vec::new();
-            g.next_record(&mut payload);
-            TestRecord {
-                // A handful of keys, so that per-key order is meaningful.
-                key: Some(format!("session-{}", i % 17).into_bytes()),
-                payload,
-                headers: vec![
-                    ("id".into(), i.to_string().into_bytes()),
-                    ("source".into(), b"lss-receiver-1".to_vec()),
-                ],
-                timestamp_ms: base + i as i64,
-            }
-        })
-        .collect()
-}
-
-fn id(m: &rdkafka::message::OwnedMessage) -> usize {
-    std::str::from_utf8(header(m, "id").unwrap())
-        .unwrap()
-        .parse()
-        .unwrap()
+    let mut records = generated(n, seed, 17, unknown_ratio);
+    for r in &mut records {
+        r.headers
+            .push(("source".into(), b"lss-receiver-1".to_vec()));
+    }
+    records
 }
 
 #[test]

@@ -11,9 +11,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::kafka::{Service, ServiceSpec, TestRecord, consume_settled, header, metric, produce};
-use zpa_enricher::catalog::Catalog;
-use zpa_enricher::generate::{Generator, GeneratorOptions};
+use common::kafka::{Service, ServiceSpec, consume_settled, generated, id, metric, produce};
 
 const RECORDS: usize = 100_000;
 const KILLS: usize = 6;
@@ -26,26 +24,7 @@ fn kill_9_at_random_moments_loses_nothing() {
         .env("KAFKA__CONSUMER_LIBRDKAFKA__SESSION_TIMEOUT_MS", "6000")
         .env("KAFKA__CONSUMER_LIBRDKAFKA__HEARTBEAT_INTERVAL_MS", "500");
     spec.create_topics(4);
-    let catalog = Catalog::builtin();
-    let mut g = Generator::new(
-        &catalog,
-        GeneratorOptions {
-            seed: 5,
-            ..GeneratorOptions::default()
-        },
-    );
-    let input: Vec<TestRecord> = (0..RECORDS)
-        .map(|i| {
-            let mut payload = Vec::new();
-            g.next_record(&mut payload);
-            TestRecord {
-                key: Some(format!("s{}", i % 101).into_bytes()),
-                payload,
-                headers: vec![("id".into(), i.to_string().into_bytes())],
-                timestamp_ms: 1_764_000_000_000 + i as i64,
-            }
-        })
-        .collect();
+    let input = generated(RECORDS, 5, 101, 0.0);
     produce(&spec.input, &input, "lz4");
 
     // A fixed pseudo-random schedule (reproducible): kill after 300..1800 ms of work.
@@ -86,15 +65,7 @@ fn kill_9_at_random_moments_loses_nothing() {
         Duration::from_secs(240),
         Duration::from_secs(3),
     );
-    let ids: HashSet<usize> = out
-        .iter()
-        .map(|m| {
-            std::str::from_utf8(header(m, "id").unwrap())
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
+    let ids: HashSet<usize> = out.iter().map(id).collect();
     let missing: Vec<usize> = (0..RECORDS).filter(|i| !ids.contains(i)).take(10).collect();
     assert!(
         missing.is_empty(),

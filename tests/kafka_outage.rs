@@ -13,10 +13,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use common::kafka::{
-    Service, ServiceSpec, TestRecord, consume_settled, header, metric, produce, signal,
+    Service, ServiceSpec, consume_settled, generated, id, metric, produce, signal,
 };
-use zpa_enricher::catalog::Catalog;
-use zpa_enricher::generate::{Generator, GeneratorOptions};
 
 const RECORDS: usize = 30_000;
 
@@ -40,26 +38,7 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
         .env("SERVICE__PAUSE_AFTER_MS", "500")
         .env("KAFKA__MAX_IN_FLIGHT", "2000");
     spec.create_topics(2);
-    let catalog = Catalog::builtin();
-    let mut g = Generator::new(
-        &catalog,
-        GeneratorOptions {
-            seed: 9,
-            ..GeneratorOptions::default()
-        },
-    );
-    let input: Vec<TestRecord> = (0..RECORDS)
-        .map(|i| {
-            let mut payload = Vec::new();
-            g.next_record(&mut payload);
-            TestRecord {
-                key: Some(format!("s{}", i % 31).into_bytes()),
-                payload,
-                headers: vec![("id".into(), i.to_string().into_bytes())],
-                timestamp_ms: 1_764_000_000_000 + i as i64,
-            }
-        })
-        .collect();
+    let input = generated(RECORDS, 9, 31, 0.0);
     produce(&spec.input, &input, "lz4");
     let mut svc = Service::start(&spec);
     svc.wait_ready(Duration::from_secs(60));
@@ -104,15 +83,7 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
         Duration::from_secs(180),
         Duration::from_secs(2),
     );
-    let ids: HashSet<usize> = out
-        .iter()
-        .map(|m| {
-            std::str::from_utf8(header(m, "id").unwrap())
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
+    let ids: HashSet<usize> = out.iter().map(id).collect();
     assert_eq!(
         ids.len(),
         RECORDS,

@@ -103,6 +103,40 @@ pub struct TestRecord {
     pub timestamp_ms: i64,
 }
 
+/// `n` generated LSS records (every log type, the default mix), keyed over `keys` session
+/// keys, each with an `id` header (its index) and a distinct timestamp.
+pub fn generated(n: usize, seed: u64, keys: usize, unknown_ratio: f64) -> Vec<TestRecord> {
+    let catalog = zpa_enricher::catalog::Catalog::builtin();
+    let mut g = zpa_enricher::generate::Generator::new(
+        &catalog,
+        zpa_enricher::generate::GeneratorOptions {
+            seed,
+            unknown_ratio,
+            ..zpa_enricher::generate::GeneratorOptions::default()
+        },
+    );
+    (0..n)
+        .map(|i| {
+            let mut payload = Vec::new();
+            g.next_record(&mut payload);
+            TestRecord {
+                key: Some(format!("session-{}", i % keys).into_bytes()),
+                payload,
+                headers: vec![("id".into(), i.to_string().into_bytes())],
+                timestamp_ms: 1_764_000_000_000 + i as i64,
+            }
+        })
+        .collect()
+}
+
+/// The `id` header of a record produced from [`generated`].
+pub fn id(m: &OwnedMessage) -> usize {
+    std::str::from_utf8(header(m, "id").unwrap())
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 /// Produces records in order and waits until the broker has them all.
 pub fn produce(topic: &str, records: &[TestRecord], compression: &str) {
     let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
@@ -375,22 +409,9 @@ impl Service {
     }
 
     /// SIGTERM and wait for the exit status.
-    pub fn stop(mut self, timeout: Duration) -> (ExitStatus, String) {
+    pub fn stop(self, timeout: Duration) -> (ExitStatus, String) {
         signal(self.child.id(), "TERM");
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the log reader catch up.
-                std::thread::sleep(Duration::from_millis(100));
-                return (status, self.log());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "service did not stop within {timeout:?}:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.wait_exit(timeout)
     }
 
     /// SIGKILL, no goodbye.
@@ -399,11 +420,12 @@ impl Service {
         self.child.wait().unwrap();
     }
 
-    /// Waits for the process to exit by itself.
+    /// Waits for the process to exit (by itself or after a signal).
     pub fn wait_exit(mut self, timeout: Duration) -> (ExitStatus, String) {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the log reader catch up.
                 std::thread::sleep(Duration::from_millis(100));
                 return (status, self.log());
             }
