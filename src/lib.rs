@@ -9,11 +9,29 @@
 //! - [`enrich`]: the core: record bytes in, record bytes plus an enrichment object out, and an
 //!   [`enrich::Outcome`]. Pure; no I/O, no async.
 //! - [`config`]: layered settings (defaults, file, environment, flags) with full validation.
-//! - [`commands`]: the command-line commands on top of the library.
+//! - [`generate`]: synthetic LSS traffic (pure); [`traffic`] puts it on a schedule, to Kafka or
+//!   lines.
+//! - [`kafka`]: typed settings into librdkafka configurations, topic checks, error classes, and
+//!   the client context (statistics, rebalances, fatal errors).
+//! - [`pipeline`]: the consume → enrich → produce → store-offset loop; the only module that
+//!   joins Kafka I/O to the core.
+//! - [`service`]: `run`, wiring [`metrics`], [`admin`] (health endpoint), [`reload`] (catalog
+//!   hot reload), [`shutdown`] (signals) and the pipeline. [`demo`] runs it on a mock cluster.
+//! - [`commands`]: the file-and-pipe commands on top of the library.
 //! - [`cli`], [`app`], [`telemetry`]: argument parsing, dispatch, logging.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
 //! no I/O and nothing from the other modules; everything else builds on them.
+//!
+//! # Delivery semantics
+//! At least once. A record's offset is stored only after the broker acknowledged its enriched
+//! (or dead-lettered) copy and every record consumed before it; deliveries complete in order
+//! through a bounded window, and stored offsets are committed on an interval, on partition
+//! revoke and at shutdown. A crash re-consumes from the last commit: duplicates, never loss.
+//!
+//! # Shutdown
+//! SIGTERM/SIGINT: not ready at once, stop consuming, drain the window, flush, commit, exit 0,
+//! all within the grace period. Fatal conditions take the same path and exit non-zero.
 //!
 //! # Configuration precedence
 //! Built-in defaults (`config/default.toml`), then `--config FILE`, then environment variables
