@@ -106,6 +106,11 @@ pub async fn run_with(
     tracing::info!(addr = %metrics_addr, "metrics on /metrics, health on /healthz and /readyz");
 
     let k = &settings.kafka;
+    if k.security.sasl_mechanism == crate::config::SaslMechanism::Plain
+        && k.security.protocol == crate::config::SecurityProtocol::SaslPlaintext
+    {
+        tracing::warn!("SASL PLAIN without TLS sends the password in clear text");
+    }
     kafka::ensure_topics(settings).await?;
     let context = || {
         ServiceContext::new(

@@ -16,7 +16,7 @@ use rdkafka::client::{Client, ClientContext, DefaultClientContext};
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode as Code;
 
-use crate::config::{KafkaSettings, SaslMechanism, SecurityProtocol, Settings};
+use crate::config::{KafkaSettings, SecurityProtocol, Settings};
 
 /// A problem with the Kafka settings or the cluster at start.
 #[derive(Debug, thiserror::Error)]
@@ -324,10 +324,6 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
                 path.display()
             ));
         }
-    }
-    if sec.sasl_mechanism == SaslMechanism::Plain && sec.protocol == SecurityProtocol::SaslPlaintext
-    {
-        tracing::warn!("SASL PLAIN without TLS sends the password in clear text");
     }
     p
 }
