@@ -370,17 +370,11 @@ fn invalid_ratio_spreads_over_the_reasons() {
             other => panic!("{other:?}"),
         };
     }
-    let expected = [
-        InvalidReason::Empty,
-        InvalidReason::InvalidUtf8,
-        InvalidReason::NotJson,
-        InvalidReason::NotObject,
-        InvalidReason::Truncated,
-        InvalidReason::TooDeep,
-        InvalidReason::TrailingData,
-        InvalidReason::WrongType,
-    ];
-    assert_eq!(reasons, expected.into_iter().collect());
+    // Every reason but `too_large`, which depends on the reader's limit, not on the record.
+    let expected = InvalidReason::ALL
+        .into_iter()
+        .filter(|r| *r != InvalidReason::TooLarge);
+    assert_eq!(reasons, expected.collect());
 
     // A small ratio leaves most records valid.
     let mut g = generator(GeneratorOptions {

@@ -130,7 +130,7 @@ fn common(k: &KafkaSettings) -> Owned {
 }
 
 fn finish(
-    mut owned: Owned,
+    owned: &Owned,
     maps: [(&'static str, &BTreeMap<String, String>); 2],
 ) -> Result<ClientConfig, KafkaSetupError> {
     let mut cfg = ClientConfig::new();
@@ -159,7 +159,6 @@ fn finish(
             }
         }
     }
-    owned.props.clear();
     Ok(cfg)
 }
 
@@ -194,7 +193,7 @@ pub fn consumer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
         s.service.statistics_interval_ms.to_string(),
     );
     finish(
-        o,
+        &o,
         [
             ("librdkafka", &k.librdkafka),
             ("consumer_librdkafka", &k.consumer_librdkafka),
@@ -221,7 +220,7 @@ pub fn producer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
         (k.max_in_flight.saturating_mul(2)).max(1000).to_string(),
     );
     finish(
-        o,
+        &o,
         [
             ("librdkafka", &k.librdkafka),
             ("producer_librdkafka", &k.producer_librdkafka),
