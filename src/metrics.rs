@@ -201,6 +201,7 @@ pub struct Metrics {
     consumer_lag: IntGaugeVec,
     catalog_entries: IntGauge,
     catalog_info: IntGaugeVec,
+    code_info: IntGaugeVec,
     catalog_reloads_success: IntCounter,
     catalog_reloads_failure: IntCounter,
     catalog_loaded_timestamp: Gauge,
@@ -346,6 +347,13 @@ impl Metrics {
                 "zpa_enricher_catalog_info",
                 "The version of the catalog in use; the value is always 1.",
                 &["version"],
+            )?,
+            code_info: gauge_vec(
+                &r,
+                "zpa_enricher_code_info",
+                "One series per catalog entry with its status text and classification, to join \
+                 onto zpa_enricher_events_total by code; the value is always 1.",
+                &["code", "status", "component", "severity", "category"],
             )?,
             catalog_reloads_success: catalog_reloads.with_label_values(&["success"]),
             catalog_reloads_failure: catalog_reloads.with_label_values(&["failure"]),
@@ -498,6 +506,18 @@ impl Metrics {
         *current = Some(catalog.version().to_owned());
         drop(current);
 
+        self.code_info.reset();
+        for entry in catalog.entries() {
+            self.code_info
+                .with_label_values(&[
+                    entry.code.as_str(),
+                    entry.status.as_str(),
+                    entry.component.as_str(),
+                    entry.severity.as_str(),
+                    entry.category.as_str(),
+                ])
+                .set(1);
+        }
         self.catalog_entries.set(gauge_value(catalog.len()));
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -781,6 +801,7 @@ mod tests {
             ("zpa_enricher_consumer_lag_messages", "gauge"),
             ("zpa_enricher_catalog_entries", "gauge"),
             ("zpa_enricher_catalog_info", "gauge"),
+            ("zpa_enricher_code_info", "gauge"),
             ("zpa_enricher_catalog_reloads_total", "counter"),
             ("zpa_enricher_catalog_loaded_timestamp_seconds", "gauge"),
             ("zpa_enricher_unknown_codes", "gauge"),
@@ -1026,6 +1047,23 @@ mod tests {
             .filter(|l| l.starts_with("zpa_enricher_catalog_info{"))
             .count();
         assert_eq!(info_series, 1, "{text}");
+        // The code info series follow the catalog in use: one per entry, none left over.
+        let code_info: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("zpa_enricher_code_info{"))
+            .collect();
+        assert_eq!(code_info.len(), 3, "{text}");
+        let entry = &second.entries()[0];
+        let series = format!(
+            "zpa_enricher_code_info{{category=\"{}\",code=\"{}\",component=\"{}\",\
+             severity=\"{}\",status=\"{}\"}}",
+            entry.category.as_str(),
+            entry.code,
+            entry.component.as_str(),
+            entry.severity.as_str(),
+            entry.status
+        );
+        assert_eq!(sample(&text, &series), Some(1.0), "{series}\n{text}");
 
         // Reloading the same version keeps its series.
         m.catalog_loaded(&second);
