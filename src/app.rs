@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::catalog::{self, Catalog};
-use crate::cli::{CatalogCommand, Cli, Command, DemoArgs};
+use crate::cli::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs};
 use crate::commands;
 use crate::config::{CatalogMode, Settings, Sources};
 use crate::enrich::Enricher;
@@ -102,6 +102,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
+        Some(Command::Healthcheck(args)) => run_healthcheck(&settings, &args),
         Some(Command::Run(args)) => run_service(&settings, catalog, args.passthrough),
         Some(Command::Demo(args)) => run_demo(&settings, catalog, &args),
         Some(Command::Generate(args)) => {
@@ -203,6 +204,38 @@ fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> Exit
         Err(e) => {
             report_error(&e);
             ExitCode::from(EXIT_SERVICE)
+        }
+    }
+}
+
+fn run_healthcheck(settings: &Settings, args: &HealthcheckArgs) -> ExitCode {
+    use commands::healthcheck;
+    let listen = args.addr.as_deref().unwrap_or(&settings.metrics.addr);
+    let timeout = std::time::Duration::from_millis(args.timeout_ms);
+    let answer = healthcheck::target(listen)
+        .and_then(|addr| healthcheck::check(addr, args.endpoint, timeout));
+    match answer {
+        Ok(answer) if answer.healthy() => {
+            println!(
+                "{} {}: {}",
+                args.endpoint.path(),
+                answer.status,
+                answer.body
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(answer) => {
+            report_message(&format!(
+                "{} answered {}: {}",
+                args.endpoint.path(),
+                answer.status,
+                answer.body
+            ));
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            report_error(&e);
+            ExitCode::FAILURE
         }
     }
 }

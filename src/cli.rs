@@ -55,6 +55,24 @@ pub enum Command {
     /// Run the whole service against an in-process mock Kafka cluster fed by the generator,
     /// with a live summary on stdout (no broker needed).
     Demo(DemoArgs),
+    /// Ask a running service's /readyz (or /healthz); exit 0 when it answers 200 (for container
+    /// health checks).
+    Healthcheck(HealthcheckArgs),
+}
+
+/// `healthcheck` arguments.
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// Address of the service's metrics endpoint (default: `metrics.addr`, with a wildcard
+    /// address reached over loopback).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// The endpoint to ask: `ready` (/readyz) or `alive` (/healthz).
+    #[arg(long, value_enum, default_value_t = crate::commands::healthcheck::Endpoint::Ready)]
+    pub endpoint: crate::commands::healthcheck::Endpoint,
+    /// Give up after this many milliseconds (each of connect, send, receive).
+    #[arg(long, default_value_t = 2000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub timeout_ms: u64,
 }
 
 /// `demo` arguments.

@@ -271,3 +271,27 @@ fn no_command_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains("--help"));
 }
+
+#[test]
+fn healthcheck_fails_clearly_when_nothing_answers() {
+    // A port that was just free: nothing listens there.
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    // The address comes from metrics.addr (here from the environment, as in a container), and
+    // a wildcard listen address is reached over loopback.
+    let wildcard = format!("0.0.0.0:{}", addr.port());
+    let out = common::run_with(
+        common::bin()
+            .env("ZPA_ENRICHER__METRICS__ADDR", &wildcard)
+            .args(["healthcheck", "--timeout-ms", "2000"]),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = common::stderr(&out);
+    assert!(
+        err.contains(&format!("cannot reach 127.0.0.1:{}", addr.port())),
+        "{err}"
+    );
+}

@@ -122,6 +122,21 @@ fn demo_runs_the_service_on_a_mock_cluster_and_balances() {
                     && row(b, "consumed").is_some_and(|(n, _)| n > 0)
                 {
                     scraped = Some(http_get(u));
+                    // The container health check asks the same endpoints.
+                    let addr = u
+                        .trim_start_matches("http://")
+                        .trim_end_matches("/metrics")
+                        .to_owned();
+                    for endpoint in ["ready", "alive"] {
+                        let probe = common::bin()
+                            .args(["healthcheck", "--addr", &addr, "--endpoint", endpoint])
+                            .output()
+                            .expect("run zpa-enricher healthcheck");
+                        assert!(
+                            probe.status.success(),
+                            "healthcheck --endpoint {endpoint}: {probe:?}"
+                        );
+                    }
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}

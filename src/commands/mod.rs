@@ -4,3 +4,4 @@
 pub mod catalog;
 pub mod enrich;
 pub mod generate;
+pub mod healthcheck;
