@@ -216,13 +216,13 @@ fn run_healthcheck(settings: &Settings, args: &HealthcheckArgs) -> ExitCode {
         .and_then(|addr| healthcheck::check(addr, args.endpoint, timeout));
     match answer {
         Ok(answer) if answer.healthy() => {
-            println!(
-                "{} {}: {}",
+            let line = format!(
+                "{} {}: {}\n",
                 args.endpoint.path(),
                 answer.status,
                 answer.body
             );
-            ExitCode::SUCCESS
+            finish(io::stdout().lock().write_all(line.as_bytes()))
         }
         Ok(answer) => {
             report_message(&format!(
