@@ -13,7 +13,6 @@ use crate::cli::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs};
 use crate::commands;
 use crate::config::{CatalogMode, Settings, Sources};
 use crate::enrich::Enricher;
-use crate::traffic::Burst;
 
 /// Exit status for bad settings or catalog (`EX_USAGE`).
 pub const EXIT_CONFIG: u8 = 64;
@@ -106,6 +105,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Run(args)) => run_service(&settings, catalog, args.passthrough),
         Some(Command::Demo(args)) => run_demo(&settings, catalog, &args),
         Some(Command::Generate(args)) => {
+            let burst = match args.burst() {
+                Ok(b) => b,
+                Err(message) => {
+                    report_message(&message);
+                    return ExitCode::from(2);
+                }
+            };
             let seed = args.seed.unwrap_or_else(clock_seed);
             let job = commands::generate::GenerateJob {
                 count: args.count,
@@ -116,7 +122,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     unknown_ratio: args.unknown_ratio,
                     invalid_ratio: args.invalid_ratio,
                 },
-                burst: Burst::from_flags(&args.burst_code, args.burst_every_secs, args.burst_size),
+                burst,
                 output: args.output,
                 kafka: args.topic.map(|topic| commands::generate::KafkaSink {
                     brokers: args.brokers.unwrap_or_default(),
@@ -182,6 +188,13 @@ fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: bool) ->
 }
 
 fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> ExitCode {
+    let burst = match args.burst() {
+        Ok(b) => b,
+        Err(message) => {
+            report_message(&message);
+            return ExitCode::from(2);
+        }
+    };
     let opts = crate::demo::DemoOptions {
         rate: args.rate,
         duration: (args.duration > 0).then(|| std::time::Duration::from_secs(args.duration)),
@@ -192,7 +205,7 @@ fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> Exit
             unknown_ratio: args.unknown_ratio,
             invalid_ratio: args.invalid_ratio,
         },
-        burst: Burst::from_flags(&args.burst_code, args.burst_every_secs, args.burst_size),
+        burst,
         top: args.top,
     };
     let Some(result) = block_on(|token| crate::demo::run(settings, catalog, &opts, token)) else {

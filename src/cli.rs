@@ -8,6 +8,7 @@ use crate::catalog::{Category, Component, Severity};
 use crate::commands::catalog::ExportFormat;
 use crate::commands::enrich::{OnInvalid, StatsFormat};
 use crate::config::LogFormat;
+use crate::traffic::Burst;
 
 /// Enriches Zscaler Private Access (ZPA) LSS log records with human-readable status-code
 /// context: status, description, severity, component, category and remediation.
@@ -100,6 +101,13 @@ pub struct DemoArgs {
     /// Records in one burst.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub burst_size: u64,
+    /// Spread the records of one burst evenly over this many seconds (0: all at once; at most
+    /// --burst-every-secs).
+    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    pub burst_spread_secs: u64,
+    /// Seconds from the start to the first burst (default: --burst-every-secs).
+    #[arg(long, value_name = "SECS")]
+    pub burst_first_secs: Option<u64>,
     /// Fraction of User Activity records with a code the catalog does not know (0 to 1).
     #[arg(long, default_value_t = 0.002, value_parser = parse_ratio)]
     pub unknown_ratio: f64,
@@ -229,6 +237,73 @@ pub struct GenerateArgs {
         requires = "burst_every_secs"
     )]
     pub burst_size: u64,
+    /// Spread the records of one burst evenly over this many seconds, so that it looks like an
+    /// incident that lasts rather than one instant (0: all at once; at most --burst-every-secs).
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "SECS",
+        requires = "burst_every_secs"
+    )]
+    pub burst_spread_secs: u64,
+    /// Seconds from the start to the first burst (default: --burst-every-secs).
+    #[arg(long, value_name = "SECS", requires = "burst_every_secs")]
+    pub burst_first_secs: Option<u64>,
+}
+
+impl GenerateArgs {
+    /// The bursts these flags ask for.
+    ///
+    /// # Errors
+    /// A spread longer than the interval between bursts.
+    pub fn burst(&self) -> Result<Option<Burst>, String> {
+        burst_from_flags(
+            &self.burst_code,
+            self.burst_every_secs,
+            self.burst_size,
+            self.burst_spread_secs,
+            self.burst_first_secs,
+        )
+    }
+}
+
+impl DemoArgs {
+    /// The bursts these flags ask for.
+    ///
+    /// # Errors
+    /// A spread longer than the interval between bursts.
+    pub fn burst(&self) -> Result<Option<Burst>, String> {
+        burst_from_flags(
+            &self.burst_code,
+            self.burst_every_secs,
+            self.burst_size,
+            self.burst_spread_secs,
+            self.burst_first_secs,
+        )
+    }
+}
+
+/// Bursts from the `--burst-*` flags; `None` when the interval or the size is 0.
+fn burst_from_flags(
+    code: &str,
+    every_secs: u64,
+    size: u64,
+    spread_secs: u64,
+    first_secs: Option<u64>,
+) -> Result<Option<Burst>, String> {
+    if spread_secs > every_secs && every_secs > 0 {
+        return Err(format!(
+            "--burst-spread-secs {spread_secs} is longer than --burst-every-secs {every_secs}: \
+             one burst would not end before the next begins"
+        ));
+    }
+    Ok(Burst::from_flags(code, every_secs, size).map(|b| {
+        let b = b.spread_over(std::time::Duration::from_secs(spread_secs));
+        match first_secs {
+            Some(first) => b.first_after(std::time::Duration::from_secs(first)),
+            None => b,
+        }
+    }))
 }
 
 fn parse_ratio(s: &str) -> Result<f64, String> {

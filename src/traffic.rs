@@ -33,22 +33,68 @@ const SLACK: Duration = Duration::from_millis(1);
 pub struct Burst {
     /// The code written to `InternalReason` (it need not be in the catalog).
     pub code: String,
-    /// Time between two bursts; the first comes one interval after the start.
+    /// Time between the starts of two bursts.
     pub every: Duration,
     /// Records per burst.
     pub size: u64,
+    /// The records of one burst are spread evenly over this long; zero: all at once.
+    pub spread: Duration,
+    /// When the first burst starts, from the start of the run.
+    pub first: Duration,
 }
 
 impl Burst {
     /// Bursts of `size` records of `code` every `every_secs` seconds, as the command-line flags
-    /// give them; `None` when either number is 0 (no bursts).
+    /// give them, all at once and the first one interval after the start; `None` when either
+    /// number is 0 (no bursts).
     #[must_use]
     pub fn from_flags(code: &str, every_secs: u64, size: u64) -> Option<Self> {
         (every_secs > 0 && size > 0).then(|| Self {
             code: code.to_owned(),
             every: Duration::from_secs(every_secs),
             size,
+            spread: Duration::ZERO,
+            first: Duration::from_secs(every_secs),
         })
+    }
+
+    /// The same bursts with their records spread over `spread` (a sustained incident rather
+    /// than a spike of one instant).
+    #[must_use]
+    pub fn spread_over(mut self, spread: Duration) -> Self {
+        self.spread = spread;
+        self
+    }
+
+    /// The same bursts, the first starting `first` after the start of the run.
+    #[must_use]
+    pub fn first_after(mut self, first: Duration) -> Self {
+        self.first = first;
+        self
+    }
+
+    /// When record `index` of a burst that started at `start` is due.
+    fn due(&self, start: Duration, index: u64) -> Duration {
+        if self.spread.is_zero() || self.size == 0 {
+            return start;
+        }
+        // u128 nanoseconds: exact for any spread and size the flags allow.
+        let nanos = self.spread.as_nanos() * u128::from(index) / u128::from(self.size);
+        start + Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    /// Records of a burst that started at `start` due by `elapsed` (at most `size`).
+    fn due_by(&self, start: Duration, elapsed: Duration) -> u64 {
+        if self.spread.is_zero() {
+            return self.size;
+        }
+        let since = elapsed.saturating_sub(start).as_nanos();
+        // Record k is due at start + spread * k / size, so k + 1 records are due once
+        // since >= spread * k / size.
+        let k = since * u128::from(self.size) / self.spread.as_nanos();
+        u64::try_from(k.saturating_add(1))
+            .unwrap_or(u64::MAX)
+            .min(self.size)
     }
 }
 
@@ -76,8 +122,10 @@ pub struct Schedule {
     burst: Option<Burst>,
     /// Paced records handed out so far.
     paced: u64,
-    /// When the next burst is due, from the start.
+    /// When the next burst starts, from the start.
     next_burst: Duration,
+    /// The burst under way: when it started and how many of its records were handed out.
+    running: Option<(Duration, u64)>,
 }
 
 impl Schedule {
@@ -86,13 +134,14 @@ impl Schedule {
     #[must_use]
     pub fn new(rate: u64, count: u64, burst: Option<Burst>) -> Self {
         let burst = burst.filter(|b| !b.every.is_zero() && b.size > 0);
-        let next_burst = burst.as_ref().map_or(Duration::ZERO, |b| b.every);
+        let next_burst = burst.as_ref().map_or(Duration::ZERO, |b| b.first);
         Self {
             rate,
             count,
             burst,
             paced: 0,
             next_burst,
+            running: None,
         }
     }
 
@@ -109,17 +158,24 @@ impl Schedule {
         self.rate > 0 || self.burst.is_some()
     }
 
-    /// The next step, `elapsed` after the start. A due burst comes before a due paced record;
-    /// bursts missed during a stall come one after the other.
+    /// The next step, `elapsed` after the start. Due burst records come before a due paced
+    /// record; bursts missed during a stall come one after the other.
     pub fn next(&mut self, elapsed: Duration) -> Step {
         if self.count != 0 && self.paced >= self.count {
             return Step::Done;
         }
-        if let Some(b) = &self.burst
-            && elapsed >= self.next_burst
-        {
-            self.next_burst += b.every;
-            return Step::Burst(b.size);
+        if let Some(b) = &self.burst {
+            if self.running.is_none() && elapsed >= self.next_burst {
+                self.running = Some((self.next_burst, 0));
+                self.next_burst += b.every;
+            }
+            if let Some((start, done)) = self.running {
+                let due = b.due_by(start, elapsed);
+                if due > done {
+                    self.running = (due < b.size).then_some((start, due));
+                    return Step::Burst(due - done);
+                }
+            }
         }
         if self.rate > 0 {
             // Pace against the start time, so the average rate holds even after a stall.
@@ -127,10 +183,11 @@ impl Schedule {
             if let Some(ahead) = due.checked_sub(elapsed)
                 && ahead > SLACK
             {
-                let until_burst = match self.burst {
+                let until_burst = match (&self.burst, self.running) {
                     // Not yet due, or it would have been returned above.
-                    Some(_) => self.next_burst - elapsed,
-                    None => ahead,
+                    (Some(b), Some((start, done))) => b.due(start, done).saturating_sub(elapsed),
+                    (Some(_), None) => self.next_burst.saturating_sub(elapsed),
+                    (None, _) => ahead,
                 };
                 return Step::Wait(ahead.min(until_burst));
             }
@@ -404,6 +461,8 @@ mod tests {
             code: "CODE".into(),
             every: Duration::from_millis(every_ms),
             size,
+            spread: Duration::ZERO,
+            first: Duration::from_millis(every_ms),
         })
     }
 
@@ -539,9 +598,74 @@ mod tests {
             Some(Burst {
                 code: "X".into(),
                 every: Duration::from_secs(2),
-                size: 5
+                size: 5,
+                spread: Duration::ZERO,
+                first: Duration::from_secs(2),
             })
         );
+    }
+
+    #[test]
+    fn a_spread_burst_hands_out_its_records_evenly() {
+        // 4 records over 400 ms: due at 1000, 1100, 1200 and 1300 ms, first burst at 1 s.
+        let b = Burst::from_flags("CODE", 10, 4)
+            .unwrap()
+            .spread_over(MS * 400)
+            .first_after(MS * 1000);
+        let mut s = Schedule::new(1, 0, Some(b));
+        assert_eq!(
+            steps(&mut s, &[0, 0, 1000, 1000, 1150, 1150, 1400, 1400]),
+            [
+                Step::Paced,
+                Step::Wait(MS * 1000),
+                // Burst records come before the paced record due at the same moment.
+                Step::Burst(1),
+                Step::Paced,
+                Step::Burst(1),
+                // The next burst record (index 2) is due at 1200 ms, before the paced one.
+                Step::Wait(MS * 50),
+                // Late: both remaining records at once, then the burst is over.
+                Step::Burst(2),
+                Step::Wait(MS * 600),
+            ]
+        );
+        // The next burst starts 10 s after the first one.
+        assert_eq!(s.next(MS * 1500), Step::Wait(MS * 500));
+        assert_eq!(s.next(MS * 11_000), Step::Burst(1));
+    }
+
+    #[test]
+    fn a_spread_burst_raises_the_rate_for_its_duration() {
+        // 10 paced records/s for 100 s; from 30 s, 1,000 extra records over 20 s (50/s), every
+        // 60 s: the second burst starts at 90 s and has 10 s left when the run ends.
+        let b = Burst::from_flags("CODE", 60, 1000)
+            .unwrap()
+            .spread_over(Duration::from_secs(20))
+            .first_after(Duration::from_secs(30));
+        let mut s = Schedule::new(10, 1000, Some(b));
+        let mut per_second = vec![0_u64; 101];
+        let mut now = Duration::ZERO;
+        loop {
+            match s.next(now) {
+                Step::Done => break,
+                Step::Paced => {}
+                Step::Burst(n) => per_second[usize::try_from(now.as_secs()).unwrap()] += n,
+                Step::Wait(w) => now += w,
+            }
+        }
+        assert_eq!(per_second[..30].iter().sum::<u64>(), 0);
+        assert!(
+            per_second[30..50].iter().all(|&n| (49..=51).contains(&n)),
+            "{per_second:?}"
+        );
+        assert_eq!(per_second[30..50].iter().sum::<u64>(), 1000);
+        assert_eq!(per_second[50..90].iter().sum::<u64>(), 0);
+        // The run ends with the last paced record, due at 99.9 s: the last second is cut short.
+        assert!(
+            per_second[90..99].iter().all(|&n| (49..=51).contains(&n)),
+            "{per_second:?}"
+        );
+        assert!(per_second[99] < 50, "{per_second:?}");
     }
 
     /// Collects records; stops after `limit` of them.

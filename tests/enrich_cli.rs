@@ -375,6 +375,109 @@ fn generate_adds_bursts_of_one_code_to_the_paced_records() {
 }
 
 #[test]
+fn generate_spreads_a_burst_over_time_and_delays_the_first() {
+    // 15 paced records at 10/s take 1.4 s. The burst starts at 0.5 s and spreads 10 records over
+    // 0.5 s, so all of them come between the 5th and the 11th paced record.
+    let code = "ZZZ_SPREAD_BURST_TEST";
+    let out = common::run(
+        &[
+            "generate",
+            "-n",
+            "15",
+            "--rate",
+            "10",
+            "--seed",
+            "3",
+            "--log-type",
+            "user_status",
+            "--burst-code",
+            code,
+            "--burst-every-secs",
+            "100",
+            "--burst-first-secs",
+            "0.5",
+            "--burst-size",
+            "10",
+            "--burst-spread-secs",
+            "1",
+        ],
+        b"",
+    );
+    // Whole seconds only: a fraction is a usage error naming the flag.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("--burst-first-secs"));
+
+    let out = common::run(
+        &[
+            "generate",
+            "-n",
+            "25",
+            "--rate",
+            "10",
+            "--seed",
+            "3",
+            "--log-type",
+            "user_status",
+            "--burst-code",
+            code,
+            "--burst-every-secs",
+            "100",
+            "--burst-first-secs",
+            "1",
+            "--burst-size",
+            "10",
+            "--burst-spread-secs",
+            "1",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 35, "{text}");
+    let at: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains(code))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 10, "{text}");
+    // Paced records are due every 100 ms and burst records every 100 ms from 1 s: they
+    // alternate from about the 11th paced record on (a stalled machine may bunch a few), instead
+    // of coming as one block.
+    let (first, last) = (at[0], at[9]);
+    assert!(
+        first >= 9,
+        "burst starts too early, at line {first}: {at:?}"
+    );
+    assert!(
+        last - first + 1 - at.len() >= 5,
+        "burst records not spread among the paced ones: {at:?}"
+    );
+
+    // A spread longer than the interval would let bursts overlap.
+    let out = common::run(
+        &[
+            "generate",
+            "-n",
+            "1",
+            "--burst-every-secs",
+            "10",
+            "--burst-spread-secs",
+            "11",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out)
+            .contains("--burst-spread-secs 11 is longer than --burst-every-secs 10"),
+        "{}",
+        common::stderr(&out)
+    );
+}
+
+#[test]
 fn generate_honours_log_types_and_ratios() {
     let out = common::run(
         &[

@@ -322,8 +322,13 @@ impl Watch<'_> {
         let bursts = o.burst.as_ref().map_or_else(
             || "no bursts".to_owned(),
             |b| {
+                let spread = if b.spread.is_zero() {
+                    String::new()
+                } else {
+                    format!(" over {} s", b.spread.as_secs())
+                };
                 format!(
-                    "bursts of {} {} every {} s",
+                    "bursts of {} {}{spread} every {} s",
                     b.size,
                     b.code,
                     b.every.as_secs()
