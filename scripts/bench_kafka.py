@@ -6,6 +6,8 @@ In one run, on the same broker and input:
   2. drains that backlog with `zpa-enricher run --passthrough` (same clients, window and offset
      handling, records copied without enrichment): the ceiling;
   3. drains the same backlog with `zpa-enricher run` (a new consumer group);
+     steps 2 and 3 alternate for --rounds rounds (the broker shares the machine, so single runs
+     vary); the medians are compared;
   4. measures end-to-end latency (acknowledgement time minus the record's timestamp, from the
      service's histogram) while the generator produces live at --live-rate records/s.
 Prints events/s of both, the ratio, p50/p99 latency and the peak RSS of the service.
@@ -13,7 +15,8 @@ Prints events/s of both, the ratio, p50/p99 latency and the peak RSS of the serv
 The broker is the test broker from ../shared/tools (started on a free port and stopped at the
 end) unless --brokers names one. Quantiles are interpolated from the histogram buckets.
 
-Usage: python3 scripts/bench_kafka.py [--records 500000] [--live-rate 5000] [--live-secs 20]
+Usage: python3 scripts/bench_kafka.py [--records 500000] [--rounds 3] [--live-rate 5000]
+                                      [--live-secs 20]
 """
 
 import argparse
@@ -22,6 +25,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,6 +85,16 @@ def quantile(bucket_deltas, q):
     return prev_le
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
 def peak_rss_mb(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -103,6 +117,7 @@ class Service:
              "--dlq-topic", out + ".dlq", "--group", group, "--metrics-addr", f"127.0.0.1:{self.port}", *extra],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.peak = 0.0
+        self.cpu = 0.0
 
     def metrics(self):
         self.peak = max(self.peak, peak_rss_mb(self.proc.pid))
@@ -113,6 +128,7 @@ class Service:
 
     def stop(self):
         self.peak = max(self.peak, peak_rss_mb(self.proc.pid))
+        self.cpu = cpu_seconds(self.proc.pid)
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=120)
 
@@ -138,12 +154,13 @@ def drain(binary, brokers, raw, n, tag, passthrough):
     if first is None:
         sys.exit(f"{tag}: nothing was consumed")
     t0, c0 = first
-    return (n - c0) / (end - t0), svc.peak
+    return (n - c0) / (end - t0), svc.peak, svc.cpu * 1e6 / n
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", type=int, default=500_000)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--live-rate", type=int, default=5_000)
     ap.add_argument("--live-secs", type=int, default=20)
     ap.add_argument("--brokers", help="use this broker instead of starting the test broker")
@@ -172,8 +189,19 @@ def main():
         print(f"generated {args.records:,} User Activity records into {raw} on {brokers} "
               f"in {time.perf_counter() - started:.1f} s")
 
-        pass_eps, pass_rss = drain(binary, brokers, raw, args.records, "passthrough", True)
-        run_eps, run_rss = drain(binary, brokers, raw, args.records, "enriched", False)
+        rows = []
+        for r in range(args.rounds):
+            p = drain(binary, brokers, raw, args.records, f"passthrough{r}", True)
+            e = drain(binary, brokers, raw, args.records, f"enriched{r}", False)
+            rows.append((p, e))
+            print(f"round {r + 1}: passthrough {p[0]:,.0f} ev/s, {p[1]:.1f} MB; "
+                  f"run {e[0]:,.0f} ev/s, {e[1]:.1f} MB", flush=True)
+        pass_eps = statistics.median(p[0] for p, _ in rows)
+        run_eps = statistics.median(e[0] for _, e in rows)
+        pass_rss = max(p[1] for p, _ in rows)
+        run_rss = max(e[1] for _, e in rows)
+        pass_cpu = statistics.median(p[2] for p, _ in rows)
+        run_cpu = statistics.median(e[2] for _, e in rows)
 
         # Latency under a steady live load.
         live = f"{raw}.live"
@@ -193,9 +221,10 @@ def main():
         samples = deltas[-1][1] if deltas else 0
 
         print()
-        print(f"{'':<26} {'events/s':>10} {'peak RSS MB':>12}")
-        print(f"{'passthrough (ceiling)':<26} {pass_eps:>10,.0f} {pass_rss:>12.1f}")
-        print(f"{'zpa-enricher run':<26} {run_eps:>10,.0f} {run_rss:>12.1f}")
+        print(f"median of {args.rounds} rounds of {args.records:,} records; peak RSS is the highest")
+        print(f"{'':<26} {'events/s':>10} {'CPU us/ev':>10} {'peak RSS MB':>12}")
+        print(f"{'passthrough (ceiling)':<26} {pass_eps:>10,.0f} {pass_cpu:>10.2f} {pass_rss:>12.1f}")
+        print(f"{'zpa-enricher run':<26} {run_eps:>10,.0f} {run_cpu:>10.2f} {run_rss:>12.1f}")
         print(f"ratio run / passthrough: {run_eps / pass_eps:.1%}")
         print(f"end-to-end latency at {args.live_rate:,} records/s over {args.live_secs} s "
               f"({samples:,.0f} records): p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; "

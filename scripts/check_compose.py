@@ -24,8 +24,9 @@
   through the container's bind mounts) and `amtool check-config` for Alertmanager's;
 - the alerts the stack's comments promise fire when they say, and not during the quiet hour
   before the first incident: the traffic of the generators (their code mix measured by running
-  them through `zpa-enricher enrich`) and the incident schedule are replayed as the enricher's
-  metrics against the alerting rules with `promtool test rules`;
+  them through `zpa-enricher enrich`) and the incident, as the --burst-* flags of the generator
+  schedule it, are replayed as the enricher's metrics against the alerting rules with
+  `promtool test rules`, over the first two incidents;
 - Grafana's provisioning files parse and are complete: data sources (Prometheus, the default,
   with uid `prometheus`, managing alerts; an Alertmanager of the Prometheus implementation),
   a dashboard provider whose folder is where the dashboard is mounted, a dashboard that parses
@@ -60,7 +61,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 MIN_COMPOSE = (2, 20)
 
 # What docker-compose.yml's comments promise, replayed against the alerting rules:
-# (alert, minutes after the start of the first incident by which it fires).
+# (alert, minutes after the start of an incident by which it fires).
 INCIDENT_ALERTS = [("ZpaStatusCodeSpike", 8), ("ZpaPolicyBlockBurst", 8)]
 # ... and minutes after the start by which the unknown-code alert fires.
 UNKNOWN_ALERT = ("ZpaUnknownStatusCodes", 6)
@@ -482,13 +483,11 @@ def check_kafka_wiring(model: dict, facts: dict) -> None:
             problem(f"{name}: kafka.create_missing_topics is on; kafka-init creates the topics")
     for name, args in facts["generators"].items():
         uses.append((name, flag_value(args, "--brokers") or "", flag_value(args, "--topic") or ""))
-    # Services of the Kafka image (topic creation, incident relay): BOOTSTRAP and *_TOPIC.
+    # Services of the Kafka image (topic creation): BOOTSTRAP.
     for name, svc in services.items():
         if name == "kafka" or svc.get("image") != kafka.get("image"):
             continue
-        env = service_env(svc)
-        uses.append((name, env.get("BOOTSTRAP", ""), None))
-        uses += [(name, env.get("BOOTSTRAP", ""), v) for k, v in env.items() if k.endswith("_TOPIC")]
+        uses.append((name, service_env(svc).get("BOOTSTRAP", ""), None))
     addresses = {(name, b.strip()) for name, brokers, _ in uses for b in brokers.split(",")}
     for name, broker in sorted(addresses):
         if broker not in advertised:
@@ -623,7 +622,8 @@ def code_mix(binary: Path, env: dict, args: list[str]) -> dict[Series, float]:
     metric labels them. Invalid records carry no code label and are left out."""
     options = without_flags(args, {
         "--count", "-n", "--topic", "--brokers", "--output", "-o", "--rate", "--seed",
-        "--burst-code", "--burst-every-secs", "--burst-size", "--compression", "--key-field",
+        "--burst-code", "--burst-every-secs", "--burst-size", "--burst-spread-secs",
+        "--burst-first-secs", "--compression", "--key-field",
     })
     gen = subprocess.Popen([str(binary)] + options + ["--count", str(MIX_SAMPLE), "--seed", "1"],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
@@ -665,93 +665,106 @@ def counter_values(steps: int, increment) -> str:
     return " ".join(terms)
 
 
-def check_demo_alerts(model: dict, facts: dict, prom_config: dict | None, rules: list[str],
+class Bursts:
+    """The bursts of a generator's --burst-* flags, as `zpa-enricher generate` schedules them:
+    `size` records of `code`, the first burst `first` seconds after the start and then one every
+    `every` seconds, the records of each spread evenly over `spread` seconds (0: all at once)."""
+
+    def __init__(self, args: list[str]):
+        self.code = flag_value(args, "--burst-code") or "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY"
+        self.every = int(flag_value(args, "--burst-every-secs") or 0)
+        self.size = int(flag_value(args, "--burst-size") or 500)
+        first = flag_value(args, "--burst-first-secs")
+        self.first = int(first) if first is not None else self.every
+        self.spread = int(flag_value(args, "--burst-spread-secs") or 0)
+
+    def __bool__(self) -> bool:
+        return self.every > 0 and self.size > 0
+
+    def starts(self, until: int) -> list[int]:
+        """When the bursts that start before `until` start."""
+        return list(range(self.first, until, self.every)) if self else []
+
+    def due_by(self, start: int, t: int) -> int:
+        """Records of the burst that started at `start` written by `t`: record k is due at
+        start + spread * k / size (src/traffic.rs, Burst::due_by)."""
+        if t < start:
+            return 0
+        if not self.spread:
+            return self.size
+        return min(self.size, (t - start) * self.size // self.spread + 1)
+
+    def per_step(self, steps: int, step: int) -> dict[int, int]:
+        """Burst records that fall between sample i-1 and sample i, for i in 1..steps."""
+        out: dict[int, int] = collections.defaultdict(int)
+        for start in self.starts(steps * step + 1):
+            for i in range(max(1, start // step), steps + 1):
+                before = self.due_by(start, (i - 1) * step) if i > 1 else 0
+                out[i] += self.due_by(start, i * step) - before
+                if before >= self.size:
+                    break
+        return out
+
+
+def check_demo_alerts(facts: dict, prom_config: dict | None, rules: list[str],
                       binary: Path) -> None:
     """Replays the stack's traffic as the enricher's metrics and runs the rules on it."""
-    services = model["services"]
-    incident = services.get("incident")
-    if not prom_config or not rules or not facts["settings"] or not incident:
-        problem("alert replay: needs the enricher, the incident service, Prometheus and its rules")
+    if not prom_config or not rules or not facts["settings"]:
+        problem("alert replay: needs the enricher, Prometheus and its rules")
         return
     mark = len(problems)
     enricher = next(iter(facts["settings"]))
     settings = facts["settings"][enricher]
     inputs = set(settings["kafka"]["input_topics"])
-    ienv = service_env(incident)
-    quiet, records = int(ienv.get("QUIET_SECS", 0)), int(ienv.get("INCIDENT_RECORDS", 0))
-    if quiet <= 0 or records <= 0:
-        problem("incident: QUIET_SECS and INCIDENT_RECORDS must be positive numbers")
-        return
-    if ienv.get("TO_TOPIC") not in inputs:
-        problem(f"incident: TO_TOPIC {ienv.get('TO_TOPIC')} is not an input topic of the enricher")
     everyday = {n: a for n, a in facts["generators"].items() if flag_value(a, "--topic") in inputs}
-    feeding = {n: a for n, a in facts["generators"].items()
-               if flag_value(a, "--topic") == ienv.get("FROM_TOPIC")}
-    if not everyday or len(feeding) != 1:
-        problem("alert replay: needs generators into the input topic and exactly one into the "
-                f"incident's FROM_TOPIC {ienv.get('FROM_TOPIC')}")
+    bursting = {n: b for n, b in ((n, Bursts(a)) for n, a in everyday.items()) if b}
+    if not everyday or len(bursting) != 1:
+        problem("alert replay: needs generators into the enricher's input topics, exactly one of "
+                f"them with the incident's bursts (--burst-every-secs); bursting: "
+                f"{', '.join(bursting) or 'none'}")
         return
+    (source, incident), = bursting.items()
+    labelled = catalog_labels(binary, facts["env"][source], incident.code)
+    if labelled is None:
+        problem(f"alert replay: {incident.code} is not a catalog code")
+        return
+    burst_key, burst_status = labelled
 
     step = seconds(prom_config["global"].get("scrape_interval", "1m"))
     first_fire = max(m for _, m in INCIDENT_ALERTS) * 60
-    steps = (quiet + first_fire) // step + 1
+    # An incident is one burst; the first two are replayed, so that the recurrence is checked
+    # too (the second must find a baseline that the first has left again).
+    starts = [incident.first, incident.first + incident.every]
+    steps = (starts[-1] + first_fire) // step + 1
+    if incident.spread < first_fire:
+        problem(f"{source}: the incident lasts {incident.spread / 60:.1f} min "
+                f"(--burst-spread-secs {incident.spread}), less than the {first_fire // 60} min its "
+                "alerts need to fire: the spike and class-burst alerts want an excess that lasts "
+                "5 minutes, not a batch")
 
-    # Events per second of each code label set: everyday traffic, and the incident's; plus the
-    # everyday generators' own bursts, if any, each at the step it falls in.
+    # Events per second of each code label set, from the paced traffic; the bursts come on top.
     base: dict[Series, float] = collections.defaultdict(float)
-    spikes: dict[Series, dict[int, float]] = collections.defaultdict(lambda: collections.defaultdict(float))
     for name, args in everyday.items():
         for key, share in code_mix(binary, facts["env"][name], args).items():
             base[key] += share * float(flag_value(args, "--rate") or 0)
-        every = int(flag_value(args, "--burst-every-secs") or 0)
-        if every:
-            code = flag_value(args, "--burst-code") or "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY"
-            key = (catalog_labels(binary, facts["env"][name], code) or ((code, "", "", ""), ""))[0]
-            for t in range(every, steps * step, every):
-                spikes[key][-(-t // step)] += int(flag_value(args, "--burst-size") or 500)
-    (name, args), = feeding.items()
-    burst_code = flag_value(args, "--burst-code") or "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY"
-    labelled = catalog_labels(binary, facts["env"][name], burst_code)
-    if labelled is None:
-        problem(f"alert replay: {burst_code} is not a catalog code")
-        return
-    burst_key, burst_status = labelled
-    paced = float(flag_value(args, "--rate") or 0)
-    every = int(flag_value(args, "--burst-every-secs") or 0)
-    bursts = int(flag_value(args, "--burst-size") or 500) / every if every else 0.0
-    extra: dict[Series, float] = collections.defaultdict(float)
-    for key, share in code_mix(binary, facts["env"][name], args).items():
-        extra[key] += share * paced
-    extra[burst_key] += bursts
-    incident_rate = paced + bursts
-    duration = records / incident_rate
-
-    if duration < first_fire:
-        problem(f"incident: lasts {duration / 60:.1f} min, less than the {first_fire // 60} min "
-                "its alerts need to fire")
-    start_step, end_step = quiet // step, int((quiet + duration) // step)
+    bursts = incident.per_step(steps, step)
     # The series as Prometheus scrapes them from the enricher. Which log type a record has does
     # not matter to the rules (they sum it away); the status text only to the annotations.
     target = 'job="zpa-enricher", instance="%s:%s"' % (enricher, host_port(settings["metrics"]["addr"])[1])
 
-    def during_incident(i: int) -> bool:
-        return start_step < i <= end_step
-
     series = [{"series": "up{%s}" % target, "values": f"1x{steps}"}]
-    total_b, total_e = sum(base.values()) * step, incident_rate * step
+    total_b = sum(base.values()) * step
     series.append({
         "series": "zpa_enricher_records_consumed_total{%s}" % target,
-        "values": counter_values(steps, lambda i: total_b + (total_e if during_incident(i) else 0)
-                                 + sum(sp.get(i, 0) for sp in spikes.values())),
+        "values": counter_values(steps, lambda i: total_b + bursts.get(i, 0)),
     })
-    for key in sorted(set(base) | set(extra) | set(spikes)):
+    for key in sorted(set(base) | {burst_key}):
         code, component, severity, category = key
         labels = f'{target}, code="{code}", component="{component}", severity="{severity}", category="{category}"'
-        b, e, sp = base.get(key, 0.0) * step, extra.get(key, 0.0) * step, spikes.get(key, {})
+        b, sp = base.get(key, 0.0) * step, bursts if key == burst_key else {}
         series.append({
             "series": 'zpa_enricher_events_total{%s, log_type="user_activity"}' % labels,
-            "values": counter_values(
-                steps, lambda i, b=b, e=e, sp=sp: b + (e if during_incident(i) else 0) + sp.get(i, 0)),
+            "values": counter_values(steps, lambda i, b=b, sp=sp: b + sp.get(i, 0)),
         })
         if not code.startswith("__"):
             status = burst_status if key == burst_key else code
@@ -766,12 +779,17 @@ def check_demo_alerts(model: dict, facts: dict, prom_config: dict | None, rules:
 
     names = "|".join(alert for alert, _ in INCIDENT_ALERTS)
     tests = [
-        # Everyday traffic alone never makes them fire, or even pending, during the quiet time.
-        {"expr": f'count(count_over_time(ALERTS{{alertname=~"{names}"}}[{quiet}s])) or vector(0)',
-         "eval_time": f"{quiet}s", "exp_samples": [{"value": 0}]},
+        # Everyday traffic alone never makes them fire, or even pending, before the first
+        # incident: at no evaluation up to the last one before it starts.
+        {"expr": f'count(count_over_time(ALERTS{{alertname=~"{names}"}}[{starts[0]}s])) or vector(0)',
+         "eval_time": f"{max(starts[0] - step, 0)}s", "exp_samples": [{"value": 0}]},
+        # The first incident's alerts are over when the next incident starts.
+        {"expr": f'count(ALERTS{{alertname=~"{names}", alertstate="firing"}}) or vector(0)',
+         "eval_time": f"{starts[1]}s", "exp_samples": [{"value": 0}]},
     ] + [
-        {"expr": firing(alert, burst_code), "eval_time": f"{quiet + minutes * 60}s",
+        {"expr": firing(alert, incident.code), "eval_time": f"{start + minutes * 60}s",
          "exp_samples": [{"value": 1}]}
+        for start in starts
         for alert, minutes in INCIDENT_ALERTS
     ]
     if any(k[0] == "__unknown__" for k in base):
@@ -789,13 +807,19 @@ def check_demo_alerts(model: dict, facts: dict, prom_config: dict | None, rules:
         out = run(["promtool", "test", "rules", str(path)], timeout=300)
     if out.returncode != 0:
         problem("alert replay (promtool test rules): the demo's alerts do not behave as "
-                f"docker-compose.yml says:\n      {tail(out.stdout + out.stderr, 40)}")
+                f"docker-compose.yml says (incidents replayed from minutes "
+                f"{' and '.join(f'{t / 60:g}' for t in starts)}, "
+                f"{incident.size} {incident.code} records each over {incident.spread / 60:g} min, "
+                f"on {base.get(burst_key, 0.0):.1f}/s of it everyday):\n"
+                f"      {tail(out.stdout + out.stderr, 40)}")
     if len(problems) == mark:
         base_rate = base.get(burst_key, 0.0)
-        ok(f"alert replay: {burst_code} at {base_rate:.1f}/s, during the incident "
-           f"{base_rate + extra[burst_key]:.1f}/s for {duration / 60:.0f} min after {quiet // 60} "
-           f"min of quiet; {', '.join(a for a, _ in INCIDENT_ALERTS)} fire within "
-           f"{first_fire // 60} min of its start, not before; "
+        extra = incident.size / incident.spread
+        ok(f"alert replay: {incident.code} at {base_rate:.1f}/s, during an incident "
+           f"{base_rate + extra:.1f}/s for {incident.spread / 60:.0f} min, the first after "
+           f"{incident.first // 60} min of quiet, then every {incident.every // 60} min; "
+           f"{', '.join(a for a, _ in INCIDENT_ALERTS)} fire within {first_fire // 60} min of the "
+           f"start of the first two, not before, and are over before the next; "
            f"{UNKNOWN_ALERT[0]} within {UNKNOWN_ALERT[1]} min of the start (promtool test rules)")
 
 
@@ -947,7 +971,7 @@ def main() -> int:
         check_kafka_wiring(model, facts)
         prom_config, rules = check_prometheus(model, facts)
         check_alertmanager(model)
-        check_demo_alerts(model, facts, prom_config, rules, binary)
+        check_demo_alerts(facts, prom_config, rules, binary)
         check_grafana(model, prom_config)
 
     print("\n".join(report))

@@ -74,17 +74,25 @@ pub enum KafkaSetupError {
 /// A property set by typed settings: a pass-through map may repeat it only with the same value.
 struct Owned {
     props: BTreeMap<&'static str, String>,
+    /// Tuned librdkafka defaults: applied like `props`, but the pass-through maps may change
+    /// them (they are not tied to a typed setting).
+    defaults: BTreeMap<&'static str, String>,
 }
 
 impl Owned {
     fn set(&mut self, key: &'static str, value: impl Into<String>) {
         self.props.insert(key, value.into());
     }
+
+    fn default(&mut self, key: &'static str, value: impl Into<String>) {
+        self.defaults.insert(key, value.into());
+    }
 }
 
 fn common(k: &KafkaSettings) -> Owned {
     let mut o = Owned {
         props: BTreeMap::new(),
+        defaults: BTreeMap::new(),
     };
     o.set("bootstrap.servers", k.brokers.clone());
     o.set("client.id", k.client_id.clone());
@@ -134,7 +142,7 @@ fn finish(
     maps: [(&'static str, &BTreeMap<String, String>); 2],
 ) -> Result<ClientConfig, KafkaSetupError> {
     let mut cfg = ClientConfig::new();
-    for (k, v) in &owned.props {
+    for (k, v) in owned.defaults.iter().chain(&owned.props) {
         cfg.set(*k, v);
     }
     for (map, props) in maps {
@@ -179,6 +187,13 @@ pub fn consumer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
         "queued.max.messages.kbytes",
         k.consumer_queue_kbytes.to_string(),
     );
+    // librdkafka waits fetch.queue.backoff.ms (1 s by default) before fetching again once the
+    // prefetch queue is over its limit. With a queue small enough to keep memory low, that
+    // pause starves the pipeline: a queue of a few MB drains in tens of milliseconds.
+    o.default("fetch.queue.backoff.ms", "10");
+    // A fetch may bring this much (compressed) per partition on top of the queue limit, and
+    // compressed batches are held decompressed: 1 MB of lz4 JSON is several MB in memory.
+    o.default("max.partition.fetch.bytes", "262144");
     o.set("enable.partition.eof", "false");
     o.set(
         "allow.auto.create.topics",

@@ -93,6 +93,31 @@ fn passthrough_applies_last_but_cannot_contradict_typed_settings() {
 }
 
 #[test]
+fn tuned_consumer_defaults_can_be_changed_through_the_pass_through_map() {
+    let mut s = Settings::default();
+    let c = consumer_config(&s).unwrap();
+    assert_eq!(get(&c, "fetch.queue.backoff.ms").as_deref(), Some("10"));
+    assert_eq!(
+        get(&c, "max.partition.fetch.bytes").as_deref(),
+        Some("262144")
+    );
+    // Unlike a typed setting, a tuned default is not a contradiction, also with '_' for '.'.
+    s.kafka.consumer_librdkafka = BTreeMap::from([
+        ("fetch_queue_backoff_ms".into(), "100".into()),
+        ("max.partition.fetch.bytes".into(), "1048576".into()),
+    ]);
+    let c = consumer_config(&s).unwrap();
+    assert_eq!(get(&c, "fetch.queue.backoff.ms").as_deref(), Some("100"));
+    assert_eq!(
+        get(&c, "max.partition.fetch.bytes").as_deref(),
+        Some("1048576")
+    );
+    // The producer has none of the consumer's tuning.
+    let p = producer_config(&Settings::default()).unwrap();
+    assert!(get(&p, "fetch.queue.backoff.ms").is_none());
+}
+
+#[test]
 fn fatal_errors_are_told_apart_from_transient_ones() {
     use rdkafka::types::RDKafkaErrorCode as C;
     assert!(is_fatal(&KafkaError::Global(C::Authentication)));

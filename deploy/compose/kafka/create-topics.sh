@@ -10,7 +10,7 @@ set -eu
 
 BOOTSTRAP="${BOOTSTRAP:-kafka:9092}"
 PARTITIONS="${PARTITIONS:-6}"
-TOPICS="${TOPICS:-zpa.raw zpa.enriched zpa.dlq zpa.incident}"
+TOPICS="${TOPICS:-zpa.raw zpa.enriched zpa.dlq}"
 KAFKA_BIN=/opt/kafka/bin
 
 for topic in $TOPICS; do
