@@ -11,7 +11,6 @@ cd "$(dirname "$0")/.."
 
 export ZPA_ENRICHER_BIN="${ZPA_ENRICHER_BIN:-target/debug/zpa-enricher}"
 [ -x "$ZPA_ENRICHER_BIN" ] || cargo build --locked --quiet
-export PYTHONPATH=.tools/python
 
 step() { printf '\n==> %s\n' "$*"; }
 step "Dockerfile";                 python3 scripts/check_dockerfile.py

@@ -18,6 +18,7 @@ Usage: check_dockerfile.py [--bin PATH]   (default: $ZPA_ENRICHER_BIN or target/
 
 import argparse
 import fnmatch
+import json
 import os
 import re
 import shlex
@@ -77,8 +78,6 @@ def instructions(path: Path) -> list[tuple[int, str, str]]:
 
 def exec_form(args: str) -> list[str] | None:
     """The JSON array of an exec-form CMD/ENTRYPOINT, or None for the shell form."""
-    import json
-
     if args.startswith("["):
         return json.loads(args)
     return None
