@@ -6,8 +6,9 @@ In one run, on the same broker and input:
   2. drains that backlog with `zpa-enricher run --passthrough` (same clients, window and offset
      handling, records copied without enrichment): the ceiling;
   3. drains the same backlog with `zpa-enricher run` (a new consumer group);
-     steps 2 and 3 alternate for --rounds rounds (the broker shares the machine, so single runs
-     vary); the medians are compared;
+     steps 2 and 3 are repeated for --rounds rounds, in alternating order (the broker shares the
+     machine, so single runs vary); the medians are compared. Each drain is timed from its first
+     acknowledged record to its last, so client start-up is not counted;
   4. measures end-to-end latency (acknowledgement time minus the record's timestamp, from the
      service's histogram) while the generator produces live at --live-rate records/s.
 Prints events/s of both, the ratio, p50/p99 latency and the peak RSS of the service.
@@ -136,25 +137,24 @@ class Service:
 def drain(binary, brokers, raw, n, tag, passthrough):
     svc = Service(binary, brokers, raw, f"{raw}.{tag}", f"{raw}.{tag}.group",
                   ["--passthrough"] if passthrough else [])
-    # Time from the first consumed record to the last acknowledged one, so that start-up and
-    # group joining are not counted.
+    # Time from the first acknowledged record to the last one: start-up (joining the group,
+    # the producer's first metadata and producer id, which take about a second on the test
+    # broker and vary) is not counted, only the steady drain.
     first = None
     deadline = time.time() + 900
     while time.time() < deadline:
-        text = svc.metrics()
-        consumed = value(text, "zpa_enricher_records_consumed_total")
-        produced = value(text, 'zpa_enricher_records_produced_total{destination="output"}')
-        if first is None and consumed > 0:
-            first = (time.perf_counter(), consumed)
+        produced = svc.produced()
+        if first is None and produced > 0:
+            first = (time.perf_counter(), produced)
         if produced >= n:
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     end = time.perf_counter()
     svc.stop()
     if first is None:
-        sys.exit(f"{tag}: nothing was consumed")
-    t0, c0 = first
-    return (n - c0) / (end - t0), svc.peak, svc.cpu * 1e6 / n
+        sys.exit(f"{tag}: nothing was produced")
+    t0, p0 = first
+    return (n - p0) / (end - t0), svc.peak, svc.cpu * 1e6 / n
 
 
 def main():
@@ -191,8 +191,13 @@ def main():
 
         rows = []
         for r in range(args.rounds):
-            p = drain(binary, brokers, raw, args.records, f"passthrough{r}", True)
-            e = drain(binary, brokers, raw, args.records, f"enriched{r}", False)
+            # Alternate which goes first, so that neither always runs on a fresher broker.
+            if r % 2 == 0:
+                p = drain(binary, brokers, raw, args.records, f"passthrough{r}", True)
+                e = drain(binary, brokers, raw, args.records, f"enriched{r}", False)
+            else:
+                e = drain(binary, brokers, raw, args.records, f"enriched{r}", False)
+                p = drain(binary, brokers, raw, args.records, f"passthrough{r}", True)
             rows.append((p, e))
             print(f"round {r + 1}: passthrough {p[0]:,.0f} ev/s, {p[1]:.1f} MB; "
                   f"run {e[0]:,.0f} ev/s, {e[1]:.1f} MB", flush=True)

@@ -272,8 +272,8 @@ pub struct ServiceSettings {
     pub shutdown_grace_period_secs: u64,
     /// Not ready while the oldest unacknowledged record is older than this.
     pub readiness_stall_secs: u64,
-    /// Pause consumption when the in-flight window has been full this long (output slow or
-    /// unreachable); resume when it drains.
+    /// Pause consumption when the in-flight window has been full with nothing acknowledged this
+    /// long (output unreachable); resume when it drains.
     pub pause_after_ms: u64,
     /// How often the catalog file is checked for changes (0: only on SIGHUP).
     pub catalog_reload_interval_secs: u64,

@@ -190,40 +190,49 @@ pub(super) mod key {
     /// Maps a (decoded) top-level key to its flag, or 0.
     ///
     /// Dispatches on the length first: most keys of a record have a length no key of interest
-    /// has, so they are dismissed without comparing bytes.
+    /// has, so they are dismissed without comparing bytes. The comparisons are against
+    /// fixed-size arrays, which compile to a few word compares rather than `memcmp` calls.
     #[inline]
     pub(in crate::event) fn flag(k: &[u8]) -> u32 {
-        let is = |name: &[u8]| k == name;
+        #[inline]
+        fn eq<const N: usize>(k: &[u8], name: &[u8; N]) -> bool {
+            <&[u8; N]>::try_from(k).is_ok_and(|k| k == name)
+        }
+        macro_rules! is {
+            ($name:literal) => {
+                eq(k, $name)
+            };
+        }
         match k.len() {
-            6 if is(b"SMBRPC") => SMB,
-            8 if is(b"Exporter") || is(b"KRBRealm") => {
+            6 if is!(b"SMBRPC") => SMB,
+            8 if is!(b"Exporter") || is!(b"KRBRealm") => {
                 if k[0] == b'E' {
                     EXPORTER
                 } else {
                     KRB
                 }
             }
-            9 if is(b"Connector") || is(b"PrivateSE") => {
+            9 if is!(b"Connector") || is!(b"PrivateSE") => {
                 if k[0] == b'C' {
                     CONNECTOR
                 } else {
                     PRIVATE_SE
                 }
             }
-            11 if is(b"ServiceEdge") => SERVICE_EDGE,
-            12 if is(b"ConnectionID") || is(b"KRBErrorCode") => {
+            11 if is!(b"ServiceEdge") => SERVICE_EDGE,
+            12 if is!(b"ConnectionID") || is!(b"KRBErrorCode") => {
                 if k[0] == b'C' {
                     CONNECTION_ID
                 } else {
                     KRB
                 }
             }
-            13 if is(b"SessionStatus") => SESSION_STATUS,
-            14 if is(b"InternalReason") => INTERNAL_REASON,
-            16 if is(b"ConnectionStatus")
-                || is(b"KRBUserPrincipal")
-                || is(b"AliveTargetCount")
-                || is(b"LDAPBindRequests") =>
+            13 if is!(b"SessionStatus") => SESSION_STATUS,
+            14 if is!(b"InternalReason") => INTERNAL_REASON,
+            16 if is!(b"ConnectionStatus")
+                || is!(b"KRBUserPrincipal")
+                || is!(b"AliveTargetCount")
+                || is!(b"LDAPBindRequests") =>
             {
                 match k[0] {
                     b'C' => CONNECTION_STATUS,
@@ -232,10 +241,10 @@ pub(super) mod key {
                     _ => LDAP,
                 }
             }
-            17 if is(b"EnforcementAction") => ENFORCEMENT_ACTION,
-            18 if is(b"AuditOperationType")
-                || is(b"auditOperationType")
-                || is(b"LDAPSearchRequests") =>
+            17 if is!(b"EnforcementAction") => ENFORCEMENT_ACTION,
+            18 if is!(b"AuditOperationType")
+                || is!(b"auditOperationType")
+                || is!(b"LDAPSearchRequests") =>
             {
                 if k[0] == b'L' {
                     LDAP
@@ -243,9 +252,9 @@ pub(super) mod key {
                     AUDIT_OPERATION_TYPE
                 }
             }
-            21 if is(b"ExchangeSequenceIndex") => EXCHANGE_SEQUENCE_INDEX,
-            22 if is(b"PrivateCloudController") => PRIVATE_CLOUD_CONTROLLER,
-            24 if is(b"SMBFileOperationRequests") => SMB,
+            21 if is!(b"ExchangeSequenceIndex") => EXCHANGE_SEQUENCE_INDEX,
+            22 if is!(b"PrivateCloudController") => PRIVATE_CLOUD_CONTROLLER,
+            24 if is!(b"SMBFileOperationRequests") => SMB,
             _ => 0,
         }
     }

@@ -96,7 +96,7 @@ fn passthrough_applies_last_but_cannot_contradict_typed_settings() {
 fn tuned_consumer_defaults_can_be_changed_through_the_pass_through_map() {
     let mut s = Settings::default();
     let c = consumer_config(&s).unwrap();
-    assert_eq!(get(&c, "fetch.queue.backoff.ms").as_deref(), Some("10"));
+    assert_eq!(get(&c, "fetch.queue.backoff.ms").as_deref(), Some("1"));
     assert_eq!(
         get(&c, "max.partition.fetch.bytes").as_deref(),
         Some("262144")

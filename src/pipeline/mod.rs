@@ -4,36 +4,46 @@
 //! # Delivery semantics
 //! At-least-once. Each consumed record is enriched and produced; its offset is stored only when
 //! the broker has acknowledged it *and* every record consumed before it. Deliveries are kept in
-//! a bounded, ordered window (`FuturesOrdered` yields in submission order), so storing the
+//! a bounded window in consumption order and settled only from its oldest end, so storing the
 //! offset of the record that completes is always safe. librdkafka commits stored offsets on an
 //! interval; the context commits on partition revoke, and shutdown commits after draining. A
 //! crash loses nothing: what was not committed is consumed again (duplicates are possible, and
 //! are the price of never losing a record).
 //!
 //! # Backpressure
-//! The window bounds the records in flight. When it has been full for `pause_after_ms` (the
-//! output is slow or unreachable), the assigned partitions are paused, so that librdkafka stops
-//! fetching; the few records already fetched are held in a stash bounded by the consumer queue
-//! size. Consumption resumes by itself once the window has drained to half.
+//! The window bounds the records in flight. When it has been full with nothing acknowledged for
+//! `pause_after_ms` (the output is unreachable or far slower than the input), the assigned
+//! partitions are paused, so that librdkafka stops fetching; the few records already fetched are
+//! held in a stash bounded by the consumer queue size. Consumption resumes by itself once the
+//! window has drained to half. A window that is full but moving is not paused: while it is
+//! full, nothing more is taken from the consumer, whose prefetch is bounded anyway, and a pause
+//! would throw away that prefetch.
+//!
+//! # Batching
+//! Records that are already fetched are processed in batches of up to [`BATCH`] per wake-up, and
+//! acknowledgements that have already arrived are settled in one go, so that the per-record cost
+//! is the enrichment and the hand-over to the producer, not the event loop.
 
+mod backpressure;
+mod drain;
 mod record;
+mod types;
+mod window;
 
 pub use record::ERROR_HEADERS;
+pub use types::{PipelineError, PipelineOptions};
 
 use std::collections::VecDeque;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use futures::channel::oneshot::Canceled;
-use futures::stream::FuturesOrdered;
+use futures::{FutureExt, StreamExt};
 use rdkafka::Message;
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::StreamConsumer;
 use rdkafka::error::KafkaError;
 use rdkafka::message::OwnedMessage;
-use rdkafka::producer::future_producer::OwnedDeliveryResult;
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -41,130 +51,11 @@ use tokio_util::sync::CancellationToken;
 use crate::admin::Health;
 use crate::config::{InvalidPolicy, Partitioning};
 use crate::enrich::{Enricher, Outcome};
-use crate::event::InvalidRecord;
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::metrics::{Destination, EventCounters, Metrics, ProduceErrorKind, UnknownCodes};
 
 use record::OutputRecord;
-
-/// Why the pipeline stopped with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
-    /// A record could not be read and the policy is `fail`.
-    #[error(
-        "invalid record at {topic}/{partition}@{offset}: {error} (kafka.on_invalid = \"fail\")"
-    )]
-    Invalid {
-        /// Source topic.
-        topic: String,
-        /// Source partition.
-        partition: i32,
-        /// Source offset.
-        offset: i64,
-        /// What is wrong.
-        error: InvalidRecord,
-    },
-    /// A record could not be delivered (after the producer's own retries).
-    #[error("delivery to {topic} failed for the record from {source_topic}/{partition}@{offset}")]
-    Delivery {
-        /// Destination topic.
-        topic: String,
-        /// Source topic.
-        source_topic: String,
-        /// Source partition.
-        partition: i32,
-        /// Source offset.
-        offset: i64,
-        /// The producer's error.
-        #[source]
-        error: Box<KafkaError>,
-    },
-    /// A fatal Kafka client error.
-    #[error("{0}")]
-    Fatal(String),
-}
-
-/// Settings the loop needs, copied out of the service settings.
-#[derive(Debug, Clone)]
-pub struct PipelineOptions {
-    /// Enriched records go here.
-    pub output_topic: String,
-    /// Invalid records go here under `InvalidPolicy::Dlq`.
-    pub dlq_topic: String,
-    /// Invalid-record policy.
-    pub on_invalid: InvalidPolicy,
-    /// Output partition choice.
-    pub partitioning: Partitioning,
-    /// In-flight window size.
-    pub max_in_flight: usize,
-    /// Pause consumption after the window has been full this long.
-    pub pause_after: Duration,
-    /// Not ready while the oldest in-flight record is older than this.
-    pub readiness_stall: Duration,
-    /// Time allowed for draining on shutdown.
-    pub shutdown_grace: Duration,
-    /// Copy records unchanged without enriching them (a benchmark ceiling).
-    pub passthrough: bool,
-}
-
-/// What is remembered about a record while its delivery is pending.
-#[derive(Debug)]
-struct Pending {
-    topic: Arc<str>,
-    partition: i32,
-    offset: i64,
-    /// Input record timestamp (ms since the epoch), for end-to-end latency.
-    timestamp_ms: Option<i64>,
-    destination: Destination,
-    destination_topic: Arc<str>,
-}
-
-/// A delivery outcome as the producer reports it (or `Canceled` if the producer went away).
-type DeliveryResult = Result<OwnedDeliveryResult, Canceled>;
-
-/// A pending delivery as the window holds it.
-type Tracked = Pin<Box<dyn Future<Output = (Pending, DeliveryResult)> + Send>>;
-
-/// The in-flight deliveries, in consumption order, with their send times (oldest first).
-///
-/// `FuturesOrdered` yields results in the order records were sent, whatever order the broker
-/// acknowledges them in: that is what makes storing each completed record's offset safe.
-struct Window {
-    deliveries: FuturesOrdered<Tracked>,
-    sent: VecDeque<Instant>,
-}
-
-impl Window {
-    fn new() -> Self {
-        Self {
-            deliveries: FuturesOrdered::new(),
-            sent: VecDeque::new(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.deliveries.len()
-    }
-
-    fn push(&mut self, pending: Pending, delivery: DeliveryFuture) {
-        self.sent.push_back(Instant::now());
-        self.deliveries
-            .push_back(Box::pin(async move { (pending, delivery.await) }));
-    }
-
-    /// The next completed delivery, in order; `None` when nothing is in flight.
-    async fn next(&mut self) -> Option<(Pending, DeliveryResult)> {
-        let done = self.deliveries.next().await;
-        if done.is_some() {
-            self.sent.pop_front();
-        }
-        done
-    }
-
-    fn oldest(&self) -> Option<Instant> {
-        self.sent.front().copied()
-    }
-}
+use window::{DeliveryResult, Offsets, Pending, Window};
 
 /// The loop's mutable state, apart from the Kafka clients.
 struct State {
@@ -174,6 +65,8 @@ struct State {
     out: Vec<u8>,
     /// Topic names are shared, not copied per record.
     topics: Vec<Arc<str>>,
+    /// When deliveries were last settled (progress, for the pause decision).
+    last_ack: Instant,
 }
 
 impl State {
@@ -255,6 +148,7 @@ impl Pipeline {
                     unknown: UnknownCodes::default(),
                     out: Vec::with_capacity(64 * 1024),
                     topics: Vec::new(),
+                    last_ack: Instant::now(),
                 },
             },
         }
@@ -274,12 +168,18 @@ impl Pipeline {
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let max = core.opts.max_in_flight;
+        // One stream and one cancellation future for the whole run: creating them per record
+        // costs a lock each.
+        let mut stream = clients.consumer.stream();
+        let cancelled = shutdown.cancelled();
+        tokio::pin!(cancelled);
 
         let result: Result<(), PipelineError> = 'run: loop {
             // Records held back while paused go first, in order.
+            let now = Instant::now();
             while window.len() < max {
                 let Some(msg) = stash.pop_front() else { break };
-                if let Err(e) = core.process(&clients, &msg, &mut window).await {
+                if let Err(e) = core.process(&clients, &msg, &mut window, now).await {
                     break 'run Err(e);
                 }
             }
@@ -290,30 +190,52 @@ impl Pipeline {
             let can_take = window.len() < max && stash.is_empty();
             tokio::select! {
                 biased;
-                () = shutdown.cancelled() => break Ok(()),
-                Some((pending, delivered)) = window.next(), if window.len() > 0 => {
-                    if let Err(e) = core.settle(&clients, &pending, delivered) {
+                () = &mut cancelled => break Ok(()),
+                Some(done) = window.next(), if window.len() > 0 => {
+                    if let Err(e) = core.settle_ready(&clients, &mut window, done) {
                         break Err(e);
                     }
                 }
-                msg = clients.consumer.recv(), if can_take || paused => {
-                    match msg {
-                        Ok(m) if can_take => {
-                            if let Err(e) = core.process(&clients, &m, &mut window).await {
-                                break Err(e);
-                            }
+                msg = stream.next(), if can_take || paused => {
+                    let Some(msg) = msg else { continue };
+                    let m = match msg {
+                        Ok(m) => m,
+                        Err(e) => match consumer_error(&e) {
+                            Some(fatal) => break Err(fatal),
+                            None => continue,
+                        },
+                    };
+                    if !can_take {
+                        stash.push_back(m.detach());
+                        continue;
+                    }
+                    let now = Instant::now();
+                    if let Err(e) = core.process(&clients, &m, &mut window, now).await {
+                        break Err(e);
+                    }
+                    // Whatever else is already fetched, without going back to the event loop.
+                    for _ in 1..BATCH {
+                        if window.len() >= max {
+                            break;
                         }
-                        Ok(m) => stash.push_back(m.detach()),
-                        Err(e) if crate::kafka::is_fatal(&e) => {
-                            break Err(PipelineError::Fatal(e.to_string()));
+                        let Some(Some(msg)) = stream.next().now_or_never() else { break };
+                        let m = match msg {
+                            Ok(m) => m,
+                            Err(e) => match consumer_error(&e) {
+                                Some(fatal) => break 'run Err(fatal),
+                                None => break,
+                            },
+                        };
+                        if let Err(e) = core.process(&clients, &m, &mut window, now).await {
+                            break 'run Err(e);
                         }
-                        Err(e) => tracing::warn!(error = %e, "consumer error; retrying"),
                     }
                 }
                 Some(enricher) = core.reloads.recv() => core.swap(enricher),
                 _ = tick.tick() => core.housekeeping(&clients, &window, &mut full_since, &mut paused),
             }
         };
+        drop(stream);
         let result = match (result, core.handles.fatal.reason()) {
             (Ok(()), Some(reason)) => Err(PipelineError::Fatal(reason)),
             (r, _) => r,
@@ -326,6 +248,25 @@ impl Pipeline {
     }
 }
 
+/// Records processed per wake-up at most, when they are already fetched.
+const BATCH: usize = 256;
+
+/// A consumer error: fatal ones stop the service; others are logged (librdkafka retries).
+fn consumer_error(e: &KafkaError) -> Option<PipelineError> {
+    if crate::kafka::is_fatal(e) {
+        return Some(PipelineError::Fatal(e.to_string()));
+    }
+    tracing::warn!(error = %e, "consumer error; retrying");
+    None
+}
+
+/// Wall-clock milliseconds since the epoch, for end-to-end latency.
+fn wall_clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 impl Core {
     /// Enriches one record and hands it to the producer.
     async fn process<M: Message>(
@@ -333,6 +274,7 @@ impl Core {
         clients: &Clients,
         msg: &M,
         window: &mut Window,
+        now: Instant,
     ) -> Result<(), PipelineError> {
         let metrics = Arc::clone(&self.handles.metrics);
         metrics.record_consumed();
@@ -340,7 +282,7 @@ impl Core {
         if self.opts.passthrough {
             let topic = self.state.topic(&self.opts.output_topic);
             let record = OutputRecord::enriched(msg, &topic);
-            return self.send(clients, msg, &record, payload, window).await;
+            return self.send(clients, msg, record, payload, window, now).await;
         }
         let started = Instant::now();
         self.state.out.clear();
@@ -390,7 +332,7 @@ impl Core {
         } else {
             std::mem::take(&mut self.state.out)
         };
-        let result = self.send(clients, msg, &record, &body, window).await;
+        let result = self.send(clients, msg, record, &body, window, now).await;
         if !raw {
             // Give the buffer back so the next record reuses its capacity.
             self.state.out = body;
@@ -402,27 +344,25 @@ impl Core {
         &mut self,
         clients: &Clients,
         msg: &M,
-        record: &OutputRecord,
+        record: OutputRecord,
         body: &[u8],
         window: &mut Window,
+        now: Instant,
     ) -> Result<(), PipelineError> {
-        let partition = match self.opts.partitioning {
-            Partitioning::Key => None,
-            Partitioning::Source => Some(msg.partition()),
-        };
+        let mut fr = FutureRecord::to(&record.topic).payload(body);
+        if let Some(headers) = record.headers {
+            fr = fr.headers(headers);
+        }
+        if let Some(k) = msg.key() {
+            fr = fr.key(k);
+        }
+        if let Some(ts) = msg.timestamp().to_millis() {
+            fr = fr.timestamp(ts);
+        }
+        if let Partitioning::Source = self.opts.partitioning {
+            fr = fr.partition(msg.partition());
+        }
         loop {
-            let mut fr = FutureRecord::to(&record.topic)
-                .payload(body)
-                .headers(record.headers.clone());
-            if let Some(k) = msg.key() {
-                fr = fr.key(k);
-            }
-            if let Some(ts) = msg.timestamp().to_millis() {
-                fr = fr.timestamp(ts);
-            }
-            if let Some(p) = partition {
-                fr = fr.partition(p);
-            }
             match clients.producer.send_result(fr) {
                 Ok(delivery) => {
                     let pending = Pending {
@@ -433,19 +373,23 @@ impl Core {
                         destination: record.destination,
                         destination_topic: Arc::clone(&record.topic),
                     };
-                    window.push(pending, delivery);
+                    window.push(pending, delivery, now);
                     return Ok(());
                 }
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     self.handles
                         .metrics
                         .produce_error(ProduceErrorKind::QueueFull);
                     // Make room: wait for the oldest delivery, or a moment when nothing of
-                    // ours is in flight.
+                    // ours is in flight; then offer the same record again.
                     match window.next().await {
-                        Some((pending, delivered)) => self.settle(clients, &pending, delivered)?,
+                        Some(done) => {
+                            self.settle_one(clients, done)?;
+                            self.state.last_ack = Instant::now();
+                        }
                         None => tokio::time::sleep(Duration::from_millis(10)).await,
                     }
+                    fr = back;
                 }
                 Err((error, _)) => {
                     self.handles.metrics.produce_error(ProduceErrorKind::Other);
@@ -461,36 +405,60 @@ impl Core {
         }
     }
 
-    /// A delivery completed. On success the source offset is stored: every record consumed
-    /// before it has completed too. On failure the service stops without storing it.
-    fn settle(
+    /// Settles `first` and every later delivery whose outcome is already known.
+    fn settle_ready(
         &mut self,
         clients: &Clients,
-        pending: &Pending,
-        delivered: DeliveryResult,
+        window: &mut Window,
+        first: (Pending, DeliveryResult),
+    ) -> Result<(), PipelineError> {
+        let now_ms = wall_clock_ms();
+        let mut offsets = Offsets::default();
+        let mut result = self.settle(first, now_ms, &mut offsets);
+        while result.is_ok()
+            && let Some(done) = window.try_next()
+        {
+            result = self.settle(done, now_ms, &mut offsets);
+        }
+        // Whatever was acknowledged before a failure is stored all the same.
+        offsets.store(&clients.consumer);
+        result?;
+        self.state.last_ack = Instant::now();
+        self.handles.health.set_producer_ok(true);
+        Ok(())
+    }
+
+    /// Settles one delivery and stores its offset at once (the rare paths).
+    fn settle_one(
+        &mut self,
+        clients: &Clients,
+        done: (Pending, DeliveryResult),
+    ) -> Result<(), PipelineError> {
+        let mut offsets = Offsets::default();
+        let result = self.settle(done, wall_clock_ms(), &mut offsets);
+        offsets.store(&clients.consumer);
+        result
+    }
+
+    /// A delivery completed. On success the source offset is noted in `offsets`, to be stored:
+    /// every record consumed before it has completed too. On failure the service stops without
+    /// storing it. `now_ms` is the wall clock for the end-to-end latency.
+    fn settle(
+        &mut self,
+        (pending, delivered): (Pending, DeliveryResult),
+        now_ms: i64,
+        offsets: &mut Offsets,
     ) -> Result<(), PipelineError> {
         let metrics = &self.handles.metrics;
         match delivered {
             Ok(Ok(_)) => {
-                self.handles.health.set_producer_ok(true);
                 metrics.record_produced(pending.destination);
-                if let Some(ts) = pending.timestamp_ms {
-                    let now_ms = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-                    if let Ok(ms) = u64::try_from(now_ms.saturating_sub(ts)) {
-                        metrics.observe_end_to_end(Duration::from_millis(ms));
-                    }
-                }
-                if let Err(e) =
-                    clients
-                        .consumer
-                        .store_offset(&pending.topic, pending.partition, pending.offset)
+                if let Some(ts) = pending.timestamp_ms
+                    && let Ok(ms) = u64::try_from(now_ms.saturating_sub(ts))
                 {
-                    // The partition was revoked meanwhile: its new owner consumes the record
-                    // again from the last commit.
-                    tracing::debug!(error = %e, topic = %pending.topic, partition = pending.partition, offset = pending.offset, "offset not stored");
+                    metrics.observe_end_to_end(Duration::from_millis(ms));
                 }
+                offsets.note(&pending);
                 Ok(())
             }
             Ok(Err((error, _))) => {
@@ -528,100 +496,5 @@ impl Core {
             enricher.options().unknown_severity,
         );
         self.state.enricher = enricher;
-    }
-
-    fn housekeeping(
-        &self,
-        clients: &Clients,
-        window: &Window,
-        full_since: &mut Option<Instant>,
-        paused: &mut bool,
-    ) {
-        let now = Instant::now();
-        self.handles.metrics.set_in_flight(window.len());
-        if window.len() >= self.opts.max_in_flight {
-            let since = *full_since.get_or_insert(now);
-            if !*paused && now.duration_since(since) >= self.opts.pause_after {
-                self.set_paused(clients, true);
-                *paused = true;
-            }
-        } else {
-            *full_since = None;
-        }
-        // Stalled: a record has waited for its acknowledgement too long (broker unreachable).
-        let stalled = window
-            .oldest()
-            .is_some_and(|t| now.duration_since(t) >= self.opts.readiness_stall);
-        self.handles.health.set_stalled(stalled);
-    }
-
-    fn set_paused(&self, clients: &Clients, pause: bool) {
-        let Ok(assignment) = clients.consumer.assignment() else {
-            return;
-        };
-        let result = if pause {
-            clients.consumer.pause(&assignment)
-        } else {
-            clients.consumer.resume(&assignment)
-        };
-        match result {
-            Ok(()) => {
-                self.handles.metrics.set_paused(pause);
-                if pause {
-                    tracing::warn!(
-                        in_flight = self.opts.max_in_flight,
-                        "output is not keeping up; consumption paused"
-                    );
-                } else {
-                    tracing::info!("consumption resumed");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, pause, "pause/resume failed"),
-        }
-    }
-
-    /// Shutdown: stop consuming, drain the window (storing offsets), flush, commit; all within
-    /// the grace period.
-    async fn finish(&mut self, clients: &Clients, mut window: Window, clean: bool) {
-        self.handles.health.set_shutting_down();
-        let grace = self.opts.shutdown_grace;
-        let deadline = Instant::now() + grace;
-        tracing::info!(
-            in_flight = window.len(),
-            grace_secs = grace.as_secs(),
-            "draining"
-        );
-        let drained = tokio::time::timeout(grace, async {
-            while let Some((pending, delivered)) = window.next().await {
-                if let Err(e) = self.settle(clients, &pending, delivered) {
-                    tracing::warn!(error = %e, "delivery failed while draining; the record will be consumed again");
-                    return false;
-                }
-            }
-            true
-        })
-        .await
-        .unwrap_or(false);
-        if !drained {
-            tracing::warn!(
-                left = window.len(),
-                "not every record was acknowledged in the grace period; unacknowledged records will be consumed again"
-            );
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if let Err(e) = clients.producer.flush(left.max(Duration::from_millis(100))) {
-            tracing::warn!(error = %e, "producer flush incomplete");
-        }
-        match clients.consumer.commit_consumer_state(CommitMode::Sync) {
-            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {
-                self.handles.metrics.commit(true);
-                tracing::info!(clean, "offsets committed");
-            }
-            Err(e) => {
-                self.handles.metrics.commit(false);
-                tracing::warn!(error = %e, "final commit failed; the last records may be consumed again");
-            }
-        }
-        clients.consumer.unsubscribe();
     }
 }

@@ -37,7 +37,9 @@ pub const ERROR_HEADERS: [&str; 7] = [
 #[derive(Debug)]
 pub(super) struct OutputRecord {
     pub(super) topic: Arc<str>,
-    pub(super) headers: OwnedHeaders,
+    /// `None` when the record goes out without headers (most LSS records have none, and an
+    /// empty header list would still cost two allocations per record).
+    pub(super) headers: Option<OwnedHeaders>,
     pub(super) destination: Destination,
 }
 
@@ -59,7 +61,7 @@ impl OutputRecord {
     pub(super) fn enriched<M: Message>(msg: &M, topic: &Arc<str>) -> Self {
         Self {
             topic: Arc::clone(topic),
-            headers: copy_headers(msg, 0),
+            headers: msg.headers().map(|_| copy_headers(msg, 0)),
             destination: Destination::Output,
         }
     }
@@ -92,7 +94,7 @@ impl OutputRecord {
         }
         Self {
             topic: Arc::clone(topic),
-            headers,
+            headers: Some(headers),
             destination,
         }
     }

@@ -1,0 +1,68 @@
+//! The pipeline's options and errors.
+
+use std::time::Duration;
+
+use rdkafka::error::KafkaError;
+
+use crate::config::{InvalidPolicy, Partitioning};
+use crate::event::InvalidRecord;
+
+/// Why the pipeline stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A record could not be read and the policy is `fail`.
+    #[error(
+        "invalid record at {topic}/{partition}@{offset}: {error} (kafka.on_invalid = \"fail\")"
+    )]
+    Invalid {
+        /// Source topic.
+        topic: String,
+        /// Source partition.
+        partition: i32,
+        /// Source offset.
+        offset: i64,
+        /// What is wrong.
+        error: InvalidRecord,
+    },
+    /// A record could not be delivered (after the producer's own retries).
+    #[error("delivery to {topic} failed for the record from {source_topic}/{partition}@{offset}")]
+    Delivery {
+        /// Destination topic.
+        topic: String,
+        /// Source topic.
+        source_topic: String,
+        /// Source partition.
+        partition: i32,
+        /// Source offset.
+        offset: i64,
+        /// The producer's error.
+        #[source]
+        error: Box<KafkaError>,
+    },
+    /// A fatal Kafka client error.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+/// Settings the loop needs, copied out of the service settings.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Enriched records go here.
+    pub output_topic: String,
+    /// Invalid records go here under `InvalidPolicy::Dlq`.
+    pub dlq_topic: String,
+    /// Invalid-record policy.
+    pub on_invalid: InvalidPolicy,
+    /// Output partition choice.
+    pub partitioning: Partitioning,
+    /// In-flight window size.
+    pub max_in_flight: usize,
+    /// Pause consumption after the window has been full this long.
+    pub pause_after: Duration,
+    /// Not ready while the oldest in-flight record is older than this.
+    pub readiness_stall: Duration,
+    /// Time allowed for draining on shutdown.
+    pub shutdown_grace: Duration,
+    /// Copy records unchanged without enriching them (a benchmark ceiling).
+    pub passthrough: bool,
+}
