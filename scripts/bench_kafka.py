@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
 """Throughput and latency of `zpa-enricher run` on a real Kafka-protocol broker.
 
-In one run, on the same broker and input:
-  1. generates N User Activity records (default 500,000) into a raw topic;
-  2. drains that backlog with `zpa-enricher run --passthrough` (same clients, window and offset
-     handling, records copied without enrichment): the ceiling;
-  3. drains the same backlog with `zpa-enricher run` (a new consumer group);
-     steps 2 and 3 are repeated for --rounds rounds, in alternating order (the broker shares the
-     machine, so single runs vary); the medians are compared. Each drain is timed from its first
-     acknowledged record to its last, so client start-up is not counted;
-  4. measures end-to-end latency (acknowledgement time minus the record's timestamp, from the
+In one run:
+  1. drains a backlog of N generated User Activity records (default 500,000, always the same
+     records) with `zpa-enricher run --passthrough` (same clients, window and offset handling,
+     records copied without enrichment): the ceiling;
+  2. drains the same backlog with `zpa-enricher run`;
+     steps 1 and 2 are repeated for --rounds rounds, in alternating order (the broker shares the
+     machine, so single runs vary); the medians are compared. Each drain gets a fresh test broker
+     with the backlog generated into it, because the test broker keeps everything in memory and
+     slows down as it grows. Each drain is timed from its first acknowledged record to its last,
+     so client start-up is not counted;
+  3. measures end-to-end latency (acknowledgement time minus the record's timestamp, from the
      service's histogram) while the generator produces live at --live-rate records/s.
 Prints events/s of both, the ratio, p50/p99 latency and the peak RSS of the service.
 
-The broker is the test broker from ../shared/tools (started on a free port and stopped at the
-end) unless --brokers names one. Quantiles are interpolated from the histogram buckets.
+The broker is the test broker from ../shared/tools (started on a free port and stopped after
+each step) unless --brokers names one, which then gets a new backlog topic for every drain.
+Quantiles are interpolated from the histogram buckets.
 
 Usage: python3 scripts/bench_kafka.py [--records 500000] [--rounds 3] [--live-rate 5000]
                                       [--live-secs 20]
@@ -157,6 +160,48 @@ def drain(binary, brokers, raw, n, tag, passthrough):
     return (n - p0) / (end - t0), svc.peak, svc.cpu * 1e6 / n
 
 
+class Broker:
+    """A fresh test broker (or the one named by --brokers), with the input generated into it."""
+
+    def __init__(self, external, binary, records):
+        self.state = None
+        self.brokers = external
+        if not external:
+            if not TOOL.exists():
+                sys.exit(f"{TOOL} not found; pass --brokers host:port")
+            self.state = tempfile.mkdtemp()
+            self.env = dict(os.environ, KAFKA_TEST_BROKER_DIR=self.state,
+                            KAFKA_TEST_BROKER_ARGS="--group-initial-rebalance-delay 0s")
+            self.brokers = subprocess.run([str(TOOL), "start", str(free_port())], env=self.env,
+                                          check=True, capture_output=True, text=True).stdout.strip()
+        self.raw = f"bench-{os.getpid()}-{time.time_ns()}"
+        if not records:
+            return
+        try:
+            subprocess.run([binary, "generate", "--count", str(records), "--log-type", "user_activity",
+                            "--seed", "1", "--brokers", self.brokers, "--topic", self.raw], check=True)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self):
+        if self.state:
+            subprocess.run([str(TOOL), "stop"], env=self.env, capture_output=True)
+            shutil.rmtree(self.state, ignore_errors=True)
+            self.state = None
+
+
+def measure(args, binary, tag, passthrough):
+    """One drain of a freshly generated backlog: on a fresh test broker each time, so that every
+    drain meets the same broker state (the test broker keeps everything in memory and slows down
+    as it grows)."""
+    broker = Broker(args.brokers, binary, args.records)
+    try:
+        return drain(binary, broker.brokers, broker.raw, args.records, tag, passthrough)
+    finally:
+        broker.stop()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", type=int, default=500_000)
@@ -171,43 +216,30 @@ def main():
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
 
-    state = None
-    brokers = args.brokers
-    if not brokers:
-        if not TOOL.exists():
-            sys.exit(f"{TOOL} not found; pass --brokers host:port")
-        state = tempfile.mkdtemp()
-        env = dict(os.environ, KAFKA_TEST_BROKER_DIR=state,
-                   KAFKA_TEST_BROKER_ARGS="--group-initial-rebalance-delay 0s")
-        brokers = subprocess.run([str(TOOL), "start", str(free_port())], env=env, check=True,
-                                 capture_output=True, text=True).stdout.strip()
+    print(f"{args.rounds} rounds; each drain reads {args.records:,} generated User Activity records "
+          f"on {'a fresh test broker' if not args.brokers else args.brokers}", flush=True)
+    rows = []
+    for r in range(args.rounds):
+        # Alternate which goes first.
+        if r % 2 == 0:
+            p = measure(args, binary, f"passthrough{r}", True)
+            e = measure(args, binary, f"enriched{r}", False)
+        else:
+            e = measure(args, binary, f"enriched{r}", False)
+            p = measure(args, binary, f"passthrough{r}", True)
+        rows.append((p, e))
+        print(f"round {r + 1}: passthrough {p[0]:,.0f} ev/s, {p[1]:.1f} MB; "
+              f"run {e[0]:,.0f} ev/s, {e[1]:.1f} MB", flush=True)
+    pass_eps = statistics.median(p[0] for p, _ in rows)
+    run_eps = statistics.median(e[0] for _, e in rows)
+    pass_rss = max(p[1] for p, _ in rows)
+    run_rss = max(e[1] for _, e in rows)
+    pass_cpu = statistics.median(p[2] for p, _ in rows)
+    run_cpu = statistics.median(e[2] for _, e in rows)
+
+    broker = Broker(args.brokers, binary, None)
+    brokers, raw = broker.brokers, broker.raw
     try:
-        raw = f"bench-{os.getpid()}-{int(time.time())}"
-        started = time.perf_counter()
-        subprocess.run([binary, "generate", "--count", str(args.records), "--log-type", "user_activity",
-                        "--seed", "1", "--brokers", brokers, "--topic", raw], check=True)
-        print(f"generated {args.records:,} User Activity records into {raw} on {brokers} "
-              f"in {time.perf_counter() - started:.1f} s")
-
-        rows = []
-        for r in range(args.rounds):
-            # Alternate which goes first, so that neither always runs on a fresher broker.
-            if r % 2 == 0:
-                p = drain(binary, brokers, raw, args.records, f"passthrough{r}", True)
-                e = drain(binary, brokers, raw, args.records, f"enriched{r}", False)
-            else:
-                e = drain(binary, brokers, raw, args.records, f"enriched{r}", False)
-                p = drain(binary, brokers, raw, args.records, f"passthrough{r}", True)
-            rows.append((p, e))
-            print(f"round {r + 1}: passthrough {p[0]:,.0f} ev/s, {p[1]:.1f} MB; "
-                  f"run {e[0]:,.0f} ev/s, {e[1]:.1f} MB", flush=True)
-        pass_eps = statistics.median(p[0] for p, _ in rows)
-        run_eps = statistics.median(e[0] for _, e in rows)
-        pass_rss = max(p[1] for p, _ in rows)
-        run_rss = max(e[1] for _, e in rows)
-        pass_cpu = statistics.median(p[2] for p, _ in rows)
-        run_cpu = statistics.median(e[2] for _, e in rows)
-
         # Latency under a steady live load.
         live = f"{raw}.live"
         svc = Service(binary, brokers, live, f"{live}.out", f"{live}.group")
@@ -236,9 +268,7 @@ def main():
               f"peak RSS {svc.peak:.1f} MB")
         print("targets: >= 90% of the passthrough, RSS <= 64 MB")
     finally:
-        if state:
-            subprocess.run([str(TOOL), "stop"], env=dict(os.environ, KAFKA_TEST_BROKER_DIR=state))
-            shutil.rmtree(state, ignore_errors=True)
+        broker.stop()
 
 
 if __name__ == "__main__":

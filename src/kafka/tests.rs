@@ -101,6 +101,7 @@ fn tuned_consumer_defaults_can_be_changed_through_the_pass_through_map() {
         get(&c, "max.partition.fetch.bytes").as_deref(),
         Some("262144")
     );
+    assert_eq!(get(&c, "fetch.wait.max.ms").as_deref(), Some("100"));
     // Unlike a typed setting, a tuned default is not a contradiction, also with '_' for '.'.
     s.kafka.consumer_librdkafka = BTreeMap::from([
         ("fetch_queue_backoff_ms".into(), "100".into()),
