@@ -2,6 +2,9 @@
 //! works through 100,000 records, restart it each time, and check that every input record
 //! reaches the output at least once. The duplicate count is printed.
 //!
+//! The input arrives over the whole kill schedule (in chunks, as a live source would send it),
+//! so that every kill lands while there is work in flight, however fast the service drains.
+//!
 //! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS`.
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose.
@@ -15,6 +18,8 @@ use common::kafka::{Service, ServiceSpec, consume_settled, generated, id, metric
 
 const RECORDS: usize = 100_000;
 const KILLS: usize = 6;
+/// 50 chunks 200 ms apart: the input keeps arriving for longer than the kill schedule lasts.
+const CHUNK: usize = 2_000;
 
 #[test]
 fn kill_9_at_random_moments_loses_nothing() {
@@ -25,7 +30,13 @@ fn kill_9_at_random_moments_loses_nothing() {
         .env("KAFKA__CONSUMER_LIBRDKAFKA__HEARTBEAT_INTERVAL_MS", "500");
     spec.create_topics(4);
     let input = generated(RECORDS, 5, 101, 0.0);
-    produce(&spec.input, &input, "lz4");
+    let topic = spec.input.clone();
+    let feeder = std::thread::spawn(move || {
+        for chunk in input.chunks(CHUNK) {
+            produce(&topic, chunk, "lz4");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
 
     // A fixed pseudo-random schedule (reproducible): kill after 300..1800 ms of work.
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -50,11 +61,16 @@ fn kill_9_at_random_moments_loses_nothing() {
         kills += 1;
         consumed_at_kill.push(consumed);
     }
-    // At least some kills hit the service in the middle of work.
+    // Every kill hit the service in the middle of work, with more input still to come.
     assert!(
-        consumed_at_kill.iter().any(|c| *c > 0.0),
+        consumed_at_kill.iter().all(|c| *c > 0.0),
         "{consumed_at_kill:?}"
     );
+    assert!(
+        !feeder.is_finished(),
+        "the input was complete before the last kill: the test would not kill mid-run"
+    );
+    feeder.join().unwrap();
 
     // A last instance finishes the job.
     let mut last = Service::start(&spec);
