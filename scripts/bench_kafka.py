@@ -20,7 +20,7 @@ each step) unless --brokers names one, which then gets a new backlog topic for e
 Quantiles are interpolated from the histogram buckets.
 
 Usage: python3 scripts/bench_kafka.py [--records 500000] [--rounds 3] [--live-rate 5000]
-                                      [--live-secs 20]
+                                      [--live-secs 20] [--env ZPA_ENRICHER__KEY=VALUE ...]
 """
 
 import argparse
@@ -110,10 +110,15 @@ def peak_rss_mb(pid):
     return 0.0
 
 
+# Settings for both set-ups from --env (the caller's own ZPA_ENRICHER__ variables are not used).
+SETTINGS = {}
+
+
 class Service:
     def __init__(self, binary, brokers, raw, out, group, extra=()):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZPA_ENRICHER__")}
+        env.update(SETTINGS)
         env["ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS"] = "true"
         env["RUST_LOG"] = "warn"
         self.proc = subprocess.Popen(
@@ -210,7 +215,14 @@ def main():
     ap.add_argument("--live-secs", type=int, default=20)
     ap.add_argument("--brokers", help="use this broker instead of starting the test broker")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--env", action="append", default=[], metavar="ZPA_ENRICHER__KEY=VALUE",
+                    help="a setting for both set-ups, e.g. ZPA_ENRICHER__OUTPUT__FIELDS=code,severity")
     args = ap.parse_args()
+    for kv in args.env:
+        name, sep, val = kv.partition("=")
+        if not sep or not name.startswith("ZPA_ENRICHER__"):
+            sys.exit(f"--env {kv!r}: expected ZPA_ENRICHER__KEY=VALUE")
+        SETTINGS[name] = val
 
     binary = str(ROOT / "target" / "release" / "zpa-enricher")
     if not args.no_build:

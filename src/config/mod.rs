@@ -13,7 +13,7 @@ use config::{Config, Environment, File, FileFormat, Value, ValueKind};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Severity;
-use crate::enrich::{EnrichOptions, OutputMode};
+use crate::enrich::{EnrichOptions, FieldSet, OUTPUT_FIELDS, OutputMode};
 use crate::event::HeaderMode;
 use crate::vocab::vocabulary;
 
@@ -161,6 +161,8 @@ pub struct OutputSettings {
     pub field: String,
     /// Prefix of the added keys (flat mode).
     pub flat_prefix: String,
+    /// The keys the enrichment carries, a selection of `OUTPUT_FIELDS` (all by default).
+    pub fields: Vec<String>,
 }
 
 impl Default for OutputSettings {
@@ -169,6 +171,7 @@ impl Default for OutputSettings {
             mode: OutputKind::Nested,
             field: "enrichment".into(),
             flat_prefix: "zpa_".into(),
+            fields: OUTPUT_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
         }
     }
 }
@@ -265,7 +268,8 @@ impl Settings {
             .separator("__")
             .try_parsing(true)
             .list_separator(",")
-            .with_list_parse_key("kafka.input_topics");
+            .with_list_parse_key("kafka.input_topics")
+            .with_list_parse_key("output.fields");
         if let Some(map) = &sources.env {
             env = env.source(Some(map.clone().into_iter().collect()));
         }
@@ -337,6 +341,9 @@ impl Settings {
             ),
             _ => {}
         }
+        if let Err(e) = FieldSet::from_names(&self.output.fields) {
+            problems.push(format!("output.fields: {e}"));
+        }
         problems.extend(crate::kafka::validate(&self.kafka));
         if self.metrics.addr.parse::<std::net::SocketAddr>().is_err() {
             problems.push(format!(
@@ -369,6 +376,7 @@ impl Settings {
                     prefix: self.output.flat_prefix.clone(),
                 },
             },
+            fields: FieldSet::from_names(&self.output.fields).unwrap_or_default(),
             unknown_severity: self.enrich.unknown_severity,
             max_depth: self.enrich.max_depth,
             max_record_bytes: self.enrich.max_record_bytes,

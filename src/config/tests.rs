@@ -36,6 +36,32 @@ fn environment_overrides_with_double_underscores() {
 }
 
 #[test]
+fn output_fields_from_env_and_checked() {
+    let s = Settings::load(&env(&[(
+        "ZPA_ENRICHER__OUTPUT__FIELDS",
+        "code,severity,component",
+    )]))
+    .unwrap();
+    assert_eq!(s.output.fields, ["code", "severity", "component"]);
+    assert_eq!(
+        s.enrich_options().fields.names(),
+        ["code", "severity", "component"]
+    );
+    let err = Settings::load(&env(&[
+        ("ZPA_ENRICHER__OUTPUT__FIELDS", "code,sevrity"),
+        ("ZPA_ENRICHER__ENRICH__MAX_DEPTH", "0"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    for needle in [
+        "output.fields: unknown field \"sevrity\" (fields: code, source_field,",
+        "enrich.max_depth: 0 is out of range",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}
+
+#[test]
 fn a_numeric_looking_string_is_still_a_string() {
     let s = Settings::load(&env(&[("ZPA_ENRICHER__OUTPUT__FIELD", "123")])).unwrap();
     assert_eq!(s.output.field, "123");

@@ -16,7 +16,7 @@ use crate::catalog::{Catalog, EntryId, Severity};
 use crate::event::{self, HeaderMode, InvalidRecord, LogType, OwnedKeys, ReadOptions, SourceField};
 
 use output::Fragments;
-pub use output::OUTPUT_FIELDS;
+pub use output::{FieldSet, OUTPUT_FIELDS};
 
 /// Where the enrichment goes in the output record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +46,8 @@ impl Default for OutputMode {
 pub struct EnrichOptions {
     /// Where the enrichment goes.
     pub output: OutputMode,
+    /// Which keys the enrichment carries.
+    pub fields: FieldSet,
     /// Severity given to codes that are not in the catalog.
     pub unknown_severity: Severity,
     /// Maximum JSON nesting depth accepted.
@@ -60,6 +62,7 @@ impl Default for EnrichOptions {
     fn default() -> Self {
         Self {
             output: OutputMode::default(),
+            fields: FieldSet::ALL,
             unknown_severity: Severity::Medium,
             max_depth: 64,
             max_record_bytes: 1 << 20,
@@ -205,6 +208,7 @@ impl Enricher {
             out.extend_from_slice(&record[view.output_start..view.object_close]);
             view.members
         };
+        let separator = out.len();
         if members_left > 0 {
             out.push(b',');
         }
@@ -220,6 +224,11 @@ impl Enricher {
                     .write_no_code(out, view.first_status_field(), log_type);
             }
             Outcome::Invalid(_) => unreachable!("handled above"),
+        }
+        if out.len() == separator + 1 && members_left > 0 {
+            // Flat output with nothing to add (only `remediation` selected, and this record has
+            // none): no separator either.
+            out.truncate(separator);
         }
         // The closing brace and anything after it (trailing whitespace).
         out.extend_from_slice(&record[view.object_close..]);

@@ -21,13 +21,96 @@ pub const OUTPUT_FIELDS: [&str; 11] = [
     "catalog_version",
 ];
 
+/// A selection of [`OUTPUT_FIELDS`]: which keys the enrichment carries (all by default).
+///
+/// A smaller selection makes smaller records, e.g. for a SIEM that bills by volume and looks the
+/// long texts up itself (`zpa-enricher catalog export`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSet(u16);
+
+impl FieldSet {
+    /// Every field.
+    pub const ALL: FieldSet = FieldSet((1 << OUTPUT_FIELDS.len()) - 1);
+
+    /// The selection of these field names.
+    ///
+    /// # Errors
+    /// A name that is not one of [`OUTPUT_FIELDS`], a name given twice, or no name at all.
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<FieldSet, String> {
+        if names.is_empty() {
+            return Err("at least one field is needed".into());
+        }
+        let mut bits = 0u16;
+        for name in names {
+            let name = name.as_ref();
+            let Some(i) = OUTPUT_FIELDS.iter().position(|f| *f == name) else {
+                return Err(format!(
+                    "unknown field {name:?} (fields: {})",
+                    OUTPUT_FIELDS.join(", ")
+                ));
+            };
+            if bits & (1 << i) != 0 {
+                return Err(format!("field {name:?} is listed twice"));
+            }
+            bits |= 1 << i;
+        }
+        Ok(FieldSet(bits))
+    }
+
+    /// True when the field at this index of [`OUTPUT_FIELDS`] is selected.
+    fn has(self, field: usize) -> bool {
+        self.0 & (1 << field) != 0
+    }
+
+    /// The selected names, in output order.
+    #[must_use]
+    pub fn names(self) -> Vec<&'static str> {
+        (0..OUTPUT_FIELDS.len())
+            .filter(|&i| self.has(i))
+            .map(|i| OUTPUT_FIELDS[i])
+            .collect()
+    }
+
+    /// The index of the first selected field.
+    fn first(self) -> usize {
+        self.0.trailing_zeros() as usize
+    }
+}
+
+impl Default for FieldSet {
+    fn default() -> Self {
+        FieldSet::ALL
+    }
+}
+
+/// Indexes into [`OUTPUT_FIELDS`].
+mod field {
+    pub(super) const CODE: usize = 0;
+    pub(super) const SOURCE_FIELD: usize = 1;
+    pub(super) const STATUS: usize = 2;
+    pub(super) const DESCRIPTION: usize = 3;
+    pub(super) const SEVERITY: usize = 4;
+    pub(super) const COMPONENT: usize = 5;
+    pub(super) const CATEGORY: usize = 6;
+    pub(super) const REMEDIATION: usize = 7;
+    pub(super) const LOG_TYPE: usize = 8;
+    pub(super) const KNOWN: usize = 9;
+    pub(super) const CATALOG_VERSION: usize = 10;
+}
+
 /// Text for records without a code.
 const NO_CODE_STATUS: &str = "No status code";
 const NO_CODE_DESCRIPTION: &str = "The record carries no status code: its status field is empty or absent, as is normal for open and active connections, audit records and metrics.";
 
 /// Pre-serialised pieces of output. Keys already carry the flat prefix when there is one.
+///
+/// Every piece of a field that is not selected is empty. Pieces start with a comma, except those
+/// of the first selected field; when that field is `remediation`, which some entries lack, the
+/// writer drops a leading comma instead ([`Fragments::fix_first_comma`]).
 #[derive(Debug)]
 pub(super) struct Fragments {
+    /// The selection.
+    fields: FieldSet,
     /// `"enrichment":{` or nothing (flat).
     open: Vec<u8>,
     /// `}` or nothing (flat).
@@ -46,16 +129,20 @@ pub(super) struct Fragments {
     tail_known: Vec<u8>,
     /// `,"known":false,"catalog_version":"V"`.
     tail_not_known: Vec<u8>,
-    /// `"code":`
+    /// `"code":` (when selected)
     key_code: Vec<u8>,
+    /// `,"component":` (when selected)
+    key_component: Vec<u8>,
     /// `,"status":"Unknown status code: `
     unknown_status_open: Vec<u8>,
-    /// `","description":"...","severity":"medium","component":`
+    /// `,"description":"...","severity":"medium"`
     unknown_middle: Vec<u8>,
     /// `,"category":null`
     unknown_category: Vec<u8>,
-    /// `"code":null` + `,"status":...` through `category` for records without a code.
-    no_code_body: Vec<u8>,
+    /// `"code":null` for records without a code.
+    no_code_code: Vec<u8>,
+    /// `,"status":...` through `category` for records without a code.
+    no_code_rest: Vec<u8>,
 }
 
 fn json_str(s: &str) -> Vec<u8> {
@@ -72,84 +159,100 @@ impl Fragments {
             }
             OutputMode::Flat { prefix } => (Vec::new(), Vec::new(), prefix.clone()),
         };
+        let fields = opts.fields;
+        let first = fields.first();
         let key = |name: &str| {
             let mut k = json_str(&format!("{prefix}{name}"));
             k.push(b':');
             k
         };
-        let kv = |name: &str, value: &[u8]| {
-            let mut v = vec![b','];
-            v.extend_from_slice(&key(name));
-            v.extend_from_slice(value);
+        // The key of field `f` with its leading comma, or nothing when `f` is not selected.
+        let lead_key = |f: usize| -> Vec<u8> {
+            if !fields.has(f) {
+                return Vec::new();
+            }
+            let mut k = if f == first { Vec::new() } else { vec![b','] };
+            k.extend(key(OUTPUT_FIELDS[f]));
+            k
+        };
+        let kv = |f: usize, value: &[u8]| -> Vec<u8> {
+            let mut v = lead_key(f);
+            if !v.is_empty() {
+                v.extend_from_slice(value);
+            }
             v
         };
-        let kv_str = |name: &str, value: &str| kv(name, &json_str(value));
+        let kv_str = |f: usize, value: &str| kv(f, &json_str(value));
 
         let entry_body = |e: &CatalogEntry| {
             let mut b = Vec::with_capacity(512);
-            b.extend(kv_str("status", &e.status));
-            b.extend(kv_str("description", &e.description));
-            b.extend(kv_str("severity", e.severity.as_str()));
-            b.extend(kv_str("component", e.component.as_str()));
-            b.extend(kv_str("category", e.category.as_str()));
+            b.extend(kv_str(field::STATUS, &e.status));
+            b.extend(kv_str(field::DESCRIPTION, &e.description));
+            b.extend(kv_str(field::SEVERITY, e.severity.as_str()));
+            b.extend(kv_str(field::COMPONENT, e.component.as_str()));
+            b.extend(kv_str(field::CATEGORY, e.category.as_str()));
             if let Some(r) = &e.remediation {
-                b.extend(kv_str("remediation", r));
+                b.extend(kv_str(field::REMEDIATION, r));
             }
             b
         };
         let version = json_str(catalog.version());
         let tail = |known: &[u8]| {
-            let mut t = kv("known", known);
-            t.extend(kv("catalog_version", &version));
+            let mut t = kv(field::KNOWN, known);
+            t.extend(kv(field::CATALOG_VERSION, &version));
             t
         };
         let unknown_description = format!(
             "This code is not in catalog version {}. Update the catalog, or add a local entry for it (catalog.path).",
             catalog.version()
         );
-        let mut unknown_middle = b"\"".to_vec();
-        unknown_middle.extend(kv_str("description", &unknown_description));
-        unknown_middle.extend(kv_str("severity", opts.unknown_severity.as_str()));
-        unknown_middle.push(b',');
-        unknown_middle.extend(key("component"));
+        let mut unknown_middle = kv_str(field::DESCRIPTION, &unknown_description);
+        unknown_middle.extend(kv_str(field::SEVERITY, opts.unknown_severity.as_str()));
 
-        let mut no_code_body = key("code");
-        no_code_body.extend_from_slice(b"null");
-        let mut no_code_rest = kv_str("status", NO_CODE_STATUS);
-        no_code_rest.extend(kv_str("description", NO_CODE_DESCRIPTION));
-        no_code_rest.extend(kv_str("severity", "info"));
-        no_code_rest.extend(kv("component", b"null"));
-        no_code_rest.extend(kv_str("category", "info"));
+        let mut no_code_rest = kv_str(field::STATUS, NO_CODE_STATUS);
+        no_code_rest.extend(kv_str(field::DESCRIPTION, NO_CODE_DESCRIPTION));
+        no_code_rest.extend(kv_str(field::SEVERITY, "info"));
+        no_code_rest.extend(kv(field::COMPONENT, b"null"));
+        no_code_rest.extend(kv_str(field::CATEGORY, "info"));
 
-        let mut unknown_status_open = kv("status", b"");
-        unknown_status_open.extend_from_slice(b"\"Unknown status code: ");
+        let mut unknown_status_open = lead_key(field::STATUS);
+        if !unknown_status_open.is_empty() {
+            unknown_status_open.extend_from_slice(b"\"Unknown status code: ");
+        }
 
         Self {
+            fields,
             open,
             close,
             code: catalog
                 .entries()
                 .iter()
-                .map(|e| {
-                    let mut c = key("code");
-                    c.extend(json_str(&e.code));
-                    c
-                })
+                .map(|e| kv(field::CODE, &json_str(&e.code)))
                 .collect(),
             body: catalog.entries().iter().map(entry_body).collect(),
-            source: SourceField::ALL.map(|f| kv_str("source_field", f.as_str())),
-            source_null: kv("source_field", b"null"),
+            source: SourceField::ALL.map(|f| kv_str(field::SOURCE_FIELD, f.as_str())),
+            source_null: kv(field::SOURCE_FIELD, b"null"),
             log_type: LogType::ALL
                 .iter()
-                .map(|t| kv_str("log_type", t.as_str()))
+                .map(|t| kv_str(field::LOG_TYPE, t.as_str()))
                 .collect(),
             tail_known: tail(b"true"),
             tail_not_known: tail(b"false"),
-            key_code: key("code"),
+            key_code: lead_key(field::CODE),
+            key_component: lead_key(field::COMPONENT),
             unknown_status_open,
             unknown_middle,
-            unknown_category: kv("category", b"null"),
-            no_code_body: [no_code_body, no_code_rest].concat(),
+            unknown_category: kv(field::CATEGORY, b"null"),
+            no_code_code: kv(field::CODE, b"null"),
+            no_code_rest,
+        }
+    }
+
+    /// When the first selected field is `remediation` and a record has none, the next piece
+    /// written starts with a comma right after `start`; drop it.
+    fn fix_first_comma(&self, out: &mut Vec<u8>, start: usize) {
+        if self.fields.first() == field::REMEDIATION && out.get(start) == Some(&b',') {
+            out.remove(start);
         }
     }
 
@@ -165,11 +268,13 @@ impl Fragments {
         log_type: LogType,
     ) {
         out.extend_from_slice(&self.open);
+        let start = out.len();
         out.extend_from_slice(&self.code[entry.index()]);
         out.extend_from_slice(&self.source[source as usize]);
         out.extend_from_slice(&self.body[entry.index()]);
         out.extend_from_slice(self.log_type(log_type));
         out.extend_from_slice(&self.tail_known);
+        self.fix_first_comma(out, start);
         out.extend_from_slice(&self.close);
     }
 
@@ -181,25 +286,35 @@ impl Fragments {
         log_type: LogType,
     ) {
         out.extend_from_slice(&self.open);
-        out.extend_from_slice(&self.key_code);
-        out.push(b'"');
-        escape_into(out, code);
-        out.push(b'"');
+        let start = out.len();
+        if !self.key_code.is_empty() {
+            out.extend_from_slice(&self.key_code);
+            out.push(b'"');
+            escape_into(out, code);
+            out.push(b'"');
+        }
         out.extend_from_slice(&self.source[source as usize]);
-        out.extend_from_slice(&self.unknown_status_open);
-        escape_into(out, code);
+        if !self.unknown_status_open.is_empty() {
+            out.extend_from_slice(&self.unknown_status_open);
+            escape_into(out, code);
+            out.push(b'"');
+        }
         out.extend_from_slice(&self.unknown_middle);
-        match Component::guess_from_code(code) {
-            Some(c) => {
-                out.push(b'"');
-                out.extend_from_slice(c.as_str().as_bytes());
-                out.push(b'"');
+        if !self.key_component.is_empty() {
+            out.extend_from_slice(&self.key_component);
+            match Component::guess_from_code(code) {
+                Some(c) => {
+                    out.push(b'"');
+                    out.extend_from_slice(c.as_str().as_bytes());
+                    out.push(b'"');
+                }
+                None => out.extend_from_slice(b"null"),
             }
-            None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(&self.unknown_category);
         out.extend_from_slice(self.log_type(log_type));
         out.extend_from_slice(&self.tail_not_known);
+        self.fix_first_comma(out, start);
         out.extend_from_slice(&self.close);
     }
 
@@ -210,18 +325,16 @@ impl Fragments {
         log_type: LogType,
     ) {
         out.extend_from_slice(&self.open);
-        let mut body = self.no_code_body.as_slice();
-        // `"code":null` comes first, then source_field, then the rest.
-        let code_len = self.key_code.len() + 4;
-        out.extend_from_slice(&body[..code_len]);
-        body = &body[code_len..];
+        let start = out.len();
+        out.extend_from_slice(&self.no_code_code);
         match field {
             Some(f) => out.extend_from_slice(&self.source[f as usize]),
             None => out.extend_from_slice(&self.source_null),
         }
-        out.extend_from_slice(body);
+        out.extend_from_slice(&self.no_code_rest);
         out.extend_from_slice(self.log_type(log_type));
         out.extend_from_slice(&self.tail_not_known);
+        self.fix_first_comma(out, start);
         out.extend_from_slice(&self.close);
     }
 }

@@ -233,3 +233,96 @@ fn invalid_input_writes_nothing() {
     assert_eq!(err.reason, InvalidReason::Truncated);
     assert_eq!(out, b"previous");
 }
+
+/// Every selection of fields, in both output modes and for every kind of outcome, gives valid
+/// JSON whose added keys are exactly the selected ones the full output has, with the same values.
+#[test]
+fn every_field_selection_gives_valid_json_with_the_selected_keys() {
+    let catalog = Arc::new(Catalog::builtin());
+    let records = [
+        r#"{"InternalReason":"BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY","ConnectionStatus":"close"}"#,
+        r#"{"InternalReason":"AST_MT_SOMETHING_NEW","ConnectionStatus":"close"}"#,
+        r#"{"SessionStatus":"","Customer":"x"}"#,
+        r#"{}"#,
+    ];
+    let modes = [
+        OutputMode::default(),
+        OutputMode::Flat {
+            prefix: "zpa_".into(),
+        },
+    ];
+    for mode in modes {
+        let full = Enricher::new(
+            Arc::clone(&catalog),
+            EnrichOptions {
+                output: mode.clone(),
+                ..EnrichOptions::default()
+            },
+        );
+        let added = |out: &[u8], input: &str| -> Vec<(String, Value)> {
+            let v: Value = serde_json::from_slice(out)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)));
+            let original: Value = serde_json::from_str(input).unwrap();
+            match &mode {
+                OutputMode::Nested { field } => v[field.as_str()]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                OutputMode::Flat { prefix } => v
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(k, _)| original.get(k.as_str()).is_none())
+                    .map(|(k, v)| {
+                        (
+                            k.strip_prefix(prefix.as_str()).unwrap().to_owned(),
+                            v.clone(),
+                        )
+                    })
+                    .collect(),
+            }
+        };
+        for bits in 1u32..(1 << OUTPUT_FIELDS.len()) {
+            let names: Vec<&str> = (0..OUTPUT_FIELDS.len())
+                .filter(|i| bits & (1 << i) != 0)
+                .map(|i| OUTPUT_FIELDS[i])
+                .collect();
+            let fields = FieldSet::from_names(&names).unwrap();
+            assert_eq!(fields.names(), names);
+            let e = Enricher::new(
+                Arc::clone(&catalog),
+                EnrichOptions {
+                    output: mode.clone(),
+                    fields,
+                    ..EnrichOptions::default()
+                },
+            );
+            for input in records {
+                let (mut all, mut some) = (Vec::new(), Vec::new());
+                full.enrich(input.as_bytes(), &mut all);
+                e.enrich(input.as_bytes(), &mut some);
+                let expected: Vec<(String, Value)> = added(&all, input)
+                    .into_iter()
+                    .filter(|(k, _)| names.contains(&k.as_str()))
+                    .collect();
+                assert_eq!(added(&some, input), expected, "{names:?} {input}");
+            }
+        }
+    }
+}
+
+#[test]
+fn field_selections_are_checked() {
+    assert!(FieldSet::from_names(&["code", "severity"]).is_ok());
+    let err = FieldSet::from_names(&["code", "serverity"]).unwrap_err();
+    assert!(
+        err.contains("\"serverity\"") && err.contains("remediation"),
+        "{err}"
+    );
+    let err = FieldSet::from_names(&["code", "code"]).unwrap_err();
+    assert!(err.contains("twice"), "{err}");
+    assert!(FieldSet::from_names::<&str>(&[]).is_err());
+    assert_eq!(FieldSet::default().names(), OUTPUT_FIELDS.to_vec());
+}

@@ -190,13 +190,32 @@ pub(super) mod key {
     /// Maps a (decoded) top-level key to its flag, or 0.
     ///
     /// Dispatches on the length first: most keys of a record have a length no key of interest
-    /// has, so they are dismissed without comparing bytes. The comparisons are against
-    /// fixed-size arrays, which compile to a few word compares rather than `memcmp` calls.
+    /// has, so they are dismissed without comparing bytes. The comparisons are a few word loads
+    /// against constants rather than `memcmp` calls (this runs for every key of every record).
     #[inline]
     pub(in crate::event) fn flag(k: &[u8]) -> u32 {
-        #[inline]
+        #[inline(always)]
+        fn word(b: &[u8], at: usize) -> u64 {
+            u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+        }
+        /// `k == name`, by 8-byte words (the last one overlapping); names shorter than 8 bytes
+        /// are compared plainly.
+        #[inline(always)]
         fn eq<const N: usize>(k: &[u8], name: &[u8; N]) -> bool {
-            <&[u8; N]>::try_from(k).is_ok_and(|k| k == name)
+            if k.len() != N {
+                return false;
+            }
+            if N < 8 {
+                return k == name;
+            }
+            let mut i = 0;
+            while i + 8 <= N {
+                if word(k, i) != word(name, i) {
+                    return false;
+                }
+                i += 8;
+            }
+            i == N || word(k, N - 8) == word(name, N - 8)
         }
         macro_rules! is {
             ($name:literal) => {
