@@ -18,8 +18,12 @@ use common::kafka::{Service, ServiceSpec, consume_settled, generated, id, metric
 
 const RECORDS: usize = 100_000;
 const KILLS: usize = 6;
-/// 50 chunks 200 ms apart: the input keeps arriving for longer than the kill schedule lasts.
+/// The input goes out in 50 chunks, 200 ms apart ...
 const CHUNK: usize = 2_000;
+/// ... of which each start of the service releases this many; the rest only after the last
+/// kill, so that the input keeps arriving for as long as the kill schedule lasts, however fast
+/// this machine produces.
+const CHUNKS_PER_START: usize = 7;
 
 #[test]
 fn kill_9_at_random_moments_loses_nothing() {
@@ -31,8 +35,15 @@ fn kill_9_at_random_moments_loses_nothing() {
     spec.create_topics(4);
     let input = generated(RECORDS, 5, 101, 0.0);
     let topic = spec.input.clone();
+    let (release, released) = std::sync::mpsc::channel::<usize>();
     let feeder = std::thread::spawn(move || {
+        let mut budget = 0;
         for chunk in input.chunks(CHUNK) {
+            while budget == 0 {
+                // All the rest once the kill loop is over (the sender is dropped).
+                budget = released.recv().unwrap_or(usize::MAX);
+            }
+            budget -= 1;
             produce(&topic, chunk, "lz4");
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -49,6 +60,7 @@ fn kill_9_at_random_moments_loses_nothing() {
     let mut kills = 0;
     let mut consumed_at_kill = Vec::new();
     while kills < KILLS {
+        release.send(CHUNKS_PER_START).unwrap();
         let mut svc = Service::start(&spec);
         svc.wait_ready(Duration::from_secs(60));
         let started = Instant::now();
@@ -70,6 +82,7 @@ fn kill_9_at_random_moments_loses_nothing() {
         !feeder.is_finished(),
         "the input was complete before the last kill: the test would not kill mid-run"
     );
+    drop(release);
     feeder.join().unwrap();
 
     // A last instance finishes the job.

@@ -176,11 +176,13 @@ impl Pipeline {
 
         let result: Result<(), PipelineError> = 'run: loop {
             // Records held back while paused go first, in order.
-            let now = Instant::now();
-            while window.len() < max {
-                let Some(msg) = stash.pop_front() else { break };
-                if let Err(e) = core.process(&clients, &msg, &mut window, now).await {
-                    break 'run Err(e);
+            if !stash.is_empty() {
+                let now = Instant::now();
+                while window.len() < max {
+                    let Some(msg) = stash.pop_front() else { break };
+                    if let Err(e) = core.process(&clients, &msg, &mut window, now).await {
+                        break 'run Err(e);
+                    }
                 }
             }
             if paused && stash.is_empty() && window.len() <= max / 2 {
@@ -197,45 +199,41 @@ impl Pipeline {
                     }
                 }
                 msg = stream.next(), if can_take || paused => {
-                    let Some(msg) = msg else { continue };
-                    let m = match msg {
-                        Ok(m) => m,
-                        Err(e) => match consumer_error(&e) {
-                            Some(fatal) => break Err(fatal),
-                            None => continue,
-                        },
-                    };
-                    if !can_take {
-                        stash.push_back(m.detach());
-                        continue;
-                    }
+                    // This record and whatever else is already fetched (up to BATCH), without
+                    // going back to the event loop.
                     let now = Instant::now();
-                    if let Err(e) = core.process(&clients, &m, &mut window, now).await {
-                        break Err(e);
-                    }
-                    // Whatever else is already fetched, without going back to the event loop.
-                    for _ in 1..BATCH {
-                        if window.len() >= max {
-                            break;
-                        }
-                        let Some(Some(msg)) = stream.next().now_or_never() else { break };
-                        let m = match msg {
-                            Ok(m) => m,
-                            Err(e) => match consumer_error(&e) {
+                    let mut next = msg;
+                    let mut taken = 0;
+                    loop {
+                        let m = match next {
+                            Some(Ok(m)) => m,
+                            Some(Err(e)) => match consumer_error(&e) {
                                 Some(fatal) => break 'run Err(fatal),
                                 None => break,
                             },
+                            None => break,
                         };
+                        if !can_take {
+                            stash.push_back(m.detach());
+                            break;
+                        }
                         if let Err(e) = core.process(&clients, &m, &mut window, now).await {
                             break 'run Err(e);
                         }
+                        taken += 1;
+                        // Take another only to process it: a record taken from the stream and
+                        // dropped would be skipped.
+                        if taken == BATCH || window.len() >= max {
+                            break;
+                        }
+                        let Some(more) = stream.next().now_or_never() else { break };
+                        next = more;
                     }
                 }
                 Some(enricher) = core.reloads.recv() => core.swap(enricher),
                 _ = tick.tick() => core.housekeeping(&clients, &window, &mut full_since, &mut paused),
             }
         };
-        drop(stream);
         let result = match (result, core.handles.fatal.reason()) {
             (Ok(()), Some(reason)) => Err(PipelineError::Fatal(reason)),
             (r, _) => r,
@@ -383,10 +381,7 @@ impl Core {
                     // Make room: wait for the oldest delivery, or a moment when nothing of
                     // ours is in flight; then offer the same record again.
                     match window.next().await {
-                        Some(done) => {
-                            self.settle_one(clients, done)?;
-                            self.state.last_ack = Instant::now();
-                        }
+                        Some(done) => self.settle_one(clients, done)?,
                         None => tokio::time::sleep(Duration::from_millis(10)).await,
                     }
                     fr = back;
@@ -428,7 +423,8 @@ impl Core {
         Ok(())
     }
 
-    /// Settles one delivery and stores its offset at once (the rare paths).
+    /// Settles one delivery and stores its offset at once (the rare paths: a full producer
+    /// queue, the shutdown drain).
     fn settle_one(
         &mut self,
         clients: &Clients,
@@ -437,6 +433,9 @@ impl Core {
         let mut offsets = Offsets::default();
         let result = self.settle(done, wall_clock_ms(), &mut offsets);
         offsets.store(&clients.consumer);
+        if result.is_ok() {
+            self.state.last_ack = Instant::now();
+        }
         result
     }
 
