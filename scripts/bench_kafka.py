@@ -6,14 +6,18 @@ In one run:
      records) with `zpa-enricher run --passthrough` (same clients, window and offset handling,
      records copied without enrichment): the ceiling;
   2. drains the same backlog with `zpa-enricher run`;
-     steps 1 and 2 are repeated for --rounds rounds, in alternating order (the broker shares the
+  3. drains, with the passthrough, a backlog of the same records already enriched (`generate
+     --enriched`): the ceiling for records of the output's size. It splits the gap between 1
+     and 2 into what the added bytes cost (in the clients and the broker) and what the
+     enrichment work costs;
+     steps 1 to 3 are repeated for --rounds rounds, in rotating order (the broker shares the
      machine, so single runs vary); the medians are compared. Each drain gets a fresh test broker
      with the backlog generated into it, because the test broker keeps everything in memory and
      slows down as it grows. Each drain is timed from its first acknowledged record to its last,
      so client start-up is not counted;
   3. measures end-to-end latency (acknowledgement time minus the record's timestamp, from the
      service's histogram) while the generator produces live at --live-rate records/s.
-Prints events/s of both, the ratio, p50/p99 latency and the peak RSS of the service.
+Prints events/s of the three, the ratio and its split, p50/p99 latency and the peak RSS of the service.
 
 The broker is the test broker from ../shared/tools (started on a free port and stopped after
 each step) unless --brokers names one, which then gets a new backlog topic for every drain.
@@ -114,11 +118,16 @@ def peak_rss_mb(pid):
 SETTINGS = {}
 
 
+def service_env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZPA_ENRICHER__")}
+    env.update(SETTINGS)
+    return env
+
+
 class Service:
     def __init__(self, binary, brokers, raw, out, group, extra=()):
         self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZPA_ENRICHER__")}
-        env.update(SETTINGS)
+        env = service_env()
         env["ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS"] = "true"
         env["RUST_LOG"] = "warn"
         self.proc = subprocess.Popen(
@@ -168,7 +177,7 @@ def drain(binary, brokers, raw, n, tag, passthrough):
 class Broker:
     """A fresh test broker (or the one named by --brokers), with the input generated into it."""
 
-    def __init__(self, external, binary, records):
+    def __init__(self, external, binary, records, enriched=False):
         self.state = None
         self.brokers = external
         if not external:
@@ -184,7 +193,9 @@ class Broker:
             return
         try:
             subprocess.run([binary, "generate", "--count", str(records), "--log-type", "user_activity",
-                            "--seed", "1", "--brokers", self.brokers, "--topic", self.raw], check=True)
+                            "--seed", "1", "--brokers", self.brokers, "--topic", self.raw,
+                            *(["--enriched"] if enriched else [])],
+                           env=service_env(), check=True)
         except BaseException:
             self.stop()
             raise
@@ -196,11 +207,11 @@ class Broker:
             self.state = None
 
 
-def measure(args, binary, tag, passthrough):
-    """One drain of a freshly generated backlog: on a fresh test broker each time, so that every
-    drain meets the same broker state (the test broker keeps everything in memory and slows down
-    as it grows)."""
-    broker = Broker(args.brokers, binary, args.records)
+def measure(args, binary, tag, passthrough, enriched=False):
+    """One drain of a freshly generated backlog (already enriched if `enriched`): on a fresh test
+    broker each time, so that every drain meets the same broker state (the test broker keeps
+    everything in memory and slows down as it grows)."""
+    broker = Broker(args.brokers, binary, args.records, enriched)
     try:
         return drain(binary, broker.brokers, broker.raw, args.records, tag, passthrough)
     finally:
@@ -230,24 +241,25 @@ def main():
 
     print(f"{args.rounds} rounds; each drain reads {args.records:,} generated User Activity records "
           f"on {'a fresh test broker' if not args.brokers else args.brokers}", flush=True)
+    setups = {
+        "pass": lambda r: measure(args, binary, f"passthrough{r}", True),
+        "run": lambda r: measure(args, binary, f"run{r}", False),
+        "big": lambda r: measure(args, binary, f"passthrough-enriched{r}", True, enriched=True),
+    }
+    order = list(setups)
     rows = []
     for r in range(args.rounds):
-        # Alternate which goes first.
-        if r % 2 == 0:
-            p = measure(args, binary, f"passthrough{r}", True)
-            e = measure(args, binary, f"enriched{r}", False)
-        else:
-            e = measure(args, binary, f"enriched{r}", False)
-            p = measure(args, binary, f"passthrough{r}", True)
-        rows.append((p, e))
-        print(f"round {r + 1}: passthrough {p[0]:,.0f} ev/s, {p[1]:.1f} MB; "
-              f"run {e[0]:,.0f} ev/s, {e[1]:.1f} MB", flush=True)
-    pass_eps = statistics.median(p[0] for p, _ in rows)
-    run_eps = statistics.median(e[0] for _, e in rows)
-    pass_rss = max(p[1] for p, _ in rows)
-    run_rss = max(e[1] for _, e in rows)
-    pass_cpu = statistics.median(p[2] for p, _ in rows)
-    run_cpu = statistics.median(e[2] for _, e in rows)
+        # Rotate which goes first.
+        row = {}
+        for name in order[r % 3:] + order[:r % 3]:
+            row[name] = setups[name](r)
+        rows.append(row)
+        print(f"round {r + 1}: passthrough {row['pass'][0]:,.0f} ev/s, "
+              f"run {row['run'][0]:,.0f} ev/s, "
+              f"passthrough of enriched records {row['big'][0]:,.0f} ev/s", flush=True)
+    med = {name: [statistics.median(row[name][i] for row in rows) for i in (0, 2)] for name in setups}
+    peak = {name: max(row[name][1] for row in rows) for name in setups}
+    pass_eps, run_eps, big_eps = med["pass"][0], med["run"][0], med["big"][0]
 
     broker = Broker(args.brokers, binary, None)
     brokers, raw = broker.brokers, broker.raw
@@ -271,10 +283,13 @@ def main():
 
         print()
         print(f"median of {args.rounds} rounds of {args.records:,} records; peak RSS is the highest")
-        print(f"{'':<26} {'events/s':>10} {'CPU us/ev':>10} {'peak RSS MB':>12}")
-        print(f"{'passthrough (ceiling)':<26} {pass_eps:>10,.0f} {pass_cpu:>10.2f} {pass_rss:>12.1f}")
-        print(f"{'zpa-enricher run':<26} {run_eps:>10,.0f} {run_cpu:>10.2f} {run_rss:>12.1f}")
+        print(f"{'':<36} {'events/s':>10} {'CPU us/ev':>10} {'peak RSS MB':>12}")
+        for name, label in [("pass", "passthrough (ceiling)"), ("run", "zpa-enricher run"),
+                            ("big", "passthrough, enriched-size records")]:
+            print(f"{label:<36} {med[name][0]:>10,.0f} {med[name][1]:>10.2f} {peak[name]:>12.1f}")
         print(f"ratio run / passthrough: {run_eps / pass_eps:.1%}")
+        print(f"  the added bytes alone (enriched-size passthrough / passthrough): {big_eps / pass_eps:.1%}")
+        print(f"  the enrichment work (run / enriched-size passthrough): {run_eps / big_eps:.1%}")
         print(f"end-to-end latency at {args.live_rate:,} records/s over {args.live_secs} s "
               f"({samples:,.0f} records): p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; "
               f"peak RSS {svc.peak:.1f} MB")

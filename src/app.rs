@@ -130,6 +130,12 @@ pub fn run(cli: Cli) -> ExitCode {
                     compression: args.compression,
                     key_field: args.key_field,
                 }),
+                enricher: args.enriched.then(|| {
+                    Arc::new(Enricher::new(
+                        Arc::clone(&catalog),
+                        settings.enrich_options(),
+                    ))
+                }),
             };
             match commands::generate::run(&catalog, &job) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -340,6 +340,48 @@ fn generated_traffic_is_deterministic_and_enriches_cleanly() {
 }
 
 #[test]
+fn generate_enriched_writes_what_enrich_makes_of_the_same_records() {
+    let args = [
+        "generate",
+        "-n",
+        "400",
+        "--seed",
+        "5",
+        "--invalid-ratio",
+        "0.1",
+        "--unknown-ratio",
+        "0.1",
+    ];
+    let raw = common::run(&args, b"");
+    assert!(raw.status.success(), "{}", common::stderr(&raw));
+    for fields in [None, Some("code,severity,known")] {
+        let with = |cmd: &mut std::process::Command| {
+            if let Some(f) = fields {
+                cmd.env("ZPA_ENRICHER__OUTPUT__FIELDS", f);
+            }
+        };
+        let mut cmd = common::bin();
+        cmd.args(args).arg("--enriched");
+        with(&mut cmd);
+        let enriched = common::run_with(&mut cmd, b"");
+        assert!(enriched.status.success(), "{}", common::stderr(&enriched));
+        let mut cmd = common::bin();
+        cmd.args(["enrich", "--on-invalid", "pass", "--stats", "none"]);
+        with(&mut cmd);
+        let piped = common::run_with(&mut cmd, &raw.stdout);
+        assert!(piped.status.success(), "{}", common::stderr(&piped));
+        // Bytes, not text: some of the invalid records are not UTF-8.
+        assert!(enriched.stdout == piped.stdout, "fields {fields:?}");
+        let with_enrichment = enriched
+            .stdout
+            .split(|b| *b == b'\n')
+            .filter(|l| memchr::memmem::find(l, br#""enrichment":{"code":"#).is_some())
+            .count();
+        assert!(with_enrichment > 300, "{with_enrichment} enriched of 400");
+    }
+}
+
+#[test]
 fn generate_adds_bursts_of_one_code_to_the_paced_records() {
     // 50 paced records at 40/s take about 1.25 s: one burst of 30 comes at 1 s.
     let code = "BRK_MT_SETUP_FAIL_NO_POLICY_FOUND";

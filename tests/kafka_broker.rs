@@ -301,6 +301,42 @@ fn graceful_shutdown_commits_so_a_restart_redelivers_nothing() {
 }
 
 #[test]
+fn generate_produces_keyed_enriched_records_to_a_topic() {
+    let spec = ServiceSpec::new("generate");
+    spec.create_topics(3);
+    let args = ["generate", "-n", "500", "--seed", "21", "--enriched"];
+    let mut cmd = common::bin();
+    cmd.args(args).args([
+        "--topic",
+        &spec.input,
+        "--brokers",
+        &common::kafka::brokers(),
+    ]);
+    let produced = common::run_with(&mut cmd, b"");
+    assert!(produced.status.success(), "{}", common::stderr(&produced));
+    let lines = common::run(&args, b"");
+    assert!(lines.status.success(), "{}", common::stderr(&lines));
+
+    let out = consume(&spec.input, 500, T);
+    let mut got: Vec<&[u8]> = out.iter().map(|m| m.payload().unwrap()).collect();
+    let mut want: Vec<&[u8]> = lines
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got.len(), 500);
+    assert!(got == want, "the topic holds other records than the lines");
+    for m in &out {
+        let record: Value = serde_json::from_slice(m.payload().unwrap()).unwrap();
+        assert!(record["enrichment"]["severity"].is_string(), "{record}");
+        let session = record["SessionID"].as_str();
+        assert_eq!(m.key().map(|k| std::str::from_utf8(k).unwrap()), session);
+    }
+}
+
+#[test]
 fn compressed_input_of_every_codec_is_read() {
     let spec = ServiceSpec::new("codecs");
     spec.create_topics(1);

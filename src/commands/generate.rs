@@ -14,9 +14,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Catalog;
+use crate::enrich::Enricher;
 use crate::event::LogType;
 use crate::generate::{Generator, GeneratorOptions};
-use crate::traffic::{Burst, Schedule, Sink, Traffic, TrafficCounts, Undelivered, pump};
+use crate::traffic::{Burst, Enriching, Schedule, Sink, Traffic, TrafficCounts, Undelivered, pump};
 
 /// How long the producer may take to deliver what is queued at the end: everything must arrive.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,6 +37,8 @@ pub struct GenerateJob {
     pub output: Option<PathBuf>,
     /// Produce to Kafka instead of writing lines.
     pub kafka: Option<KafkaSink>,
+    /// Enrich the records, as `run` would publish them.
+    pub enricher: Option<Arc<Enricher>>,
 }
 
 /// Where generated records go in Kafka.
@@ -126,6 +129,7 @@ fn produce(
         options: job.options.clone(),
         burst: job.burst.clone(),
         catalog: Arc::clone(catalog),
+        enricher: job.enricher.clone(),
         flush_timeout: FLUSH_TIMEOUT,
         undelivered: Undelivered::Fail,
     };
@@ -207,12 +211,15 @@ fn write_lines(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
     let mut generator = Generator::new(catalog, job.options.clone());
     let mut schedule = Schedule::new(job.rate, job.count, job.burst.clone());
     // Without Kafka there is nothing to deliver on a signal: the default exit is right.
-    pump(
-        &mut generator,
-        &mut schedule,
-        &mut out,
-        &CancellationToken::new(),
-    )?;
+    let stop = CancellationToken::new();
+    match &job.enricher {
+        Some(enricher) => {
+            let mut enriching = Enriching::new(out, Arc::clone(enricher));
+            pump(&mut generator, &mut schedule, &mut enriching, &stop)?;
+            out = enriching.into_inner();
+        }
+        None => pump(&mut generator, &mut schedule, &mut out, &stop)?,
+    }
     out.0.flush()
 }
 

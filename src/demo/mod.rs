@@ -289,6 +289,7 @@ impl Watch<'_> {
             options: self.opts.generator.clone(),
             burst: self.opts.burst.clone(),
             catalog: Arc::clone(&self.catalog),
+            enricher: None,
             flush_timeout: TRAFFIC_FLUSH_TIMEOUT,
             undelivered: Undelivered::Warn,
         };
