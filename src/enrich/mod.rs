@@ -208,27 +208,20 @@ impl Enricher {
             out.extend_from_slice(&record[view.output_start..view.object_close]);
             view.members
         };
-        let separator = out.len();
-        if members_left > 0 {
-            out.push(b',');
-        }
         match &outcome {
             Outcome::Known { entry, source, .. } => {
-                self.frags.write_known(out, *entry, *source, log_type);
+                self.frags
+                    .write_known(out, members_left, *entry, *source, log_type);
             }
             Outcome::Unknown { code, source, .. } => {
-                self.frags.write_unknown(out, code, *source, log_type);
+                self.frags
+                    .write_unknown(out, members_left, code, *source, log_type);
             }
             Outcome::NoCode { .. } => {
                 self.frags
-                    .write_no_code(out, view.first_status_field(), log_type);
+                    .write_no_code(out, members_left, view.first_status_field(), log_type);
             }
             Outcome::Invalid(_) => unreachable!("handled above"),
-        }
-        if out.len() == separator + 1 && members_left > 0 {
-            // Flat output with nothing to add (only `remediation` selected, and this record has
-            // none): no separator either.
-            out.truncate(separator);
         }
         // The closing brace and anything after it (trailing whitespace).
         out.extend_from_slice(&record[view.object_close..]);

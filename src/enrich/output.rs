@@ -70,11 +70,6 @@ impl FieldSet {
             .map(|i| OUTPUT_FIELDS[i])
             .collect()
     }
-
-    /// The index of the first selected field.
-    fn first(self) -> usize {
-        self.0.trailing_zeros() as usize
-    }
 }
 
 impl Default for FieldSet {
@@ -104,18 +99,13 @@ const NO_CODE_DESCRIPTION: &str = "The record carries no status code: its status
 
 /// Pre-serialised pieces of output. Keys already carry the flat prefix when there is one.
 ///
-/// Every piece of a field that is not selected is empty. Pieces start with a comma, except those
-/// of the first selected field; when that field is `remediation`, which some entries lack, the
-/// writer drops a leading comma instead ([`Fragments::fix_first_comma`]).
+/// Every piece starts with a comma, and the piece of a field that is not selected is empty;
+/// [`Fragments::frame`] turns the first comma into what the output mode needs there.
 #[derive(Debug)]
 pub(super) struct Fragments {
-    /// The selection.
-    fields: FieldSet,
-    /// `"enrichment":{` or nothing (flat).
-    open: Vec<u8>,
-    /// `}` or nothing (flat).
-    close: Vec<u8>,
-    /// Per entry: `"code":"X"`.
+    /// `"enrichment":` (nested), or `None` (flat).
+    open: Option<Vec<u8>>,
+    /// Per entry: `,"code":"X"`.
     code: Vec<Vec<u8>>,
     /// Per entry: `,"status":...` through `remediation` (when present).
     body: Vec<Vec<u8>>,
@@ -129,7 +119,7 @@ pub(super) struct Fragments {
     tail_known: Vec<u8>,
     /// `,"known":false,"catalog_version":"V"`.
     tail_not_known: Vec<u8>,
-    /// `"code":` (when selected)
+    /// `,"code":` (when selected)
     key_code: Vec<u8>,
     /// `,"component":` (when selected)
     key_component: Vec<u8>,
@@ -139,7 +129,7 @@ pub(super) struct Fragments {
     unknown_middle: Vec<u8>,
     /// `,"category":null`
     unknown_category: Vec<u8>,
-    /// `"code":null` for records without a code.
+    /// `,"code":null` for records without a code.
     no_code_code: Vec<u8>,
     /// `,"status":...` through `category` for records without a code.
     no_code_rest: Vec<u8>,
@@ -151,16 +141,15 @@ fn json_str(s: &str) -> Vec<u8> {
 
 impl Fragments {
     pub(super) fn new(catalog: &Catalog, opts: &EnrichOptions) -> Self {
-        let (open, close, prefix) = match &opts.output {
+        let (open, prefix) = match &opts.output {
             OutputMode::Nested { field } => {
                 let mut open = json_str(field);
-                open.extend_from_slice(b":{");
-                (open, b"}".to_vec(), String::new())
+                open.push(b':');
+                (Some(open), String::new())
             }
-            OutputMode::Flat { prefix } => (Vec::new(), Vec::new(), prefix.clone()),
+            OutputMode::Flat { prefix } => (None, prefix.clone()),
         };
         let fields = opts.fields;
-        let first = fields.first();
         let key = |name: &str| {
             let mut k = json_str(&format!("{prefix}{name}"));
             k.push(b':');
@@ -171,7 +160,7 @@ impl Fragments {
             if !fields.has(f) {
                 return Vec::new();
             }
-            let mut k = if f == first { Vec::new() } else { vec![b','] };
+            let mut k = vec![b','];
             k.extend(key(OUTPUT_FIELDS[f]));
             k
         };
@@ -221,9 +210,7 @@ impl Fragments {
         }
 
         Self {
-            fields,
             open,
-            close,
             code: catalog
                 .entries()
                 .iter()
@@ -248,11 +235,33 @@ impl Fragments {
         }
     }
 
-    /// When the first selected field is `remediation` and a record has none, the next piece
-    /// written starts with a comma right after `start`; drop it.
-    fn fix_first_comma(&self, out: &mut Vec<u8>, start: usize) {
-        if self.fields.first() == field::REMEDIATION && out.get(start) == Some(&b',') {
-            out.remove(start);
+    /// Writes the enrichment after a record's last member (`members` of them are left):
+    /// `pieces` writes the selected fields, each with its leading comma. The first comma becomes
+    /// the opening brace of the nested object, or the separator from the record's last member in
+    /// flat mode (dropped when there is no member to separate from).
+    fn frame(&self, out: &mut Vec<u8>, members: usize, pieces: impl FnOnce(&mut Vec<u8>)) {
+        match &self.open {
+            Some(key) => {
+                if members > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(key);
+                let start = out.len();
+                pieces(out);
+                match out.get_mut(start) {
+                    Some(comma) => *comma = b'{',
+                    // Nothing selected applies to this record (only `remediation`, absent).
+                    None => out.push(b'{'),
+                }
+                out.push(b'}');
+            }
+            None => {
+                let start = out.len();
+                pieces(out);
+                if members == 0 && out.len() > start {
+                    out.remove(start);
+                }
+            }
         }
     }
 
@@ -263,79 +272,76 @@ impl Fragments {
     pub(super) fn write_known(
         &self,
         out: &mut Vec<u8>,
+        members: usize,
         entry: EntryId,
         source: SourceField,
         log_type: LogType,
     ) {
-        out.extend_from_slice(&self.open);
-        let start = out.len();
-        out.extend_from_slice(&self.code[entry.index()]);
-        out.extend_from_slice(&self.source[source as usize]);
-        out.extend_from_slice(&self.body[entry.index()]);
-        out.extend_from_slice(self.log_type(log_type));
-        out.extend_from_slice(&self.tail_known);
-        self.fix_first_comma(out, start);
-        out.extend_from_slice(&self.close);
+        self.frame(out, members, |out| {
+            out.extend_from_slice(&self.code[entry.index()]);
+            out.extend_from_slice(&self.source[source as usize]);
+            out.extend_from_slice(&self.body[entry.index()]);
+            out.extend_from_slice(self.log_type(log_type));
+            out.extend_from_slice(&self.tail_known);
+        });
     }
 
     pub(super) fn write_unknown(
         &self,
         out: &mut Vec<u8>,
+        members: usize,
         code: &str,
         source: SourceField,
         log_type: LogType,
     ) {
-        out.extend_from_slice(&self.open);
-        let start = out.len();
-        if !self.key_code.is_empty() {
-            out.extend_from_slice(&self.key_code);
-            out.push(b'"');
-            escape_into(out, code);
-            out.push(b'"');
-        }
-        out.extend_from_slice(&self.source[source as usize]);
-        if !self.unknown_status_open.is_empty() {
-            out.extend_from_slice(&self.unknown_status_open);
-            escape_into(out, code);
-            out.push(b'"');
-        }
-        out.extend_from_slice(&self.unknown_middle);
-        if !self.key_component.is_empty() {
-            out.extend_from_slice(&self.key_component);
-            match Component::guess_from_code(code) {
-                Some(c) => {
-                    out.push(b'"');
-                    out.extend_from_slice(c.as_str().as_bytes());
-                    out.push(b'"');
-                }
-                None => out.extend_from_slice(b"null"),
+        self.frame(out, members, |out| {
+            if !self.key_code.is_empty() {
+                out.extend_from_slice(&self.key_code);
+                out.push(b'"');
+                escape_into(out, code);
+                out.push(b'"');
             }
-        }
-        out.extend_from_slice(&self.unknown_category);
-        out.extend_from_slice(self.log_type(log_type));
-        out.extend_from_slice(&self.tail_not_known);
-        self.fix_first_comma(out, start);
-        out.extend_from_slice(&self.close);
+            out.extend_from_slice(&self.source[source as usize]);
+            if !self.unknown_status_open.is_empty() {
+                out.extend_from_slice(&self.unknown_status_open);
+                escape_into(out, code);
+                out.push(b'"');
+            }
+            out.extend_from_slice(&self.unknown_middle);
+            if !self.key_component.is_empty() {
+                out.extend_from_slice(&self.key_component);
+                match Component::guess_from_code(code) {
+                    Some(c) => {
+                        out.push(b'"');
+                        out.extend_from_slice(c.as_str().as_bytes());
+                        out.push(b'"');
+                    }
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
+            out.extend_from_slice(&self.unknown_category);
+            out.extend_from_slice(self.log_type(log_type));
+            out.extend_from_slice(&self.tail_not_known);
+        });
     }
 
     pub(super) fn write_no_code(
         &self,
         out: &mut Vec<u8>,
+        members: usize,
         field: Option<SourceField>,
         log_type: LogType,
     ) {
-        out.extend_from_slice(&self.open);
-        let start = out.len();
-        out.extend_from_slice(&self.no_code_code);
-        match field {
-            Some(f) => out.extend_from_slice(&self.source[f as usize]),
-            None => out.extend_from_slice(&self.source_null),
-        }
-        out.extend_from_slice(&self.no_code_rest);
-        out.extend_from_slice(self.log_type(log_type));
-        out.extend_from_slice(&self.tail_not_known);
-        self.fix_first_comma(out, start);
-        out.extend_from_slice(&self.close);
+        self.frame(out, members, |out| {
+            out.extend_from_slice(&self.no_code_code);
+            match field {
+                Some(f) => out.extend_from_slice(&self.source[f as usize]),
+                None => out.extend_from_slice(&self.source_null),
+            }
+            out.extend_from_slice(&self.no_code_rest);
+            out.extend_from_slice(self.log_type(log_type));
+            out.extend_from_slice(&self.tail_not_known);
+        });
     }
 }
 
