@@ -17,7 +17,7 @@ use crate::catalog::Catalog;
 use crate::enrich::Enricher;
 use crate::event::LogType;
 use crate::generate::{Generator, GeneratorOptions};
-use crate::traffic::{Burst, Enriching, Schedule, Sink, Traffic, TrafficCounts, Undelivered, pump};
+use crate::traffic::{Burst, Schedule, Sink, Traffic, TrafficCounts, Undelivered, pump_records};
 
 /// How long the producer may take to deliver what is queued at the end: everything must arrive.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
@@ -211,15 +211,13 @@ fn write_lines(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
     let mut generator = Generator::new(catalog, job.options.clone());
     let mut schedule = Schedule::new(job.rate, job.count, job.burst.clone());
     // Without Kafka there is nothing to deliver on a signal: the default exit is right.
-    let stop = CancellationToken::new();
-    match &job.enricher {
-        Some(enricher) => {
-            let mut enriching = Enriching::new(out, Arc::clone(enricher));
-            pump(&mut generator, &mut schedule, &mut enriching, &stop)?;
-            out = enriching.into_inner();
-        }
-        None => pump(&mut generator, &mut schedule, &mut out, &stop)?,
-    }
+    pump_records(
+        &mut generator,
+        &mut schedule,
+        &mut out,
+        job.enricher.as_ref(),
+        &CancellationToken::new(),
+    )?;
     out.0.flush()
 }
 

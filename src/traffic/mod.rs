@@ -219,6 +219,41 @@ pub trait Sink {
     }
 }
 
+/// A sink borrowed for one pump (so that its owner can flush it afterwards).
+impl<S: Sink + ?Sized> Sink for &mut S {
+    type Error = S::Error;
+
+    fn put(&mut self, record: &[u8], burst: bool) -> Result<bool, Self::Error> {
+        (**self).put(record, burst)
+    }
+
+    fn idle(&mut self) -> Result<(), Self::Error> {
+        (**self).idle()
+    }
+}
+
+/// [`pump`], enriching each record on the way when `enricher` is given.
+///
+/// # Errors
+/// The sink fails.
+pub fn pump_records<S: Sink>(
+    generator: &mut Generator,
+    schedule: &mut Schedule,
+    sink: &mut S,
+    enricher: Option<&Arc<Enricher>>,
+    stop: &CancellationToken,
+) -> Result<(), S::Error> {
+    match enricher {
+        Some(e) => pump(
+            generator,
+            schedule,
+            &mut Enriching::new(sink, Arc::clone(e)),
+            stop,
+        ),
+        None => pump(generator, schedule, sink, stop),
+    }
+}
+
 /// Generates records into `sink` as `schedule` says, until it is done, `stop` is cancelled or
 /// the sink asks to stop.
 ///
@@ -271,7 +306,7 @@ pub fn pump<S: Sink>(
 /// `run` would publish. Records the enricher cannot read are handed on unchanged, as `run`
 /// dead-letters or passes them.
 #[derive(Debug)]
-pub struct Enriching<S> {
+struct Enriching<S> {
     inner: S,
     enricher: Arc<Enricher>,
     out: Vec<u8>,
@@ -279,17 +314,12 @@ pub struct Enriching<S> {
 
 impl<S> Enriching<S> {
     /// Wraps `inner`.
-    pub fn new(inner: S, enricher: Arc<Enricher>) -> Self {
+    fn new(inner: S, enricher: Arc<Enricher>) -> Self {
         Self {
             inner,
             enricher,
             out: Vec::with_capacity(8192),
         }
-    }
-
-    /// The wrapped sink.
-    pub fn into_inner(self) -> S {
-        self.inner
     }
 }
 
@@ -385,15 +415,13 @@ impl Traffic {
         };
         let mut generator = Generator::new(&self.catalog, self.options.clone());
         let mut schedule = Schedule::new(self.rate, self.count, self.burst.clone());
-        match &self.enricher {
-            Some(enricher) => pump(
-                &mut generator,
-                &mut schedule,
-                &mut Enriching::new(sink, Arc::clone(enricher)),
-                stop,
-            )?,
-            None => pump(&mut generator, &mut schedule, &mut sink, stop)?,
-        }
+        pump_records(
+            &mut generator,
+            &mut schedule,
+            &mut sink,
+            self.enricher.as_ref(),
+            stop,
+        )?;
         let flushed = producer.flush(self.flush_timeout);
         let deliveries = producer.context();
         let failed = deliveries.failed.load(Ordering::Relaxed);

@@ -320,16 +320,16 @@ fn enriching_hands_on_what_the_enricher_makes_and_invalid_records_unchanged() {
         &stop,
     )
     .unwrap();
-    let mut enriching = Enriching::new(Collect::default(), Arc::clone(&enricher));
+    let mut enriched = Collect::default();
     let mut generator = Generator::new(&catalog, options);
-    pump(
+    pump_records(
         &mut generator,
         &mut Schedule::new(0, 300, None),
-        &mut enriching,
+        &mut enriched,
+        Some(&enricher),
         &stop,
     )
     .unwrap();
-    let enriched = enriching.into_inner();
 
     assert_eq!(enriched.records.len(), 300);
     let (mut invalid, mut added) = (0, 0);
