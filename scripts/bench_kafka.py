@@ -15,7 +15,7 @@ In one run:
      with the backlog generated into it, because the test broker keeps everything in memory and
      slows down as it grows. Each drain is timed from its first acknowledged record to its last,
      so client start-up is not counted;
-  3. measures end-to-end latency (acknowledgement time minus the record's timestamp, from the
+  4. measures end-to-end latency (acknowledgement time minus the record's timestamp, from the
      service's histogram) while the generator produces live at --live-rate records/s.
 Prints events/s of the three, the ratio and its split, p50/p99 latency and the peak RSS of the service.
 
