@@ -269,10 +269,15 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
     if record.len() > opts.max_record_bytes {
         return Err(InvalidRecord::too_large(opts.max_record_bytes));
     }
-    if let Err(e) = std::str::from_utf8(record) {
+    // The SIMD check is several times faster on valid input; the standard library's check
+    // runs only to locate the error.
+    if simdutf8::basic::from_utf8(record).is_err() {
+        let at = std::str::from_utf8(record)
+            .err()
+            .map_or(0, |e| e.valid_up_to());
         return Err(InvalidRecord::new(
             InvalidReason::InvalidUtf8,
-            e.valid_up_to(),
+            at,
             "invalid UTF-8 sequence",
         ));
     }

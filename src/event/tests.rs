@@ -175,6 +175,25 @@ fn invalid_records_name_the_problem_and_offset() {
             String::from_utf8_lossy(input)
         );
     }
+    // Past the first vector widths too, and a multi-byte character cut off at the end.
+    for at in [0, 15, 16, 31, 32, 63, 64, 65, 300] {
+        let mut record = format!("{{\"a\":\"{}", "x".repeat(at)).into_bytes();
+        let offset = record.len();
+        record.extend_from_slice(b"\xc3\x28\"}");
+        assert_eq!(
+            invalid(&record).offset,
+            offset,
+            "bad byte after {at} ASCII bytes"
+        );
+        record.truncate(offset);
+        record.extend_from_slice("é".as_bytes());
+        record.extend_from_slice(b"\xe2\x82");
+        let e = invalid(&record);
+        assert_eq!(
+            (e.reason, e.offset),
+            (InvalidReason::InvalidUtf8, offset + 2)
+        );
+    }
     let bomb = format!("{{\"a\":{}", "[".repeat(10_000));
     let e = invalid(bomb.as_bytes());
     assert_eq!((e.reason, e.offset), (InvalidReason::TooDeep, 5 + 31));
