@@ -217,7 +217,7 @@ pub struct GenerateArgs {
     /// (empty: no key).
     #[arg(long, default_value = "SessionID", value_name = "FIELD")]
     pub key_field: String,
-    /// Write the records as `run` publishes them: enriched with the catalog and the [output]
+    /// Write the records as `run` publishes them: enriched with the catalog and the `[output]`
     /// settings (invalid records unchanged). To try a SIEM's parsing or dashboards without the
     /// service.
     #[arg(long)]

@@ -20,9 +20,9 @@
 //! would throw away that prefetch.
 //!
 //! # Batching
-//! Records that are already fetched are processed in batches of up to [`BATCH`] per wake-up, and
-//! acknowledgements that have already arrived are settled in one go, so that the per-record cost
-//! is the enrichment and the hand-over to the producer, not the event loop.
+//! Records that are already fetched are processed in batches of up to 256 (`BATCH`) per
+//! wake-up, and acknowledgements that have already arrived are settled in one go, so that the
+//! per-record cost is the enrichment and the hand-over to the producer, not the event loop.
 
 mod backpressure;
 mod drain;
