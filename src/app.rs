@@ -13,6 +13,7 @@ use crate::cli::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs};
 use crate::commands;
 use crate::config::{CatalogMode, Settings, Sources};
 use crate::enrich::Enricher;
+use crate::pipeline::Passthrough;
 
 /// Exit status for bad settings or catalog (`EX_USAGE`).
 pub const EXIT_CONFIG: u8 = 64;
@@ -102,7 +103,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
         Some(Command::Healthcheck(args)) => run_healthcheck(&settings, &args),
-        Some(Command::Run(args)) => run_service(&settings, catalog, args.passthrough),
+        Some(Command::Run(args)) => run_service(&settings, catalog, args.passthrough()),
         Some(Command::Demo(args)) => run_demo(&settings, catalog, &args),
         Some(Command::Generate(args)) => {
             let burst = match args.burst() {
@@ -175,7 +176,7 @@ fn block_on<F: Future>(
     Some(result)
 }
 
-fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: bool) -> ExitCode {
+fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: Passthrough) -> ExitCode {
     let Some(result) =
         block_on(|token| crate::service::run_with(settings, catalog, token, passthrough, |_| {}))
     else {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::catalog::{Category, Component, Severity};
 use crate::commands::catalog::ExportFormat;
@@ -147,13 +147,40 @@ pub struct RunArgs {
     /// Address of /metrics, /healthz and /readyz (`metrics.addr`).
     #[arg(long, value_name = "HOST:PORT")]
     pub metrics_addr: Option<String>,
-    /// Benchmark ceiling: copy records unchanged, with the same clients, window and offset
-    /// handling, but no enrichment.
-    #[arg(long, hide = true)]
-    pub passthrough: bool,
+    /// Benchmark reference set-ups, with the same clients, window and offset handling: `copy`
+    /// (the default) sends records unchanged, the ceiling; `splice` writes the enriched output
+    /// of User Activity records with catalog codes without validating or scanning them.
+    #[arg(
+        long,
+        hide = true,
+        value_name = "MODE",
+        num_args = 0..=1,
+        default_missing_value = "copy"
+    )]
+    pub passthrough: Option<PassthroughMode>,
+}
+
+/// `run --passthrough` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PassthroughMode {
+    /// Records unchanged.
+    Copy,
+    /// Enrichment spliced in without validation.
+    Splice,
 }
 
 impl RunArgs {
+    /// What the pipeline does with each record.
+    #[must_use]
+    pub fn passthrough(&self) -> crate::pipeline::Passthrough {
+        use crate::pipeline::Passthrough;
+        match self.passthrough {
+            None => Passthrough::Off,
+            Some(PassthroughMode::Copy) => Passthrough::Copy,
+            Some(PassthroughMode::Splice) => Passthrough::Splice,
+        }
+    }
+
     /// The settings these flags override, as `(key, value)` pairs.
     #[must_use]
     pub fn overrides(&self) -> Vec<(String, crate::config::Override)> {
@@ -430,6 +457,28 @@ mod tests {
         assert_eq!(parse_ratio("0.25"), Ok(0.25));
         assert!(parse_ratio("1.5").is_err());
         assert!(parse_ratio("x").is_err());
+    }
+
+    #[test]
+    fn passthrough_modes() {
+        use crate::pipeline::Passthrough;
+        let mode = |args: &[&str]| {
+            let cli = Cli::try_parse_from(args).unwrap();
+            let Some(Command::Run(run)) = cli.command else {
+                panic!("not run: {cli:?}");
+            };
+            run.passthrough()
+        };
+        assert_eq!(mode(&["zpa-enricher", "run"]), Passthrough::Off);
+        assert_eq!(
+            mode(&["zpa-enricher", "run", "--passthrough", "--group", "g"]),
+            Passthrough::Copy
+        );
+        assert_eq!(
+            mode(&["zpa-enricher", "run", "--passthrough=splice"]),
+            Passthrough::Splice
+        );
+        assert!(Cli::try_parse_from(["zpa-enricher", "run", "--passthrough=fast"]).is_err());
     }
 
     #[test]

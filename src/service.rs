@@ -23,7 +23,7 @@ use crate::enrich::Enricher;
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::kafka::{self, KafkaSetupError};
 use crate::metrics::Metrics;
-use crate::pipeline::{Handles, Pipeline, PipelineError, PipelineOptions};
+use crate::pipeline::{Handles, Passthrough, Pipeline, PipelineError, PipelineOptions};
 use crate::reload::Reloader;
 
 /// Why the service stopped with an error.
@@ -69,10 +69,10 @@ pub async fn run(
     shutdown: CancellationToken,
     on_start: impl FnOnce(&Running),
 ) -> Result<(), ServiceError> {
-    run_with(settings, catalog, shutdown, false, on_start).await
+    run_with(settings, catalog, shutdown, Passthrough::Off, on_start).await
 }
 
-/// [`run`], optionally as a passthrough (records copied unchanged: a benchmark ceiling).
+/// [`run`], or one of the benchmark's reference set-ups ([`Passthrough`]).
 ///
 /// # Errors
 /// As [`run`].
@@ -80,7 +80,7 @@ pub async fn run_with(
     settings: &Settings,
     catalog: Arc<Catalog>,
     shutdown: CancellationToken,
-    passthrough: bool,
+    passthrough: Passthrough,
     on_start: impl FnOnce(&Running),
 ) -> Result<(), ServiceError> {
     let metrics =
@@ -165,8 +165,14 @@ pub async fn run_with(
         shutdown_grace: Duration::from_secs(settings.service.shutdown_grace_period_secs),
         passthrough,
     };
-    if passthrough {
-        tracing::warn!("passthrough mode: records are copied without enrichment");
+    match passthrough {
+        Passthrough::Off => {}
+        Passthrough::Copy => {
+            tracing::warn!("passthrough mode: records are copied without enrichment");
+        }
+        Passthrough::Splice => tracing::warn!(
+            "splice mode: enrichment spliced into User Activity records without validation"
+        ),
     }
     tracing::info!(
         brokers = %k.brokers,

@@ -26,12 +26,13 @@
 
 mod backpressure;
 mod drain;
+mod passthrough;
 mod record;
 mod types;
 mod window;
 
 pub use record::ERROR_HEADERS;
-pub use types::{PipelineError, PipelineOptions};
+pub use types::{Passthrough, PipelineError, PipelineOptions};
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -54,6 +55,7 @@ use crate::enrich::{Enricher, Outcome};
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::metrics::{Destination, EventCounters, Metrics, ProduceErrorKind, UnknownCodes};
 
+use passthrough::SpliceTable;
 use record::OutputRecord;
 use window::{DeliveryResult, Offsets, Pending, Window};
 
@@ -63,6 +65,8 @@ struct State {
     counters: EventCounters,
     unknown: UnknownCodes,
     out: Vec<u8>,
+    /// The benchmark's splice set-up only.
+    splice: Option<SpliceTable>,
     /// Topic names are shared, not copied per record.
     topics: Vec<Arc<str>>,
     /// When deliveries were last settled (progress, for the pause decision).
@@ -131,6 +135,7 @@ impl Pipeline {
         handles: Handles,
         reloads: mpsc::Receiver<Arc<Enricher>>,
     ) -> Self {
+        let splice = (opts.passthrough == Passthrough::Splice).then(|| SpliceTable::new(&enricher));
         let counters = EventCounters::new(
             &handles.metrics,
             Arc::clone(enricher.catalog()),
@@ -147,6 +152,7 @@ impl Pipeline {
                     counters,
                     unknown: UnknownCodes::default(),
                     out: Vec::with_capacity(64 * 1024),
+                    splice,
                     topics: Vec::new(),
                     last_ack: Instant::now(),
                 },
@@ -277,10 +283,8 @@ impl Core {
         let metrics = Arc::clone(&self.handles.metrics);
         metrics.record_consumed();
         let payload = msg.payload().unwrap_or_default();
-        if self.opts.passthrough {
-            let topic = self.state.topic(&self.opts.output_topic);
-            let record = OutputRecord::enriched(msg, &topic);
-            return self.send(clients, msg, record, payload, window, now).await;
+        if self.opts.passthrough != Passthrough::Off {
+            return self.pass_through(clients, msg, window, now).await;
         }
         let started = Instant::now();
         self.state.out.clear();
@@ -494,6 +498,9 @@ impl Core {
             Arc::clone(enricher.catalog()),
             enricher.options().unknown_severity,
         );
+        if self.state.splice.is_some() {
+            self.state.splice = Some(SpliceTable::new(&enricher));
+        }
         self.state.enricher = enricher;
     }
 }

@@ -63,6 +63,20 @@ pub struct PipelineOptions {
     pub readiness_stall: Duration,
     /// Time allowed for draining on shutdown.
     pub shutdown_grace: Duration,
-    /// Copy records unchanged without enriching them (a benchmark ceiling).
-    pub passthrough: bool,
+    /// `run`, or one of the benchmark's reference set-ups.
+    pub passthrough: Passthrough,
+}
+
+/// What the pipeline does with each record: `run`'s enrichment, or one of the benchmark's
+/// reference set-ups (same clients, window and offset handling).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Passthrough {
+    /// Enrich (the service).
+    #[default]
+    Off,
+    /// Copy every record unchanged: the ceiling.
+    Copy,
+    /// Write `run`'s output for User Activity records with catalog codes, found by a byte
+    /// search and spliced without validation; copy the rest unchanged.
+    Splice,
 }
