@@ -5,7 +5,7 @@ against the metrics the binary exports.
     PYTHONPATH=.tools/python python3 scripts/check_dashboard.py \
         [--dashboard helm/zpa-enricher/files/grafana-dashboard.json] \
         [--rules helm/zpa-enricher/files/prometheus-rules.yml] \
-        [--metrics-source src/metrics.rs] [--promtool promtool]
+        [--metrics-source src/metrics/mod.rs] [--promtool promtool]
 
 Dashboard: what Grafana file provisioning needs (uid, title, schemaVersion, "id": null, no
 __inputs/__requires or ${DS_...} import placeholders, a `datasource` variable of type
@@ -18,7 +18,7 @@ annotations; alerts on status codes name the code, component and status text; no
 names.
 
 Both: every metric name in an expression is exported by the binary (string literals of
-src/metrics.rs, histograms expanded to _bucket/_sum/_count, the process collector's process_*),
+src/metrics/mod.rs, histograms expanded to _bucket/_sum/_count, the process collector's process_*),
 is a recording rule of the rules file, or is Prometheus' own (up, ALERTS, ...). With --promtool,
 every dashboard query is also parsed by promtool.
 
@@ -43,7 +43,7 @@ GRID_COLUMNS = 24
 ALERT_SEVERITIES = {"critical", "warning", "info"}
 
 # Registered by prometheus::process_collector::ProcessCollector (the `process` feature of the
-# prometheus crate) when src/metrics.rs registers it.
+# prometheus crate) when src/metrics/mod.rs registers it.
 PROCESS_METRICS = {
     "process_cpu_seconds_total",
     "process_open_fds",
@@ -439,7 +439,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dashboard", type=Path, default=Path("helm/zpa-enricher/files/grafana-dashboard.json"))
     ap.add_argument("--rules", type=Path, default=Path("helm/zpa-enricher/files/prometheus-rules.yml"))
-    ap.add_argument("--metrics-source", type=Path, default=Path("src/metrics.rs"),
+    ap.add_argument("--metrics-source", type=Path, default=Path("src/metrics/mod.rs"),
                     help="Rust source that defines every exported metric")
     ap.add_argument("--promtool", help="promtool binary: also parse every dashboard query")
     args = ap.parse_args()

@@ -36,7 +36,7 @@ echo "== scripts/check_dashboard.py $DASHBOARD"
 python3 scripts/check_dashboard.py \
     --dashboard "$DASHBOARD" \
     --rules "$RULES" \
-    --metrics-source src/metrics.rs \
+    --metrics-source src/metrics/mod.rs \
     --promtool promtool
 
 echo "check_monitoring: OK: rules, ${#TESTS[@]} rule test files and the dashboard"
