@@ -75,7 +75,7 @@ impl SpliceTable {
         let Some(piece) = self.find(record) else {
             return false;
         };
-        let Some(close) = record.iter().rposition(|&b| b == b'}') else {
+        let Some(close) = memchr::memrchr(b'}', record) else {
             return false;
         };
         out.extend_from_slice(&record[..close]);
@@ -101,8 +101,8 @@ impl SpliceTable {
 
 /// The string value after the first `"Field":"`, if it has no escapes.
 fn string_after<'a>(record: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    let start = record.windows(prefix.len()).position(|w| w == prefix)? + prefix.len();
-    let len = record[start..].iter().position(|&b| b == b'"')?;
+    let start = memchr::memmem::find(record, prefix)? + prefix.len();
+    let len = memchr::memchr(b'"', &record[start..])?;
     let value = &record[start..start + len];
     (!value.contains(&b'\\')).then_some(value)
 }
