@@ -1,6 +1,10 @@
 //! Schedules, the pump, the enriching sink and the Kafka producer of generated traffic.
 
+use std::sync::atomic::Ordering;
+
 use super::*;
+use crate::catalog::Catalog;
+use crate::generate::GeneratorOptions;
 
 const MS: Duration = Duration::from_millis(1);
 
