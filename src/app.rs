@@ -80,6 +80,13 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(2)
         }
         Some(Command::Enrich(args)) => {
+            if args.rejects.is_some() && args.on_invalid != commands::enrich::OnInvalid::Reject {
+                report_message(
+                    "--rejects FILE is only used with --on-invalid reject (invalid records would \
+                     not go to it); add --on-invalid reject, or leave --rejects out",
+                );
+                return ExitCode::from(2);
+            }
             let enricher = Enricher::new(catalog, settings.enrich_options());
             let job = commands::enrich::EnrichJob {
                 input: args.input,
@@ -95,6 +102,10 @@ pub fn run(cli: Cli) -> ExitCode {
                     ExitCode::from(EXIT_DATA)
                 }
                 Err(commands::enrich::EnrichError::Io(e)) => finish(Err(e)),
+                Err(e @ commands::enrich::EnrichError::SameFile { .. }) => {
+                    report_error(&e);
+                    ExitCode::from(2)
+                }
                 Err(e) => {
                     report_error(&e);
                     ExitCode::FAILURE

@@ -359,7 +359,7 @@ pub struct EnrichArgs {
     /// --rejects (reject), or stop with exit status 65 (fail).
     #[arg(long, value_enum, default_value_t = OnInvalid::Pass, value_name = "POLICY")]
     pub on_invalid: OnInvalid,
-    /// File that receives rejected records unchanged (needed with --on-invalid reject).
+    /// File that rejected records are appended to, unchanged (with --on-invalid reject only).
     #[arg(long, value_name = "FILE", required_if_eq("on_invalid", "reject"))]
     pub rejects: Option<PathBuf>,
     /// Format of the per-code summary written to stderr at the end.

@@ -17,13 +17,31 @@ pub(crate) enum Piece<'a> {
         first: bool,
         last: bool,
     },
+    /// Every complete line so far has been handed over and the input has nothing more to read
+    /// yet: a moment to flush, so that a live stream (`tail -f |`) is not held back.
+    Idle,
+}
+
+/// Whether reading `fd` now would wait: true when it has no data ready (and no end of file).
+#[cfg(unix)]
+pub(crate) fn would_block(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // An error (e.g. a descriptor poll cannot watch) counts as ready: the read will tell.
+    matches!(poll(&mut fds, Some(&now)), Ok(0))
 }
 
 /// Reads `input` to the end, calling `f` for every record or oversized chunk with its 1-based
-/// line number. A final line without `\n` is a record too.
+/// line number. A final line without `\n` is a record too. Before a read that `idle` says would
+/// wait, `f` gets [`Piece::Idle`].
 pub(crate) fn for_each<R: Read, E: From<io::Error>>(
     mut input: R,
     max_record: usize,
+    mut idle: impl FnMut() -> bool,
     mut f: impl FnMut(u64, Piece<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
     let capacity = (max_record + 1).max(256 * 1024) * 2;
@@ -102,6 +120,9 @@ pub(crate) fn for_each<R: Read, E: From<io::Error>>(
             end -= start;
             start = 0;
         }
+        if idle() {
+            f(line_no, Piece::Idle)?;
+        }
         match input.read(&mut buf[end..]) {
             Ok(0) => eof = true,
             Ok(n) => end += n,
@@ -133,15 +154,21 @@ mod tests {
             }
         }
         let mut got = Vec::new();
-        for_each::<_, io::Error>(Slow(input, chunk_reads), max, |n, p| {
-            got.push(match p {
-                Piece::Record(r) => P::R(n, String::from_utf8_lossy(r).into()),
-                Piece::Oversized { chunk, first, last } => {
-                    P::O(n, String::from_utf8_lossy(chunk).into(), first, last)
-                }
-            });
-            Ok(())
-        })
+        for_each::<_, io::Error>(
+            Slow(input, chunk_reads),
+            max,
+            || false,
+            |n, p| {
+                got.push(match p {
+                    Piece::Record(r) => P::R(n, String::from_utf8_lossy(r).into()),
+                    Piece::Oversized { chunk, first, last } => {
+                        P::O(n, String::from_utf8_lossy(chunk).into(), first, last)
+                    }
+                    Piece::Idle => panic!("never idle"),
+                });
+                Ok(())
+            },
+        )
         .unwrap();
         got
     }
@@ -159,6 +186,27 @@ mod tests {
                 ]
             );
         }
+    }
+
+    #[test]
+    fn idle_comes_only_when_every_complete_line_was_handed_over() {
+        let mut got = Vec::new();
+        for_each::<_, io::Error>(
+            io::Cursor::new(b"a\nbc\nd".to_vec()).chain(io::empty()),
+            10,
+            || true,
+            |n, p| {
+                got.push(match p {
+                    Piece::Record(r) => format!("{n}:{}", String::from_utf8_lossy(r)),
+                    Piece::Idle => "idle".into(),
+                    Piece::Oversized { .. } => panic!("{p:?}"),
+                });
+                Ok(())
+            },
+        )
+        .unwrap();
+        // One read takes everything; the next finds the end. Before each read: idle.
+        assert_eq!(got, ["idle", "1:a", "2:bc", "idle", "3:d"]);
     }
 
     #[test]

@@ -67,8 +67,19 @@ pub enum EnrichError {
         #[source]
         source: io::Error,
     },
-    /// Reading or writing failed.
-    #[error("I/O error")]
+    /// Two of input, output and rejects file are one file: writing would destroy what is read
+    /// (or mix the two outputs).
+    #[error(
+        "{second} is the same file as the {first}: writing it would destroy the {first}; choose another file"
+    )]
+    SameFile {
+        /// "input" or "output".
+        first: &'static str,
+        /// "the output x.json", "standard output" or "the rejects file x".
+        second: String,
+    },
+    /// Reading or writing failed; the message names the file.
+    #[error(transparent)]
     Io(#[from] io::Error),
     /// An invalid record under `--on-invalid fail`.
     #[error("line {line}: invalid record: {error}")]
@@ -86,6 +97,9 @@ const FLUSH_AT: usize = 256 * 1024;
 /// Pipe buffer size asked for on stdin/stdout (Linux allows up to 1 MiB without privileges).
 const PIPE_BUFFER: usize = 1 << 20;
 
+/// The UTF-8 byte order mark some Windows tools put before the first line.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// When `fd` is a pipe, enlarges its buffer: with the default 64 KiB, a fast producer and
 /// consumer spend more time switching than copying. Anything else (a file, a terminal, a
 /// refusal) is left as it is.
@@ -102,45 +116,185 @@ fn is_stdio(p: Option<&Path>) -> bool {
     p.is_none_or(|p| p.as_os_str() == "-")
 }
 
+/// Device and inode of a regular file, to tell when two names are one file. `None` for anything
+/// else (a pipe, a terminal, a missing file), which cannot be clobbered by being written.
+fn identity(meta: io::Result<std::fs::Metadata>) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    meta.ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// [`identity`] of what a standard stream is connected to.
+fn stdio_identity(fd: impl std::os::fd::AsFd) -> Option<(u64, u64)> {
+    let owned = fd.as_fd().try_clone_to_owned().ok()?;
+    identity(File::from(owned).metadata())
+}
+
+/// A reader or writer whose errors name it ("reading input x.json: ...").
+struct Named<T> {
+    inner: T,
+    context: String,
+}
+
+impl<T> Named<T> {
+    fn new(inner: T, context: String) -> Self {
+        Self { inner, context }
+    }
+
+    fn wrap(&self, e: io::Error) -> io::Error {
+        if e.kind() == io::ErrorKind::Interrupted {
+            return e;
+        }
+        io::Error::new(e.kind(), format!("{}: {e}", self.context))
+    }
+}
+
+impl<R: Read> Read for Named<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| self.wrap(e))
+    }
+}
+
+impl<W: Write> Write for Named<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).map_err(|e| self.wrap(e))
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf).map_err(|e| self.wrap(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(|e| self.wrap(e))
+    }
+}
+
+/// The opened input, output and rejects file.
+struct Files {
+    input: Named<Box<dyn Read>>,
+    /// Set when the input is a stream that can run dry (stdin): flush while it is idle.
+    input_fd: Option<std::os::fd::BorrowedFd<'static>>,
+    output: Named<Box<dyn Write>>,
+    rejects: Option<Named<io::BufWriter<File>>>,
+}
+
+impl Files {
+    /// Opens the three, refusing any two that are one file.
+    fn open(job: &EnrichJob) -> Result<Self, EnrichError> {
+        let (input, input_fd, input_id): (Named<Box<dyn Read>>, _, _) =
+            if is_stdio(job.input.as_deref()) {
+                let stdin = io::stdin();
+                widen_pipe(&stdin);
+                let id = stdio_identity(&stdin);
+                let fd = rustix::stdio::stdin();
+                (
+                    Named::new(Box::new(stdin.lock()), "reading standard input".into()),
+                    Some(fd),
+                    id,
+                )
+            } else {
+                let path = job.input.clone().unwrap_or_default();
+                let open = |source| EnrichError::Open {
+                    what: "input",
+                    path: path.clone(),
+                    source,
+                };
+                let file = File::open(&path).map_err(open)?;
+                if file.metadata().is_ok_and(|m| m.is_dir()) {
+                    return Err(open(io::ErrorKind::IsADirectory.into()));
+                }
+                let id = identity(file.metadata());
+                (
+                    Named::new(Box::new(file), format!("reading input {}", path.display())),
+                    None,
+                    id,
+                )
+            };
+        let same = |a: Option<(u64, u64)>, b: Option<(u64, u64)>| a.is_some() && a == b;
+        let (output, output_id): (Named<Box<dyn Write>>, _) = if is_stdio(job.output.as_deref()) {
+            let stdout = io::stdout();
+            let id = stdio_identity(&stdout);
+            if same(input_id, id) {
+                return Err(EnrichError::SameFile {
+                    first: "input",
+                    second: "standard output".into(),
+                });
+            }
+            widen_pipe(&stdout);
+            (
+                Named::new(Box::new(stdout.lock()), "writing standard output".into()),
+                id,
+            )
+        } else {
+            let path = job.output.clone().unwrap_or_default();
+            if same(input_id, identity(std::fs::metadata(&path))) {
+                return Err(EnrichError::SameFile {
+                    first: "input",
+                    second: format!("the output {}", path.display()),
+                });
+            }
+            let file = File::create(&path).map_err(|source| EnrichError::Open {
+                what: "output",
+                path: path.clone(),
+                source,
+            })?;
+            let id = identity(file.metadata());
+            (
+                Named::new(Box::new(file), format!("writing output {}", path.display())),
+                id,
+            )
+        };
+        let rejects = match (&job.rejects, job.on_invalid) {
+            (Some(path), OnInvalid::Reject) => {
+                let id = identity(std::fs::metadata(path));
+                for (first, other) in [("input", input_id), ("output", output_id)] {
+                    if same(id, other) {
+                        return Err(EnrichError::SameFile {
+                            first,
+                            second: format!("the rejects file {}", path.display()),
+                        });
+                    }
+                }
+                // Appended to: rejects of earlier runs are kept until they are replayed.
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| EnrichError::Open {
+                        what: "rejects file",
+                        path: path.clone(),
+                        source,
+                    })?;
+                Some(Named::new(
+                    io::BufWriter::new(file),
+                    format!("writing rejects file {}", path.display()),
+                ))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            input,
+            input_fd,
+            output,
+            rejects,
+        })
+    }
+}
+
 /// Runs the job with `enricher`.
 ///
 /// # Errors
-/// Files cannot be opened, I/O fails, or an invalid record is met under `--on-invalid fail`
-/// (everything before it has been written).
+/// Files cannot be opened or are one file, I/O fails, or an invalid record is met under
+/// `--on-invalid fail` (everything before it has been written).
 pub fn run(enricher: &Enricher, job: &EnrichJob) -> Result<(), EnrichError> {
     let started = Instant::now();
-    let input: Box<dyn Read> = if is_stdio(job.input.as_deref()) {
-        widen_pipe(io::stdin());
-        Box::new(io::stdin().lock())
-    } else {
-        let path = job.input.clone().unwrap_or_default();
-        Box::new(File::open(&path).map_err(|source| EnrichError::Open {
-            what: "input",
-            path,
-            source,
-        })?)
-    };
-    let mut output: Box<dyn Write> = if is_stdio(job.output.as_deref()) {
-        widen_pipe(io::stdout());
-        Box::new(io::stdout().lock())
-    } else {
-        let path = job.output.clone().unwrap_or_default();
-        Box::new(File::create(&path).map_err(|source| EnrichError::Open {
-            what: "output",
-            path,
-            source,
-        })?)
-    };
-    let mut rejects: Option<Box<dyn Write>> = match (&job.rejects, job.on_invalid) {
-        (Some(path), OnInvalid::Reject) => Some(Box::new(io::BufWriter::new(
-            File::create(path).map_err(|source| EnrichError::Open {
-                what: "rejects file",
-                path: path.clone(),
-                source,
-            })?,
-        ))),
-        _ => None,
-    };
+    let Files {
+        input,
+        input_fd,
+        mut output,
+        mut rejects,
+    } = Files::open(job)?;
 
     let catalog = enricher.catalog();
     let mut summary = Summary::new(catalog, enricher.options().unknown_severity);
@@ -150,9 +304,13 @@ pub fn run(enricher: &Enricher, job: &EnrichJob) -> Result<(), EnrichError> {
     let result = lines::for_each(
         input,
         max_record,
+        || input_fd.is_some_and(lines::would_block),
         |line, piece| -> Result<(), EnrichError> {
             match piece {
-                Piece::Record(record) => {
+                Piece::Record(mut record) => {
+                    if line == 1 {
+                        record = record.strip_prefix(BOM).unwrap_or(record);
+                    }
                     let outcome = enricher.enrich(record, &mut out);
                     summary.record(&outcome);
                     if let Outcome::Invalid(error) = outcome {
@@ -191,6 +349,15 @@ pub fn run(enricher: &Enricher, job: &EnrichJob) -> Result<(), EnrichError> {
                             }
                         }
                         _ => {}
+                    }
+                }
+                Piece::Idle => {
+                    // The input has run dry for now: let what is enriched reach the reader.
+                    output.write_all(&out)?;
+                    out.clear();
+                    output.flush()?;
+                    if let Some(r) = rejects.as_mut() {
+                        r.flush()?;
                     }
                 }
             }
