@@ -21,7 +21,7 @@ mod service;
 
 pub use service::{
     Compression, InvalidPolicy, KafkaSettings, MetricsSettings, OffsetReset, Partitioning,
-    SaslMechanism, Secret, SecurityProtocol, SecuritySettings, ServiceSettings,
+    SaslMechanism, Secret, SecurityProtocol, SecuritySettings, ServiceSettings, is_secret_property,
 };
 
 /// The defaults, with a comment for every key.
@@ -286,9 +286,19 @@ impl Settings {
         let config = builder
             .build()
             .map_err(|e| ConfigError::Source(e.to_string()))?;
-        let settings = deserialize_collecting(config.cache, sources.file.as_deref())?;
-        settings.validate()?;
-        Ok(settings)
+        let root = config.cache;
+        let file = sources.file.as_deref();
+        // Keys of the wrong type are left at their defaults, so that the values' checks can
+        // still run and every problem is reported at once.
+        let (settings, mut problems) = deserialize_collecting(root.clone(), file)?;
+        if let Err(ConfigError::Invalid(found)) = settings.validate() {
+            problems.extend(found.into_iter().map(|p| with_origin(&root, p, file)));
+        }
+        if problems.is_empty() {
+            Ok(settings)
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
     }
 
     /// Checks values that types alone cannot.
@@ -345,6 +355,7 @@ impl Settings {
             problems.push(format!("output.fields: {e}"));
         }
         problems.extend(crate::kafka::validate(&self.kafka));
+        problems.extend(crate::kafka::check_clients(self));
         if self.metrics.addr.parse::<std::net::SocketAddr>().is_err() {
             problems.push(format!(
                 "metrics.addr: {:?} is not an address like 0.0.0.0:9464",
@@ -397,20 +408,35 @@ impl Settings {
     }
 }
 
+/// Appends where the value came from to a problem of [`Settings::validate`], which starts with
+/// the key's dotted path (`enrich.max_depth: ...`).
+fn with_origin(root: &Value, problem: String, file: Option<&Path>) -> String {
+    let Some((key, _)) = problem.split_once(": ") else {
+        return problem;
+    };
+    if key.contains(' ') || problem.contains(" [from ") {
+        return problem;
+    }
+    let path: Vec<String> = key.split('.').map(str::to_owned).collect();
+    match origin_of(root, &path, file) {
+        // The compiled-in defaults are not a source the user chose; say nothing then.
+        Some(o) if !o.is_empty() => format!("{problem} [from {o}]"),
+        _ => problem,
+    }
+}
+
 /// Deserialises the merged value, collecting every error: after each failure the offending key
-/// is removed (so the default applies) and deserialisation is retried.
-fn deserialize_collecting(mut root: Value, file: Option<&Path>) -> Result<Settings, ConfigError> {
+/// is removed (so the default applies) and deserialisation is retried. Returns the settings with
+/// the defaults in place of the offending keys, and the problems.
+fn deserialize_collecting(
+    mut root: Value,
+    file: Option<&Path>,
+) -> Result<(Settings, Vec<String>), ConfigError> {
     let mut problems = Vec::new();
     // Each round removes one key, so this terminates; the bound is a safety net.
     for _ in 0..256 {
         match serde_path_to_error::deserialize::<_, Settings>(root.clone()) {
-            Ok(settings) => {
-                return if problems.is_empty() {
-                    Ok(settings)
-                } else {
-                    Err(ConfigError::Invalid(problems))
-                };
-            }
+            Ok(settings) => return Ok((settings, problems)),
             Err(e) => {
                 let mut path: Vec<String> = e
                     .path()
@@ -474,6 +500,16 @@ fn origin_of(root: &Value, path: &[String], file: Option<&Path>) -> Option<Strin
             return None;
         };
         v = t.get(key)?;
+    }
+    // A table (an unknown section, say) has no origin of its own: take its first value's.
+    let mut path = path.to_vec();
+    while v.origin().is_none() {
+        let ValueKind::Table(t) = &v.kind else {
+            return None;
+        };
+        let (key, first) = t.iter().min_by(|a, b| a.0.cmp(b.0))?;
+        path.push(key.clone());
+        v = first;
     }
     let origin = v.origin()?;
     Some(if origin == "the environment" {

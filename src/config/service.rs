@@ -53,10 +53,13 @@ pub struct KafkaSettings {
     pub security: SecuritySettings,
     /// librdkafka properties applied to both clients, last (refused if they contradict a
     /// typed setting).
+    #[serde(serialize_with = "serialize_properties")]
     pub librdkafka: BTreeMap<String, String>,
     /// librdkafka properties for the consumer only.
+    #[serde(serialize_with = "serialize_properties")]
     pub consumer_librdkafka: BTreeMap<String, String>,
     /// librdkafka properties for the producer only.
+    #[serde(serialize_with = "serialize_properties")]
     pub producer_librdkafka: BTreeMap<String, String>,
 }
 
@@ -203,6 +206,44 @@ impl Default for SecuritySettings {
     }
 }
 
+/// True for a librdkafka property whose value is a secret (a password, a private key, a
+/// client secret, a JAAS or OAUTHBEARER configuration): never printed or logged. `_` counts as
+/// `.`, as in the property maps.
+#[must_use]
+pub fn is_secret_property(key: &str) -> bool {
+    let key = key.to_ascii_lowercase().replace('_', ".");
+    [
+        "password",
+        "secret",
+        "passphrase",
+        "jaas",
+        "sasl.oauthbearer.config",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+        || key == "ssl.key"
+        || (key.contains("key") && key.contains("pem"))
+}
+
+/// Serialises a librdkafka property map for `--print-config`, with [`Secret::REDACTED`] in
+/// place of every secret value.
+fn serialize_properties<S: serde::Serializer>(
+    map: &BTreeMap<String, String>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut out = s.serialize_map(Some(map.len()))?;
+    for (key, value) in map {
+        let shown = if is_secret_property(key) && !value.is_empty() {
+            Secret::REDACTED
+        } else {
+            value.as_str()
+        };
+        out.serialize_entry(key, shown)?;
+    }
+    out.end()
+}
+
 /// A secret string: `Debug` and `Display` print `***`, and serialising (for `--print-config`)
 /// writes `<redacted>` unless it is empty.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
@@ -304,5 +345,44 @@ mod tests {
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"<redacted>\"");
         assert_eq!(serde_json::to_string(&Secret::default()).unwrap(), "\"\"");
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn secret_librdkafka_properties_are_redacted_when_serialised() {
+        let secrets = [
+            "sasl.password",
+            "ssl.key.password",
+            "ssl.keystore.password",
+            "ssl_truststore_password",
+            "sasl.oauthbearer.client.secret",
+            "sasl.oauthbearer.config",
+            "sasl.oauthbearer.assertion.private.key.passphrase",
+            "sasl.oauthbearer.assertion.private.key.pem",
+            "ssl.key.pem",
+            "ssl_key_pem",
+            "sasl.jaas.config",
+        ];
+        let plain = [
+            "ssl.key.location",
+            "sasl.username",
+            "socket.keepalive.enable",
+        ];
+        let mut k = KafkaSettings::default();
+        for key in secrets.iter().chain(&plain) {
+            k.producer_librdkafka
+                .insert((*key).into(), format!("value-of-{key}"));
+        }
+        let text = serde_json::to_string(&k).unwrap();
+        for key in secrets {
+            assert!(is_secret_property(key), "{key}");
+            assert!(
+                !text.contains(&format!("value-of-{key}")),
+                "{key} leaked: {text}"
+            );
+        }
+        for key in plain {
+            assert!(!is_secret_property(key), "{key}");
+            assert!(text.contains(&format!("value-of-{key}")), "{key}: {text}");
+        }
     }
 }

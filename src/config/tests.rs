@@ -104,11 +104,53 @@ fn every_problem_is_reported_at_once() {
         "nonsense: unknown key",
         "log.format: unknown value \"xml\"",
         "environment variable ZPA_ENRICHER__LOG__FORMAT",
+        // Range checks run too, with the mistyped keys at their defaults, and name the source.
+        &format!(
+            "enrich.max_record_bytes: 10 is out of range (1024 to 67108864) [from {}]",
+            sources.file.as_ref().unwrap().display()
+        ),
+        &format!(
+            "nonsense: unknown key (expected one of `log`, `catalog`, `enrich`, `output`, `kafka`, `metrics`, `service`) [from {}]",
+            sources.file.as_ref().unwrap().display()
+        ),
     ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }
-    // Type problems are found first; range checks run once the types are right.
-    assert!(!err.contains("max_record_bytes"), "{err}");
+    assert!(err.contains("6 problem(s)"), "{err}");
+}
+
+#[test]
+fn librdkafka_properties_are_checked_without_a_broker() {
+    let err = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__LIBRDKAFKA__NOT_A_PROP", "1"),
+        (
+            "ZPA_ENRICHER__KAFKA__CONSUMER_LIBRDKAFKA__FETCH_WAIT_MAX_MS",
+            "soon",
+        ),
+        (
+            "ZPA_ENRICHER__KAFKA__LIBRDKAFKA__ENABLE_AUTO_OFFSET_STORE",
+            "true",
+        ),
+        (
+            "ZPA_ENRICHER__KAFKA__PRODUCER_LIBRDKAFKA__SSL_KEY_PASSWORD",
+            "hunter2",
+        ),
+        (
+            "ZPA_ENRICHER__KAFKA__PRODUCER_LIBRDKAFKA__SOCKET_KEEPALIVE_ENABLE",
+            "true",
+        ),
+    ]))
+    .unwrap_err()
+    .to_string();
+    for needle in [
+        "kafka.librdkafka.\"not.a.prop\" = \"1\": No such configuration property",
+        "kafka.consumer_librdkafka.\"fetch.wait.max.ms\" = \"soon\": Invalid value",
+        "kafka.librdkafka.\"enable.auto.offset.store\" = \"true\" contradicts the typed setting",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    assert!(err.contains("3 problem(s)"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
 }
 
 #[test]

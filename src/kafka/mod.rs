@@ -154,7 +154,7 @@ fn finish(
             if let Some(ours) = owned.props.get(key.as_str()) {
                 if ours != value {
                     // Never echo a secret back.
-                    let secret = key.contains("password");
+                    let secret = crate::config::is_secret_property(key);
                     return Err(KafkaSetupError::Conflict {
                         map,
                         key: key.clone(),
@@ -247,6 +247,43 @@ pub fn producer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
             ("producer_librdkafka", &k.producer_librdkafka),
         ],
     )
+}
+
+/// Problems with the librdkafka properties that show without a broker: a pass-through property
+/// that librdkafka does not know or whose value it refuses, and one that contradicts a typed
+/// setting. Secret values are not repeated.
+#[must_use]
+pub fn check_clients(s: &Settings) -> Vec<String> {
+    let k = &s.kafka;
+    let mut problems = Vec::new();
+    for (map, props) in [
+        ("librdkafka", &k.librdkafka),
+        ("consumer_librdkafka", &k.consumer_librdkafka),
+        ("producer_librdkafka", &k.producer_librdkafka),
+    ] {
+        for (key, value) in props {
+            let name = key.replace('_', ".");
+            let mut one = ClientConfig::new();
+            one.set(&name, value);
+            if let Err(KafkaError::ClientConfig(_, reason, ..)) = one.create_native_config() {
+                let shown = if crate::config::is_secret_property(&name) {
+                    "***".to_owned()
+                } else {
+                    format!("{value:?}")
+                };
+                problems.push(format!("kafka.{map}.\"{name}\" = {shown}: {reason}"));
+            }
+        }
+    }
+    for built in [consumer_config(s), producer_config(s)] {
+        if let Err(e @ KafkaSetupError::Conflict { .. }) = built {
+            let message = e.to_string();
+            if !problems.contains(&message) {
+                problems.push(message);
+            }
+        }
+    }
+    problems
 }
 
 /// Checks the Kafka settings that types alone cannot; returns every problem.
