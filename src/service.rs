@@ -143,7 +143,12 @@ pub async fn run_with(
     let enricher = Arc::new(Enricher::new(catalog, settings.enrich_options()));
     let (hup_tx, hup_rx) = mpsc::channel(1);
     let (reload_tx, reload_rx) = mpsc::channel(1);
-    crate::shutdown::spawn(shutdown.clone(), hup_tx).map_err(ServiceError::Signals)?;
+    crate::shutdown::spawn(
+        shutdown.clone(),
+        hup_tx,
+        Duration::from_secs(settings.service.shutdown_grace_period_secs),
+    )
+    .map_err(ServiceError::Signals)?;
     if let Some(path) = settings.catalog.user_file() {
         let reloader = Reloader {
             path: path.to_owned(),

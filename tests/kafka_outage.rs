@@ -1,6 +1,7 @@
 //! Broker outage against the real broker: freeze it (SIGSTOP) for 20 s in the middle of a run.
 //! The service must not crash, must report not-ready, must keep its memory bounded, and must
-//! deliver everything once the broker is back (SIGCONT).
+//! deliver everything once the broker is back (SIGCONT). Then a stop during a second freeze: the
+//! shutdown must end within its grace period, though the final commit gets no answer.
 //!
 //! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS` and
 //! `ZPA_ENRICHER_TEST_BROKER_PID`.
@@ -36,7 +37,10 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
     let spec = ServiceSpec::new("outage")
         .env("SERVICE__READINESS_STALL_SECS", "3")
         .env("SERVICE__PAUSE_AFTER_MS", "500")
-        .env("KAFKA__MAX_IN_FLIGHT", "2000");
+        .env("KAFKA__MAX_IN_FLIGHT", "2000")
+        .env("SERVICE__SHUTDOWN_GRACE_PERIOD_SECS", "5")
+        // Offsets wait for the final commit, which the second freeze leaves unanswered.
+        .env("KAFKA__COMMIT_INTERVAL_MS", "600000");
     spec.create_topics(2);
     let input = generated(RECORDS, 9, 31, 0.0);
     produce(&spec.input, &input, "lz4");
@@ -97,6 +101,24 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
         metric(&text, "zpa_enricher_paused").unwrap_or(0.0),
         out.len()
     );
+
+    // More records, acknowledged; then a freeze and a stop. librdkafka's final commit waits for
+    // a broker that does not answer; the grace period (5 s) must still end the process.
+    let produced = metric(&svc.metrics(), "zpa_enricher_records_produced_total").unwrap();
+    let more = generated(1_000, 10, 7, 0.0);
+    produce(&spec.input, &more, "lz4");
+    svc.wait_metric(
+        "zpa_enricher_records_produced_total",
+        produced + more.len() as f64,
+        Duration::from_secs(60),
+    );
+    signal(broker_pid, "STOP");
+    let thaw = Thaw(broker_pid);
     let (status, log) = svc.stop(Duration::from_secs(60));
-    assert!(status.success(), "{log}");
+    drop(thaw);
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("shutdown did not finish within the grace period"),
+        "{log}"
+    );
 }
