@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::kafka::{
-    Service, ServiceSpec, TestRecord, consume, generated, header, id, metric, produce, series,
+    Service, ServiceSpec, TestRecord, consume, generated, header, id, metric, produce,
+    produce_tombstone, series,
 };
 use rdkafka::Message;
 use serde_json::Value;
@@ -161,12 +162,21 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
         timestamp_ms: 1_764_000_000_008,
     });
     produce(&spec.input, &input, "none");
+    // A record without a value (a tombstone) is dead-lettered without one, not as "".
+    produce_tombstone(&spec.input, 9);
     let mut svc = Service::start(&spec);
     svc.wait_ready(T);
-    let dlq = consume(&spec.dlq, 8, T);
-    assert_eq!(dlq.len(), 8, "{}", svc.log());
+    let dlq = consume(&spec.dlq, 9, T);
+    assert_eq!(dlq.len(), 9, "{}", svc.log());
     for m in &dlq {
         let i = id(m);
+        if i == 9 {
+            assert_eq!(m.payload(), None, "the tombstone got a value");
+            assert_eq!(m.key(), Some(&b"gone"[..]));
+            assert_eq!(header(m, "zpa.error.reason"), Some(&b"empty"[..]));
+            assert_eq!(header(m, "zpa.source.offset"), Some(&b"9"[..]));
+            continue;
+        }
         let (reason, offset) = if i == 7 {
             ("too_deep", "68")
         } else {
@@ -202,13 +212,13 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
     assert_eq!(id(&out[0]), 8);
     svc.wait_metric(
         "zpa_enricher_records_produced_total{destination=\"dlq\"}",
-        8.0,
+        9.0,
         T,
     );
     let text = svc.metrics();
     assert_eq!(
         metric(&text, "zpa_enricher_records_dead_lettered_total"),
-        Some(8.0)
+        Some(9.0)
     );
     assert_eq!(
         metric(

@@ -329,16 +329,19 @@ impl Core {
                 (OutputRecord::enriched(msg, &topic), false)
             }
         };
-        let body = if raw {
-            payload.to_vec()
-        } else {
-            std::mem::take(&mut self.state.out)
-        };
-        let result = self.send(clients, msg, record, &body, window, now).await;
-        if !raw {
-            // Give the buffer back so the next record reuses its capacity.
-            self.state.out = body;
+        if raw {
+            // Unchanged: a record without a value (a tombstone) stays without one.
+            let payload = msg.payload().map(<[u8]>::to_vec);
+            return self
+                .send(clients, msg, record, payload.as_deref(), window, now)
+                .await;
         }
+        let body = std::mem::take(&mut self.state.out);
+        let result = self
+            .send(clients, msg, record, Some(&body), window, now)
+            .await;
+        // Give the buffer back so the next record reuses its capacity.
+        self.state.out = body;
         result
     }
 
@@ -347,11 +350,14 @@ impl Core {
         clients: &Clients,
         msg: &M,
         record: OutputRecord,
-        body: &[u8],
+        body: Option<&[u8]>,
         window: &mut Window,
         now: Instant,
     ) -> Result<(), PipelineError> {
-        let mut fr = FutureRecord::to(&record.topic).payload(body);
+        let mut fr = FutureRecord::<[u8], [u8]>::to(&record.topic);
+        if let Some(body) = body {
+            fr = fr.payload(body);
+        }
         if let Some(headers) = record.headers {
             fr = fr.headers(headers);
         }

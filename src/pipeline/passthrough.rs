@@ -127,9 +127,11 @@ impl Core {
             .as_mut()
             .is_some_and(|table| table.splice(payload, &mut body));
         let result = if spliced {
-            self.send(clients, msg, record, &body, window, now).await
+            self.send(clients, msg, record, Some(&body), window, now)
+                .await
         } else {
-            self.send(clients, msg, record, payload, window, now).await
+            self.send(clients, msg, record, msg.payload(), window, now)
+                .await
         };
         self.state.out = body;
         result

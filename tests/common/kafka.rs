@@ -177,6 +177,28 @@ pub fn produce(topic: &str, records: &[TestRecord], compression: &str) {
     producer.flush(Duration::from_secs(60)).unwrap();
 }
 
+/// Produces one record without a value (a tombstone) with an `id` header, and waits for it.
+pub fn produce_tombstone(topic: &str, id: usize) {
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .create()
+        .unwrap();
+    let id = id.to_string();
+    let headers = OwnedHeaders::new().insert(Header {
+        key: "id",
+        value: Some(&id),
+    });
+    producer
+        .send(
+            BaseRecord::<[u8], [u8]>::to(topic)
+                .key(b"gone")
+                .headers(headers),
+        )
+        .map_err(|(e, _)| e)
+        .unwrap();
+    producer.flush(Duration::from_secs(60)).unwrap();
+}
+
 /// Reads every record of `topic` (all partitions, from the start, no group) until `expected`
 /// records have arrived and nothing more comes for `settle`, or `timeout` passes.
 pub fn consume(topic: &str, expected: usize, timeout: Duration) -> Vec<OwnedMessage> {
