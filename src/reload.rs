@@ -87,7 +87,7 @@ impl Reloader {
                 }
                 Err(e) => {
                     metrics.catalog_reload_failed();
-                    tracing::error!(path = %self.path.display(), error = %e, "catalog reload rejected; the current catalog stays in use");
+                    tracing::error!(path = %self.path.display(), error = %crate::app::error_chain(&e), "catalog reload rejected; the current catalog stays in use");
                 }
             }
         }

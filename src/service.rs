@@ -157,6 +157,8 @@ pub async fn run_with(
             options: settings.enrich_options(),
         };
         tokio::spawn(reloader.run(hup_rx, reload_tx, Arc::clone(&metrics), shutdown.clone()));
+    } else {
+        tokio::spawn(ignore_reloads(hup_rx));
     }
 
     let opts = PipelineOptions {
@@ -207,4 +209,13 @@ pub async fn run_with(
         tracing::warn!(error = %e, "metrics endpoint stopped with an error");
     }
     result.map_err(ServiceError::from)
+}
+
+/// Without a catalog file there is nothing to reload: says so on every SIGHUP.
+async fn ignore_reloads(mut hup: mpsc::Receiver<()>) {
+    while hup.recv().await.is_some() {
+        tracing::warn!(
+            "no catalog file is configured (catalog.path), so there is nothing to reload; the built-in catalog stays in use"
+        );
+    }
 }

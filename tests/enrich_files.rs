@@ -1,6 +1,6 @@
 //! `zpa-enricher enrich` and its files and streams: one file named twice is refused, rejects
 //! are appended, errors name the file, a live stream is not held back, a byte order mark is
-//! skipped.
+//! skipped, and hostile unknown codes reach the terminal and the log only escaped and cut short.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
@@ -196,4 +196,37 @@ fn a_byte_order_mark_before_the_first_record_is_skipped() {
         format!("{KNOWN}\n\u{feff}{KNOWN}\n").as_bytes(),
     );
     assert!(common::stderr(&out).contains("line 2: invalid record"));
+}
+
+#[test]
+fn hostile_unknown_codes_are_escaped_and_cut_short_on_stderr() {
+    let forged = "BRK_X\n2026-11-25T00:00:00Z  WARN forged line\u{1b}[31m";
+    let huge = "Z".repeat(500_000);
+    let input = format!(
+        "{}\n{}\n",
+        serde_json::json!({ "InternalReason": forged }),
+        serde_json::json!({ "InternalReason": huge })
+    );
+    let out = common::run(&["enrich"], input.as_bytes());
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let stderr = common::stderr(&out);
+    assert!(!stderr.contains('\u{1b}'), "raw escape on stderr: {stderr:?}");
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("2026-11-25T00:00:00Z")),
+        "a forged log line: {stderr}"
+    );
+    assert!(stderr.contains("BRK_X\\n2026"), "{stderr}");
+    // The 500 kB code is shown (and kept) by its first 128 bytes only.
+    assert!(stderr.len() < 64 * 1024, "stderr is {} bytes", stderr.len());
+    assert!(stderr.contains(&format!("{}…", "Z".repeat(128))), "{stderr}");
+    // The records themselves keep their codes unchanged.
+    let stdout = common::stdout(&out);
+    let codes: Vec<String> = stdout
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["enrichment"]["code"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(codes, [forged.to_owned(), huge]);
 }

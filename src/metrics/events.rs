@@ -1,5 +1,6 @@
 //! The per-code counter `zpa_enricher_events_total` and the bounded set of unknown codes.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -182,6 +183,29 @@ impl UnknownCodes {
     }
 }
 
+/// An unknown code as it may be logged or shown: at most 128 bytes (cut with `…`), with
+/// control characters escaped (`\n`, `\u{1b}`), so that a hostile record can neither forge
+/// log lines or terminal output nor make one code take unbounded memory.
+#[must_use]
+pub fn shown_code(code: &str) -> Cow<'_, str> {
+    let cut = truncate(code, UNKNOWN_CODE_MAX_BYTES);
+    if cut.len() == code.len() && !code.chars().any(char::is_control) {
+        return Cow::Borrowed(code);
+    }
+    let mut shown = String::with_capacity(cut.len() + 8);
+    for c in cut.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    if cut.len() < code.len() {
+        shown.push('…');
+    }
+    Cow::Owned(shown)
+}
+
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 fn truncate(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -197,6 +221,23 @@ fn truncate(s: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_codes_are_short_and_printable() {
+        assert!(matches!(
+            shown_code("BRK_NEW_CODE"),
+            Cow::Borrowed("BRK_NEW_CODE")
+        ));
+        assert_eq!(shown_code("A\nB\u{1b}[31m"), "A\\nB\\u{1b}[31m");
+        let long = "é".repeat(200);
+        let shown = shown_code(&long);
+        assert!(
+            shown.len() <= UNKNOWN_CODE_MAX_BYTES + '…'.len_utf8(),
+            "{}",
+            shown.len()
+        );
+        assert!(shown.ends_with('…') && shown.starts_with("éé"));
+    }
 
     #[test]
     fn unknown_codes_are_bounded() {

@@ -29,7 +29,7 @@ use crate::event::InvalidReason;
 mod events;
 mod labels;
 
-pub use events::{EventCounters, UNKNOWN_CODES_LIMIT, UnknownCodes};
+pub use events::{EventCounters, UNKNOWN_CODES_LIMIT, UnknownCodes, shown_code};
 pub use labels::{Destination, ProduceErrorKind, RebalanceKind};
 
 /// The content type of [`Metrics::encode`] output (Prometheus text exposition format 0.0.4).

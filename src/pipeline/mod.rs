@@ -321,7 +321,7 @@ impl Core {
                 if let Outcome::Unknown { code, source, .. } = &outcome
                     && self.state.unknown.observe(code)
                 {
-                    tracing::warn!(code = %code, field = %source, "unknown status code (logged once per code)");
+                    tracing::warn!(code = %crate::metrics::shown_code(code), field = %source, "unknown status code (logged once per code)");
                     metrics.unknown_code_seen_count(self.state.unknown.distinct());
                 }
                 self.state.counters.count(&outcome);

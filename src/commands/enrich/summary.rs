@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::catalog::{Catalog, Component, Severity};
 use crate::enrich::Outcome;
 use crate::event::{InvalidReason, LogType};
+use crate::metrics::shown_code;
 
 /// Distinct unknown codes tracked by text; beyond this they are counted together.
 const MAX_TRACKED_UNKNOWN: usize = 10_000;
@@ -50,11 +51,13 @@ impl Summary {
         match outcome {
             Outcome::Known { entry, .. } => self.known[entry.index()] += 1,
             Outcome::Unknown { code, source, .. } => {
+                // Tracked as shown: bounded in size, and safe to print.
+                let code = shown_code(code);
                 if let Some(n) = self.unknown.get_mut(code.as_ref()) {
                     *n += 1;
                 } else if self.unknown.len() < MAX_TRACKED_UNKNOWN {
                     tracing::warn!(code = %code, field = %source, "unknown status code (logged once per code)");
-                    self.unknown.insert(code.clone().into_owned(), 1);
+                    self.unknown.insert(code.into_owned(), 1);
                 } else {
                     if self.unknown_untracked == 0 {
                         tracing::warn!(
