@@ -235,7 +235,7 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "TOPIC", requires = "brokers")]
     pub topic: Option<String>,
     /// Kafka bootstrap servers for --topic.
-    #[arg(long, value_name = "HOST:PORT,...")]
+    #[arg(long, value_name = "HOST:PORT,...", requires = "topic")]
     pub brokers: Option<String>,
     /// Compression of the produced batches: none, gzip, snappy, lz4 or zstd.
     #[arg(long, default_value = "lz4", value_parser = ["none", "gzip", "snappy", "lz4", "zstd"])]

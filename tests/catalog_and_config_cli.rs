@@ -80,6 +80,7 @@ fn show_prints_an_entry_and_suggests_on_a_miss() {
     let out = common::run(&["catalog", "show", "--json", "close"], b"");
     let v: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
     assert_eq!(v["code"], "close");
+    assert_eq!(v["catalog_version"], Catalog::builtin().version());
 }
 
 #[test]

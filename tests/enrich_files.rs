@@ -210,15 +210,23 @@ fn hostile_unknown_codes_are_escaped_and_cut_short_on_stderr() {
     let out = common::run(&["enrich"], input.as_bytes());
     assert!(out.status.success(), "{}", common::stderr(&out));
     let stderr = common::stderr(&out);
-    assert!(!stderr.contains('\u{1b}'), "raw escape on stderr: {stderr:?}");
     assert!(
-        !stderr.lines().any(|l| l.starts_with("2026-11-25T00:00:00Z")),
+        !stderr.contains('\u{1b}'),
+        "raw escape on stderr: {stderr:?}"
+    );
+    assert!(
+        !stderr
+            .lines()
+            .any(|l| l.starts_with("2026-11-25T00:00:00Z")),
         "a forged log line: {stderr}"
     );
     assert!(stderr.contains("BRK_X\\n2026"), "{stderr}");
     // The 500 kB code is shown (and kept) by its first 128 bytes only.
     assert!(stderr.len() < 64 * 1024, "stderr is {} bytes", stderr.len());
-    assert!(stderr.contains(&format!("{}…", "Z".repeat(128))), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}…", "Z".repeat(128))),
+        "{stderr}"
+    );
     // The records themselves keep their codes unchanged.
     let stdout = common::stdout(&out);
     let codes: Vec<String> = stdout

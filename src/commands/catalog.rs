@@ -105,7 +105,11 @@ pub fn show<W: Write, E: Write>(
         return Ok(false);
     };
     if json {
-        serde_json::to_writer_pretty(&mut w, e)?;
+        let mut value = serde_json::to_value(e)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("catalog_version".into(), catalog.version().into());
+        }
+        serde_json::to_writer_pretty(&mut w, &value)?;
         writeln!(w)?;
         return Ok(true);
     }

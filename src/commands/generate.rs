@@ -107,7 +107,7 @@ pub fn parse_log_type_weight(s: &str) -> Result<(LogType, u32), String> {
 pub fn run(catalog: &Arc<Catalog>, job: &GenerateJob) -> Result<(), GenerateError> {
     match &job.kafka {
         Some(sink) => produce(catalog, job, sink),
-        None => write_lines(catalog, job).map_err(GenerateError::from),
+        None => write_lines(catalog, job),
     }
 }
 
@@ -135,7 +135,8 @@ fn produce(
     };
     let stop = CancellationToken::new();
     let done = CancellationToken::new();
-    let signals = watch_signals(stop.clone(), done.clone()).map_err(GenerateError::Signals)?;
+    let signals = watch_signals(stop.clone(), done.clone(), "delivering what is queued")
+        .map_err(GenerateError::Signals)?;
     let counts = TrafficCounts::default();
     let result = traffic.run(&counts, &stop);
     done.cancel();
@@ -150,7 +151,11 @@ fn produce(
 
 /// Starts a thread that cancels `stop` on the first SIGINT or SIGTERM and exits the process at
 /// once on a second one (as the service does); it returns when `done` is cancelled.
-fn watch_signals(stop: CancellationToken, done: CancellationToken) -> io::Result<JoinHandle<()>> {
+fn watch_signals(
+    stop: CancellationToken,
+    done: CancellationToken,
+    then: &'static str,
+) -> io::Result<JoinHandle<()>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
@@ -176,7 +181,7 @@ fn watch_signals(stop: CancellationToken, done: CancellationToken) -> io::Result
                         tracing::warn!(signal = name, "second stop signal: exiting now");
                         std::process::exit(crate::shutdown::EXIT_FORCED);
                     }
-                    tracing::info!(signal = name, "stop requested: delivering what is queued");
+                    tracing::info!(signal = name, "stop requested: {then}");
                     stop.cancel();
                 }
             });
@@ -200,7 +205,24 @@ impl<W: Write> Sink for Lines<W> {
     }
 }
 
-fn write_lines(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
+/// Writes lines until the count is reached or SIGINT/SIGTERM arrives; the last line is always
+/// whole.
+fn write_lines(catalog: &Catalog, job: &GenerateJob) -> Result<(), GenerateError> {
+    let stop = CancellationToken::new();
+    let done = CancellationToken::new();
+    let signals = watch_signals(stop.clone(), done.clone(), "ending after a whole line")
+        .map_err(GenerateError::Signals)?;
+    let result = write_lines_until(catalog, job, &stop);
+    done.cancel();
+    signals.join().ok();
+    Ok(result?)
+}
+
+fn write_lines_until(
+    catalog: &Catalog,
+    job: &GenerateJob,
+    stop: &CancellationToken,
+) -> io::Result<()> {
     let out: Box<dyn Write> = match &job.output {
         Some(p) if p.as_os_str() != "-" => Box::new(File::create(p).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot create {}: {e}", p.display()))
@@ -210,13 +232,12 @@ fn write_lines(catalog: &Catalog, job: &GenerateJob) -> io::Result<()> {
     let mut out = Lines(io::BufWriter::with_capacity(256 * 1024, out));
     let mut generator = Generator::new(catalog, job.options.clone());
     let mut schedule = Schedule::new(job.rate, job.count, job.burst.clone());
-    // Without Kafka there is nothing to deliver on a signal: the default exit is right.
     pump_records(
         &mut generator,
         &mut schedule,
         &mut out,
         job.enricher.as_ref(),
-        &CancellationToken::new(),
+        stop,
     )?;
     out.0.flush()
 }
