@@ -129,9 +129,14 @@ impl Component {
             ("EAS_", Component::ServiceEdge),
             ("ZIA_", Component::ServiceEdge),
         ];
+        // Letter case is ignored, as in catalog lookups.
+        let code = code.trim_start();
         PREFIXES
             .iter()
-            .find(|(p, _)| code.starts_with(p))
+            .find(|(p, _)| {
+                code.get(..p.len())
+                    .is_some_and(|h| h.eq_ignore_ascii_case(p))
+            })
             .map(|&(_, c)| c)
     }
 }
@@ -402,5 +407,15 @@ mod tests {
             Some(Component::ServiceEdge)
         );
         assert_eq!(Component::guess_from_code("WHATEVER"), None);
+        // Letter case and leading blanks do not matter, as in lookups.
+        assert_eq!(
+            Component::guess_from_code(" brk_mt_auth_new"),
+            Some(Component::Authentication)
+        );
+        assert_eq!(
+            Component::guess_from_code("Ast_x"),
+            Some(Component::AppConnector)
+        );
+        assert_eq!(Component::guess_from_code("é"), None);
     }
 }

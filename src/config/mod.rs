@@ -351,6 +351,18 @@ impl Settings {
             ),
             _ => {}
         }
+        // The enrichment must not take the place of the field that holds the code. (Flat keys
+        // cannot: the added names are lower case, the status fields' end in upper case.)
+        if self.output.mode == OutputKind::Nested
+            && crate::event::SourceField::ALL
+                .iter()
+                .any(|s| s.as_str() == self.output.field)
+        {
+            problems.push(format!(
+                "output.field: {:?} is the record field that holds the status code, which the enrichment would replace; choose another name",
+                self.output.field
+            ));
+        }
         if let Err(e) = FieldSet::from_names(&self.output.fields) {
             problems.push(format!("output.fields: {e}"));
         }

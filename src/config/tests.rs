@@ -174,6 +174,26 @@ fn range_and_consistency_checks_list_everything() {
 }
 
 #[test]
+fn the_enrichment_cannot_replace_the_status_field() {
+    for field in ["InternalReason", "SessionStatus", "ConnectionStatus"] {
+        let err = Settings::load(&env(&[("ZPA_ENRICHER__OUTPUT__FIELD", field)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "output.field: {field:?} is the record field that holds the status code"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("[from environment variable ZPA_ENRICHER__OUTPUT__FIELD]"),
+            "{err}"
+        );
+    }
+    assert!(Settings::load(&env(&[("ZPA_ENRICHER__OUTPUT__FIELD", "zpa")])).is_ok());
+}
+
+#[test]
 fn missing_config_file_is_a_clear_error() {
     let err = Settings::load(&Sources {
         file: Some("/nonexistent/zpa.toml".into()),
