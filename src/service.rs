@@ -117,6 +117,7 @@ pub async fn run_with(
             Arc::clone(&metrics),
             Arc::clone(&health),
             Arc::clone(&fatal),
+            Duration::from_secs(settings.service.readiness_stall_secs),
         )
     };
     let consumer: StreamConsumer<ServiceContext> = kafka::consumer_config(settings)?

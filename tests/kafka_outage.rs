@@ -39,6 +39,7 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
         .env("SERVICE__PAUSE_AFTER_MS", "500")
         .env("KAFKA__MAX_IN_FLIGHT", "2000")
         .env("SERVICE__SHUTDOWN_GRACE_PERIOD_SECS", "5")
+        .env("SERVICE__STATISTICS_INTERVAL_MS", "1000")
         // Offsets wait for the final commit, which the second freeze leaves unanswered.
         .env("KAFKA__COMMIT_INTERVAL_MS", "600000");
     spec.create_topics(2);
@@ -101,6 +102,24 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
         metric(&text, "zpa_enricher_paused").unwrap_or(0.0),
         out.len()
     );
+
+    // A freeze while nothing is in flight: no delivery stalls, but the brokers fall silent.
+    signal(broker_pid, "STOP");
+    let thaw = Thaw(broker_pid);
+    let frozen = Instant::now();
+    let mut answer = None;
+    while frozen.elapsed() < Duration::from_secs(30) {
+        if let Some((503, body)) = svc.get("/readyz") {
+            answer = Some(body);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    drop(thaw);
+    let body =
+        answer.unwrap_or_else(|| panic!("still ready after 30 s of silence:\n{}", svc.log()));
+    assert!(body.contains("brokers not answering"), "{body}");
+    svc.wait_ready(Duration::from_secs(60));
 
     // More records, acknowledged; then a freeze and a stop. librdkafka's final commit waits for
     // a broker that does not answer; the grace period (5 s) must still end the process.

@@ -124,6 +124,8 @@ pub const REASON_NOT_ASSIGNED: &str = "no partitions assigned";
 pub const REASON_PRODUCER: &str = "producer unavailable";
 /// Readiness reason: the oldest unacknowledged record has waited too long.
 pub const REASON_STALLED: &str = "deliveries stalled";
+/// Readiness reason: no broker has answered the consumer for the stall period.
+pub const REASON_BROKERS_SILENT: &str = "brokers not answering";
 /// Readiness reason: shutdown has begun.
 pub const REASON_SHUTTING_DOWN: &str = "shutting down";
 /// Readiness and liveness reason: a fatal error happened (followed by its message).
@@ -134,6 +136,7 @@ struct HealthState {
     assigned: bool,
     producer_ok: bool,
     stalled: bool,
+    brokers_silent: bool,
     shutting_down: bool,
     fatal: Option<String>,
 }
@@ -143,8 +146,32 @@ impl HealthState {
         self.assigned
             && self.producer_ok
             && !self.stalled
+            && !self.brokers_silent
             && !self.shutting_down
             && self.fatal.is_none()
+    }
+
+    fn not_ready_reasons(&self) -> Vec<String> {
+        let mut reasons = Vec::new();
+        if !self.assigned {
+            reasons.push(REASON_NOT_ASSIGNED.to_owned());
+        }
+        if !self.producer_ok {
+            reasons.push(REASON_PRODUCER.to_owned());
+        }
+        if self.stalled {
+            reasons.push(REASON_STALLED.to_owned());
+        }
+        if self.brokers_silent {
+            reasons.push(REASON_BROKERS_SILENT.to_owned());
+        }
+        if self.shutting_down {
+            reasons.push(REASON_SHUTTING_DOWN.to_owned());
+        }
+        if let Some(msg) = &self.fatal {
+            reasons.push(format!("{REASON_FATAL}: {msg}"));
+        }
+        reasons
     }
 }
 
@@ -174,6 +201,7 @@ impl Health {
                 assigned: false,
                 producer_ok: true,
                 stalled: false,
+                brokers_silent: false,
                 shutting_down: false,
                 fatal: None,
             }),
@@ -193,7 +221,12 @@ impl Health {
         let after = state.is_ready();
         if before != after {
             self.metrics.set_ready(after);
-            tracing::info!(ready = after, "readiness changed");
+            if after {
+                tracing::info!(ready = true, "readiness changed: ready");
+            } else {
+                let reasons = state.not_ready_reasons().join(", ");
+                tracing::info!(ready = false, %reasons, "readiness changed: not ready ({reasons})");
+            }
         }
     }
 
@@ -210,6 +243,11 @@ impl Health {
     /// Consumption is stalled (`true`) or making progress again (`false`).
     pub fn set_stalled(&self, stalled: bool) {
         self.update(|s| s.stalled = stalled);
+    }
+
+    /// No broker has answered the consumer for the stall period (`true`), or one has (`false`).
+    pub fn set_brokers_silent(&self, silent: bool) {
+        self.update(|s| s.brokers_silent = silent);
     }
 
     /// Shutdown has begun; the service stays not ready from now on.
@@ -246,24 +284,7 @@ impl Health {
     /// Why the service is not ready; empty when it is.
     #[must_use]
     pub fn not_ready_reasons(&self) -> Vec<String> {
-        let state = self.lock();
-        let mut reasons = Vec::new();
-        if !state.assigned {
-            reasons.push(REASON_NOT_ASSIGNED.to_owned());
-        }
-        if !state.producer_ok {
-            reasons.push(REASON_PRODUCER.to_owned());
-        }
-        if state.stalled {
-            reasons.push(REASON_STALLED.to_owned());
-        }
-        if state.shutting_down {
-            reasons.push(REASON_SHUTTING_DOWN.to_owned());
-        }
-        if let Some(msg) = &state.fatal {
-            reasons.push(format!("{REASON_FATAL}: {msg}"));
-        }
-        reasons
+        self.lock().not_ready_reasons()
     }
 }
 

@@ -143,6 +143,10 @@ fn readiness_needs_every_condition() {
     health.set_producer_ok(true);
     health.set_stalled(false);
     assert!(health.is_ready());
+    health.set_brokers_silent(true);
+    assert_eq!(health.not_ready_reasons(), [REASON_BROKERS_SILENT]);
+    health.set_brokers_silent(false);
+    assert!(health.is_ready());
 
     health.set_fatal("consumer failed");
     health.set_fatal("second error");

@@ -2,6 +2,7 @@
 //! metrics (consumer lag), rebalance and commit bookkeeping, and escalation of fatal errors.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
@@ -60,16 +61,25 @@ pub struct ServiceContext {
     metrics: Arc<Metrics>,
     health: Arc<Health>,
     fatal: Arc<Fatal>,
+    /// How long the consumer's brokers may stay silent before the service is not ready.
+    silence_limit: Duration,
 }
 
 impl ServiceContext {
-    /// A context reporting into `metrics` and `health`, raising `fatal` on fatal errors.
+    /// A context reporting into `metrics` and `health`, raising `fatal` on fatal errors; the
+    /// service is not ready while no broker has answered the consumer for `silence_limit`.
     #[must_use]
-    pub fn new(metrics: Arc<Metrics>, health: Arc<Health>, fatal: Arc<Fatal>) -> Self {
+    pub fn new(
+        metrics: Arc<Metrics>,
+        health: Arc<Health>,
+        fatal: Arc<Fatal>,
+        silence_limit: Duration,
+    ) -> Self {
         Self {
             metrics,
             health,
             fatal,
+            silence_limit,
         }
     }
 
@@ -98,6 +108,14 @@ impl ClientContext for ServiceContext {
         let lags: Vec<(&str, i32, i64)> =
             lags.iter().map(|(t, p, l)| (t.as_str(), *p, *l)).collect();
         self.metrics.replace_consumer_lag(&lags);
+        let idle: Vec<i64> = stats
+            .brokers
+            .values()
+            .filter(|b| b.nodeid >= 0)
+            .map(|b| b.rxidle)
+            .collect();
+        self.health
+            .set_brokers_silent(brokers_silent(&idle, self.silence_limit));
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
@@ -174,4 +192,31 @@ fn describe(tpl: &TopicPartitionList) -> String {
         .collect();
     parts.sort();
     parts.join(",")
+}
+
+/// True when the consumer has brokers and none has answered within `limit`. `idle` holds each
+/// broker's time since it last sent anything, in microseconds (librdkafka's `rxidle`; -1 before
+/// the first answer, which does not count as silence). A consumer fetches continuously, so a
+/// working broker answers at least every `fetch.wait.max.ms`; a frozen or cut-off one does not,
+/// although its connection may look up for a long time.
+fn brokers_silent(idle: &[i64], limit: Duration) -> bool {
+    let limit = i64::try_from(limit.as_micros()).unwrap_or(i64::MAX);
+    !idle.is_empty() && idle.iter().all(|&us| us > limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn silence_needs_every_broker_quiet_past_the_limit() {
+        let limit = Duration::from_secs(15);
+        let s = 1_000_000;
+        assert!(!brokers_silent(&[], limit), "no brokers known yet");
+        assert!(!brokers_silent(&[-1, -1], limit), "no answer yet");
+        assert!(!brokers_silent(&[20 * s, 50_000], limit), "one answers");
+        assert!(!brokers_silent(&[15 * s], limit), "at the limit");
+        assert!(brokers_silent(&[15 * s + 1], limit));
+        assert!(brokers_silent(&[20 * s, 16 * s], limit));
+    }
 }
