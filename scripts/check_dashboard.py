@@ -42,8 +42,7 @@ DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 GRID_COLUMNS = 24
 ALERT_SEVERITIES = {"critical", "warning", "info"}
 
-# Registered by prometheus::process_collector::ProcessCollector (the `process` feature of the
-# prometheus crate) when src/metrics/mod.rs registers it.
+# The standard process metrics, collected by src/metrics/process.rs (Linux).
 PROCESS_METRICS = {
     "process_cpu_seconds_total",
     "process_open_fds",
@@ -162,8 +161,14 @@ def exported_metrics(source: Path) -> set[str]:
     for h in set(HISTOGRAM_RE.findall(text)):
         names.discard(h)
         names |= {f"{h}_bucket", f"{h}_sum", f"{h}_count"}
-    if "ProcessCollector" in text:
-        names |= PROCESS_METRICS
+    process = source.parent / "process.rs"
+    if "process::ProcessMetrics" in text and process.exists():
+        found = set(re.findall(r'"(process_[a-z_]+)"', process.read_text(encoding="utf-8")))
+        if found != PROCESS_METRICS:
+            raise SystemExit(
+                f"check_dashboard: {process} collects {sorted(found)}, expected {sorted(PROCESS_METRICS)}"
+            )
+        names |= found
     return names
 
 

@@ -28,6 +28,8 @@ use crate::event::InvalidReason;
 
 mod events;
 mod labels;
+#[cfg(target_os = "linux")]
+mod process;
 
 pub use events::{EventCounters, UNKNOWN_CODES_LIMIT, UnknownCodes, shown_code};
 pub use labels::{Destination, ProduceErrorKind, RebalanceKind};
@@ -200,9 +202,7 @@ impl Metrics {
         register(&r, build_info)?.set(1);
 
         #[cfg(target_os = "linux")]
-        r.register(Box::new(
-            prometheus::process_collector::ProcessCollector::for_self(),
-        ))?;
+        r.register(Box::new(process::ProcessMetrics::new()?))?;
 
         Ok(Self {
             events,
