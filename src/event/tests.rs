@@ -214,6 +214,32 @@ fn csv_lines_get_a_hint() {
     let e = invalid(b"Wed Dec  1 10:38:41 2021 User Activity zpa-lss: ,Acme,abc,def");
     assert_eq!(e.reason, InvalidReason::NotJson);
     assert!(e.to_string().contains("JSON template"), "{e}");
+    // Without the syslog tag too: comma- or tab-separated values.
+    for line in [
+        &b"Wed Dec  1 10:38:41 2021,Acme,jane@acme.example,BRK_MT_TERMINATED"[..],
+        b"2021-12-01T10:38:41Z,Acme,jane,BRK_MT_TERMINATED",
+        b"Wed Dec  1 10:38:41 2021\tAcme\tjane\tBRK_MT_TERMINATED",
+    ] {
+        let e = invalid(line);
+        assert!(
+            e.to_string().contains("JSON template"),
+            "{}: {e}",
+            String::from_utf8_lossy(line)
+        );
+    }
+    // Broken JSON with commas, or prose, gets no such hint.
+    for line in [
+        &br#"{"a":1,"b":2,"c":3,"d""#[..],
+        b"not json at all",
+        b"hello, world",
+    ] {
+        let e = invalid(line);
+        assert!(
+            !e.to_string().contains("CSV"),
+            "{}: {e}",
+            String::from_utf8_lossy(line)
+        );
+    }
 }
 
 #[test]
