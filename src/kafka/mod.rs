@@ -46,7 +46,8 @@ pub enum KafkaSetupError {
     },
     /// Cluster metadata could not be fetched (brokers unreachable, authentication failed).
     #[error(
-        "cannot fetch metadata from {brokers} (are the brokers reachable and the credentials right?)"
+        "cannot fetch metadata from {brokers} within {} s (are the brokers reachable and the credentials right?)",
+        METADATA_TIMEOUT.as_secs()
     )]
     Metadata {
         /// The bootstrap servers.
@@ -485,13 +486,16 @@ pub async fn ensure_topics(s: &Settings) -> Result<(), KafkaSetupError> {
     Ok(())
 }
 
+/// How long the start waits for cluster metadata.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(15);
+
 fn missing_topics<C: ClientContext>(
     client: &Client<C>,
     wanted: &[&str],
     brokers: &str,
 ) -> Result<Vec<String>, KafkaSetupError> {
     let md = client
-        .fetch_metadata(None, Duration::from_secs(15))
+        .fetch_metadata(None, METADATA_TIMEOUT)
         .map_err(|source| KafkaSetupError::Metadata {
             brokers: brokers.to_owned(),
             source,
