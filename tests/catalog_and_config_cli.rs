@@ -180,6 +180,27 @@ fn a_user_catalog_extends_or_replaces_the_builtin_one() {
         .collect();
     assert_eq!(v[2]["enrichment"]["known"], false);
     assert_eq!(v[2]["enrichment"]["catalog_version"], "acme-3");
+
+    // A file without entries may extend (a no-op) but not replace: nothing would be known.
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "catalog_version = \"none\"\n").unwrap();
+    let check = |mode: &str| {
+        common::run_with(
+            common::bin()
+                .env("ZPA_ENRICHER__CATALOG__PATH", &empty)
+                .env("ZPA_ENRICHER__CATALOG__MODE", mode)
+                .arg("--check-config"),
+            b"",
+        )
+    };
+    assert!(check("extend").status.success());
+    let out = check("replace");
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        common::stderr(&out).contains("no entries, and catalog.mode = \"replace\""),
+        "{}",
+        common::stderr(&out)
+    );
 }
 
 #[test]

@@ -161,6 +161,17 @@ pub fn load(user_file: Option<&Path>, replace: bool) -> Result<Catalog, CatalogE
         return Ok(Catalog::builtin());
     };
     let file = from_path(path)?;
+    if replace && file.entries.is_empty() {
+        // Every code would be unknown: surely not what was meant.
+        return Err(CatalogError::Invalid {
+            origin: path.display().to_string(),
+            problems: vec![Problem {
+                line: None,
+                entry: None,
+                message: "no entries, and catalog.mode = \"replace\" would leave no code known; add entries or use mode \"extend\"".into(),
+            }],
+        });
+    }
     if replace {
         Catalog::new(file.version, file.entries)
     } else {
