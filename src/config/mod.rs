@@ -18,6 +18,7 @@ use crate::event::HeaderMode;
 use crate::vocab::vocabulary;
 
 mod service;
+mod strict;
 
 pub use service::{
     Compression, InvalidPolicy, KafkaSettings, MetricsSettings, OffsetReset, Partitioning,
@@ -445,6 +446,14 @@ fn deserialize_collecting(
     file: Option<&Path>,
 ) -> Result<(Settings, Vec<String>), ConfigError> {
     let mut problems = Vec::new();
+    for (path, message) in strict::mistyped(&root) {
+        let mut problem = format!("{}: {message}", path.join("."));
+        if let Some(o) = origin_of(&root, &path, file) {
+            problem = format!("{problem} [from {o}]");
+        }
+        problems.push(problem);
+        remove_path(&mut root, &path);
+    }
     // Each round removes one key, so this terminates; the bound is a safety net.
     for _ in 0..256 {
         match serde_path_to_error::deserialize::<_, Settings>(root.clone()) {

@@ -194,6 +194,38 @@ fn the_enrichment_cannot_replace_the_status_field() {
 }
 
 #[test]
+fn numbers_are_not_taken_from_booleans_or_fractions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "[kafka]\nmax_in_flight = true\nlinger_ms = 1.5\ncreate_missing_topics = \"yes\"\n",
+    )
+    .unwrap();
+    let mut sources = env(&[("ZPA_ENRICHER__ENRICH__MAX_DEPTH", "2.5")]);
+    sources.file = Some(path.clone());
+    let err = Settings::load(&sources).unwrap_err().to_string();
+    let file = path.display();
+    for needle in [
+        format!("kafka.max_in_flight: expected a number, found true [from {file}]"),
+        format!("kafka.linger_ms: expected a whole number, found 1.5 [from {file}]"),
+        "enrich.max_depth: expected a whole number, found 2.5 [from environment variable ZPA_ENRICHER__ENRICH__MAX_DEPTH]".to_owned(),
+    ] {
+        assert!(err.contains(&needle), "missing {needle:?} in:\n{err}");
+    }
+    // Booleans keep the config crate's words ("yes" is true), and whole numbers written as
+    // floats are whole numbers.
+    assert!(err.contains("3 problem(s)"), "{err}");
+    let ok = env(&[
+        ("ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS", "yes"),
+        ("ZPA_ENRICHER__KAFKA__LINGER_MS", "20.0"),
+    ]);
+    let s = Settings::load(&ok).unwrap();
+    assert!(s.kafka.create_missing_topics);
+    assert_eq!(s.kafka.linger_ms, 20);
+}
+
+#[test]
 fn missing_config_file_is_a_clear_error() {
     let err = Settings::load(&Sources {
         file: Some("/nonexistent/zpa.toml".into()),
