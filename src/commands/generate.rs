@@ -133,20 +133,32 @@ fn produce(
         flush_timeout: FLUSH_TIMEOUT,
         undelivered: Undelivered::Fail,
     };
-    let stop = CancellationToken::new();
-    let done = CancellationToken::new();
-    let signals = watch_signals(stop.clone(), done.clone(), "delivering what is queued")
-        .map_err(GenerateError::Signals)?;
     let counts = TrafficCounts::default();
-    let result = traffic.run(&counts, &stop);
-    done.cancel();
-    // The watcher returns as soon as `done` is cancelled; it has nothing to report.
-    signals.join().ok();
+    let result = until_signalled("delivering what is queued", |stop| {
+        traffic.run(&counts, stop)
+    })?;
     tracing::debug!(
         sent = counts.sent.load(std::sync::atomic::Ordering::Relaxed),
         "generated records produced"
     );
     Ok(result?)
+}
+
+/// Runs `job` with a stop token that the first SIGINT or SIGTERM cancels (logging that the run
+/// is `then`); a second signal exits at once.
+fn until_signalled<T>(
+    then: &'static str,
+    job: impl FnOnce(&CancellationToken) -> T,
+) -> Result<T, GenerateError> {
+    let stop = CancellationToken::new();
+    let done = CancellationToken::new();
+    let signals =
+        watch_signals(stop.clone(), done.clone(), then).map_err(GenerateError::Signals)?;
+    let result = job(&stop);
+    done.cancel();
+    // The watcher returns as soon as `done` is cancelled; it has nothing to report.
+    signals.join().ok();
+    Ok(result)
 }
 
 /// Starts a thread that cancels `stop` on the first SIGINT or SIGTERM and exits the process at
@@ -208,14 +220,9 @@ impl<W: Write> Sink for Lines<W> {
 /// Writes lines until the count is reached or SIGINT/SIGTERM arrives; the last line is always
 /// whole.
 fn write_lines(catalog: &Catalog, job: &GenerateJob) -> Result<(), GenerateError> {
-    let stop = CancellationToken::new();
-    let done = CancellationToken::new();
-    let signals = watch_signals(stop.clone(), done.clone(), "ending after a whole line")
-        .map_err(GenerateError::Signals)?;
-    let result = write_lines_until(catalog, job, &stop);
-    done.cancel();
-    signals.join().ok();
-    Ok(result?)
+    Ok(until_signalled("ending after a whole line", |stop| {
+        write_lines_until(catalog, job, stop)
+    })??)
 }
 
 fn write_lines_until(

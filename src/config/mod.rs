@@ -447,11 +447,11 @@ fn deserialize_collecting(
 ) -> Result<(Settings, Vec<String>), ConfigError> {
     let mut problems = Vec::new();
     for (path, message) in strict::mistyped(&root) {
-        let mut problem = format!("{}: {message}", path.join("."));
-        if let Some(o) = origin_of(&root, &path, file) {
-            problem = format!("{problem} [from {o}]");
-        }
-        problems.push(problem);
+        problems.push(with_origin(
+            &root,
+            format!("{}: {message}", path.join(".")),
+            file,
+        ));
         remove_path(&mut root, &path);
     }
     // Each round removes one key, so this terminates; the bound is a safety net.

@@ -11,8 +11,8 @@ use config::{Value, ValueKind};
 use super::Settings;
 
 /// Every key under `root` whose default is a number but whose value is a boolean, or a fraction
-/// where a whole number is expected, as its path and a message. Values from the compiled-in defaults are not
-/// looked at.
+/// where a whole number is expected, as its path and a message. Values from the compiled-in
+/// defaults are not looked at.
 pub(super) fn mistyped(root: &Value) -> Vec<(Vec<String>, String)> {
     let defaults = serde_json::to_value(Settings::default()).expect("settings serialise to JSON");
     let mut found = Vec::new();

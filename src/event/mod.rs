@@ -8,24 +8,6 @@
 mod invalid;
 mod log_type;
 pub mod scan;
-/// True when a record that is not JSON looks like an LSS record in the CSV or TSV template: it
-/// names the LSS syslog tag, or it does not start like JSON and has at least three commas or
-/// tabs. Only called on the error path.
-fn looks_like_csv(record: &[u8], body_start: usize) -> bool {
-    if memchr::memmem::find(record, b" zpa-lss: ").is_some()
-        || memchr::memmem::find(record, b" zms-lss: ").is_some()
-    {
-        return true;
-    }
-    let body = record.get(body_start..).unwrap_or_default();
-    let starts_like_json = body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| matches!(b, b'{' | b'[' | b'"'));
-    let separated = |sep: u8| memchr::memchr_iter(sep, body).nth(2).is_some();
-    !starts_like_json && (separated(b',') || separated(b'\t'))
-}
-
 #[cfg(test)]
 mod tests;
 
@@ -357,4 +339,22 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
         status: sink.status,
         has_owned_keys: sink.has_owned,
     })
+}
+
+/// True when a record that is not JSON looks like an LSS record in the CSV or TSV template: it
+/// names the LSS syslog tag, or it does not start like JSON and has at least three commas or
+/// tabs. Only called on the error path.
+fn looks_like_csv(record: &[u8], body_start: usize) -> bool {
+    if memchr::memmem::find(record, b" zpa-lss: ").is_some()
+        || memchr::memmem::find(record, b" zms-lss: ").is_some()
+    {
+        return true;
+    }
+    let body = record.get(body_start..).unwrap_or_default();
+    let starts_like_json = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'{' | b'[' | b'"'));
+    let separated = |sep: u8| memchr::memchr_iter(sep, body).nth(2).is_some();
+    !starts_like_json && (separated(b',') || separated(b'\t'))
 }

@@ -17,14 +17,14 @@ impl Core {
         self.handles.health.set_shutting_down();
         let grace = self.opts.shutdown_grace;
         // The final commit gets the end of the grace period, whatever the drain takes.
-        let reserve = (grace / 5).min(Duration::from_secs(3));
-        let deadline = Instant::now() + grace - reserve;
+        let work = grace - (grace / 5).min(Duration::from_secs(3));
+        let deadline = Instant::now() + work;
         tracing::info!(
             in_flight = window.len(),
             grace_secs = grace.as_secs(),
             "draining"
         );
-        let drained = tokio::time::timeout(grace - reserve, async {
+        let drained = tokio::time::timeout(work, async {
             while let Some(done) = window.next().await {
                 if let Err(e) = self.settle_one(clients, done) {
                     tracing::warn!(error = %e, "delivery failed while draining; the record will be consumed again");

@@ -331,9 +331,8 @@ impl Core {
         };
         if raw {
             // Unchanged: a record without a value (a tombstone) stays without one.
-            let payload = msg.payload().map(<[u8]>::to_vec);
             return self
-                .send(clients, msg, record, payload.as_deref(), window, now)
+                .send(clients, msg, record, msg.payload(), window, now)
                 .await;
         }
         let body = std::mem::take(&mut self.state.out);

@@ -201,10 +201,11 @@ impl Files {
                     source,
                 };
                 let file = File::open(&path).map_err(open)?;
-                if file.metadata().is_ok_and(|m| m.is_dir()) {
+                let meta = file.metadata();
+                if meta.as_ref().is_ok_and(std::fs::Metadata::is_dir) {
                     return Err(open(io::ErrorKind::IsADirectory.into()));
                 }
-                let id = identity(file.metadata());
+                let id = identity(meta);
                 (
                     Named::new(Box::new(file), format!("reading input {}", path.display())),
                     None,
@@ -351,15 +352,8 @@ pub fn run(enricher: &Enricher, job: &EnrichJob) -> Result<(), EnrichError> {
                         _ => {}
                     }
                 }
-                Piece::Idle => {
-                    // The input has run dry for now: let what is enriched reach the reader.
-                    output.write_all(&out)?;
-                    out.clear();
-                    output.flush()?;
-                    if let Some(r) = rejects.as_mut() {
-                        r.flush()?;
-                    }
-                }
+                // The input has run dry for now: let what is enriched reach the reader.
+                Piece::Idle => flush(&mut output, &mut out, rejects.as_mut())?,
             }
             if out.len() >= FLUSH_AT {
                 output.write_all(&out)?;
@@ -369,11 +363,7 @@ pub fn run(enricher: &Enricher, job: &EnrichJob) -> Result<(), EnrichError> {
         },
     );
     // Write what was enriched before any failure, so `fail` leaves a clean prefix behind.
-    output.write_all(&out)?;
-    output.flush()?;
-    if let Some(r) = rejects.as_mut() {
-        r.flush()?;
-    }
+    flush(&mut output, &mut out, rejects.as_mut())?;
     let elapsed = started.elapsed();
     let stderr = io::stderr().lock();
     match job.stats {
@@ -382,6 +372,21 @@ pub fn run(enricher: &Enricher, job: &EnrichJob) -> Result<(), EnrichError> {
         StatsFormat::None => {}
     }
     result
+}
+
+/// Writes the collected output and flushes it and the rejects file.
+fn flush(
+    output: &mut impl Write,
+    out: &mut Vec<u8>,
+    rejects: Option<&mut impl Write>,
+) -> io::Result<()> {
+    output.write_all(out)?;
+    out.clear();
+    output.flush()?;
+    if let Some(r) = rejects {
+        r.flush()?;
+    }
+    Ok(())
 }
 
 /// Reports an invalid record according to the policy: a warning for `Pass` and `Reject`, an
