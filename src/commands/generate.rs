@@ -63,6 +63,9 @@ pub enum GenerateError {
     /// The Kafka producer failed, or records were not delivered.
     #[error("cannot produce to Kafka")]
     Kafka(#[from] rdkafka::error::KafkaError),
+    /// The cluster does not answer, or refuses the client.
+    #[error(transparent)]
+    Unreachable(Box<crate::kafka::KafkaSetupError>),
     /// The SIGINT/SIGTERM handlers could not be installed.
     #[error("cannot install the signal handlers")]
     Signals(#[source] io::Error),
@@ -118,6 +121,9 @@ fn produce(
     job: &GenerateJob,
     sink: &KafkaSink,
 ) -> Result<(), GenerateError> {
+    // Fail with the client's reason rather than after the flush timeout with "timed out".
+    crate::kafka::check_reachable(&sink.brokers, "zpa-enricher-generate")
+        .map_err(|e| GenerateError::Unreachable(Box::new(e)))?;
     let traffic = Traffic {
         brokers: sink.brokers.clone(),
         topic: sink.topic.clone(),

@@ -5,6 +5,7 @@
 //! clients.
 
 pub mod context;
+mod probe;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::{Client, ClientContext, DefaultClientContext};
+use rdkafka::client::DefaultClientContext;
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode as Code;
 
@@ -44,17 +45,22 @@ pub enum KafkaSetupError {
         #[source]
         source: KafkaError,
     },
-    /// Cluster metadata could not be fetched (brokers unreachable, authentication failed).
-    #[error(
-        "cannot fetch metadata from {brokers} within {} s (are the brokers reachable and the credentials right?)",
-        METADATA_TIMEOUT.as_secs()
-    )]
+    /// Cluster metadata could not be fetched in time (brokers unreachable or not answering).
+    #[error("cannot fetch metadata from {brokers} within {} s", METADATA_TIMEOUT.as_secs())]
     Metadata {
         /// The bootstrap servers.
         brokers: String,
-        /// The cause.
+        /// What the client reported while waiting.
         #[source]
-        source: KafkaError,
+        cause: MetadataFailure,
+    },
+    /// The cluster refused the client in a way waiting cannot cure (authentication, TLS).
+    #[error("cannot fetch metadata from {brokers}: {reason}")]
+    Refused {
+        /// The bootstrap servers.
+        brokers: String,
+        /// The client's report.
+        reason: String,
     },
     /// Topics are missing and may not be created.
     #[error("topic(s) {} do not exist; create them, or set kafka.create_missing_topics = true", topics.join(", "))]
@@ -439,18 +445,19 @@ pub async fn ensure_topics(s: &Settings) -> Result<(), KafkaSetupError> {
     // Metadata only: no group membership, no statistics.
     cfg.remove("group.id");
     cfg.remove("statistics.interval.ms");
-    let admin: AdminClient<DefaultClientContext> =
-        cfg.create().map_err(|source| KafkaSetupError::Client {
-            what: "admin client",
-            source,
-        })?;
-    let missing = missing_topics(admin.inner(), &wanted, &k.brokers)?;
+    let md = probe::fetch_metadata(&cfg, &k.brokers)?;
+    let missing = missing_topics(&md, &wanted);
     if missing.is_empty() {
         return Ok(());
     }
     if !k.create_missing_topics {
         return Err(KafkaSetupError::MissingTopics { topics: missing });
     }
+    let admin: AdminClient<DefaultClientContext> =
+        cfg.create().map_err(|source| KafkaSetupError::Client {
+            what: "admin client",
+            source,
+        })?;
     let new: Vec<NewTopic<'_>> = missing
         .iter()
         .map(|t| {
@@ -486,21 +493,37 @@ pub async fn ensure_topics(s: &Settings) -> Result<(), KafkaSetupError> {
     Ok(())
 }
 
+/// What a metadata wait that ran out of time has to say for itself.
+#[derive(Debug, thiserror::Error)]
+pub enum MetadataFailure {
+    /// The client's last report while waiting (connection refused, name not resolved, ...).
+    #[error("the Kafka client's last report: {0}")]
+    Report(String),
+    /// The client reported nothing; only the request's own error is known.
+    #[error("are the brokers reachable and the settings right?")]
+    Unexplained(#[source] KafkaError),
+}
+
+/// Checks that the cluster at `brokers` answers a plaintext client (`generate`), for at most
+/// the metadata wait.
+///
+/// # Errors
+/// [`KafkaSetupError::Refused`] at once when the cluster refuses the client in a way waiting
+/// cannot cure, or [`KafkaSetupError::Metadata`] with the client's last report when it does not
+/// answer in time.
+pub fn check_reachable(brokers: &str, client_id: &str) -> Result<(), KafkaSetupError> {
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", brokers)
+        .set("client.id", client_id);
+    probe::fetch_metadata(&cfg, brokers).map(drop)
+}
+
 /// How long the start waits for cluster metadata.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(15);
 
-fn missing_topics<C: ClientContext>(
-    client: &Client<C>,
-    wanted: &[&str],
-    brokers: &str,
-) -> Result<Vec<String>, KafkaSetupError> {
-    let md = client
-        .fetch_metadata(None, METADATA_TIMEOUT)
-        .map_err(|source| KafkaSetupError::Metadata {
-            brokers: brokers.to_owned(),
-            source,
-        })?;
-    Ok(wanted
+/// The `wanted` topics that `md` does not list with partitions.
+fn missing_topics(md: &rdkafka::metadata::Metadata, wanted: &[&str]) -> Vec<String> {
+    wanted
         .iter()
         .filter(|t| {
             !md.topics()
@@ -508,7 +531,7 @@ fn missing_topics<C: ClientContext>(
                 .any(|mt| mt.name() == **t && mt.error().is_none() && !mt.partitions().is_empty())
         })
         .map(|t| (*t).to_owned())
-        .collect())
+        .collect()
 }
 
 /// The librdkafka version, e.g. `2.12.1`.
