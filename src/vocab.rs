@@ -1,7 +1,8 @@
 //! Closed vocabularies (enums with fixed text forms).
 
 /// Declares a closed vocabulary: an enum with one text form per variant, used for catalog
-/// fields, settings and metric labels. Parsing errors list every accepted value.
+/// fields, settings and metric labels. Parsing ignores ASCII letter case (`PLAIN` and `plain`,
+/// `SASL_SSL` as in Kafka's own settings); errors list every accepted value.
 macro_rules! vocabulary {
     (
         $(#[$meta:meta])*
@@ -45,7 +46,11 @@ macro_rules! vocabulary {
         impl std::str::FromStr for $name {
             type Err = ();
             fn from_str(s: &str) -> Result<Self, ()> {
-                match s { $($text => Ok($name::$variant),)+ _ => Err(()) }
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str().eq_ignore_ascii_case(s))
+                    .ok_or(())
             }
         }
 

@@ -293,7 +293,12 @@ impl Settings {
         // still run and every problem is reported at once.
         let (settings, mut problems) = deserialize_collecting(root.clone(), file)?;
         if let Err(ConfigError::Invalid(found)) = settings.validate() {
-            problems.extend(found.into_iter().map(|p| with_origin(&root, p, file)));
+            let consequences: Vec<String> = found
+                .into_iter()
+                .filter(|p| !follows_from_type_problem(p, &problems))
+                .map(|p| with_origin(&root, p, file))
+                .collect();
+            problems.extend(consequences);
         }
         if problems.is_empty() {
             Ok(settings)
@@ -419,6 +424,29 @@ impl Settings {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("settings always serialise to TOML")
     }
+}
+
+/// True when the value problem `p` is about a key whose own value was refused by a type
+/// problem, and so only describes the default that stood in for it: with `protocol = "sasl"`
+/// refused, "kafka.security: a password is set but protocol is plaintext" says nothing new.
+fn follows_from_type_problem(p: &str, type_problems: &[String]) -> bool {
+    let Some((key, text)) = p.split_once(": ") else {
+        return false;
+    };
+    type_problems.iter().any(|t| {
+        let Some((bad, _)) = t.split_once(": ") else {
+            return false;
+        };
+        let leaf = bad.rsplit('.').next().unwrap_or(bad);
+        if bad == key {
+            return true;
+        }
+        bad.strip_prefix(key)
+            .is_some_and(|rest| rest.starts_with('.'))
+            && text
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|w| w == leaf)
+    })
 }
 
 /// Appends where the value came from to a problem of [`Settings::validate`], which starts with

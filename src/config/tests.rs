@@ -303,3 +303,59 @@ fn kafka_consistency_problems_are_all_listed() {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }
 }
+
+#[test]
+fn closed_values_ignore_letter_case_as_kafka_settings_do() {
+    let s = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__SECURITY__PROTOCOL", "SASL_SSL"),
+        (
+            "ZPA_ENRICHER__KAFKA__SECURITY__SASL_MECHANISM",
+            "scram-sha-256",
+        ),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_USERNAME", "u"),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_PASSWORD", "p"),
+        ("ZPA_ENRICHER__KAFKA__COMPRESSION", "ZSTD"),
+        ("ZPA_ENRICHER__ENRICH__UNKNOWN_SEVERITY", "High"),
+    ]))
+    .unwrap();
+    assert_eq!(s.kafka.security.protocol, SecurityProtocol::SaslSsl);
+    assert_eq!(s.kafka.security.sasl_mechanism, SaslMechanism::ScramSha256);
+    assert_eq!(s.kafka.compression, Compression::Zstd);
+    assert_eq!(s.enrich.unknown_severity, Severity::High);
+    // Shown in the one canonical spelling.
+    assert!(
+        s.to_toml().contains("protocol = \"sasl_ssl\""),
+        "{}",
+        s.to_toml()
+    );
+}
+
+#[test]
+fn a_refused_value_is_not_reported_again_through_its_default() {
+    // protocol "sasl" is refused; the stand-in default (plaintext) would also contradict the
+    // credentials, which is no news to the user.
+    let err = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__SECURITY__PROTOCOL", "sasl"),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_USERNAME", "u"),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_PASSWORD", "p"),
+    ]))
+    .unwrap_err();
+    let ConfigError::Invalid(problems) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].starts_with("kafka.security.protocol: unknown value \"sasl\""));
+    // With a type problem of another key in the same section, the problem still counts.
+    let err = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__SECURITY__VERIFY_HOSTNAME", "maybe"),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_USERNAME", "u"),
+        ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_PASSWORD", "p"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("kafka.security.verify_hostname: "), "{err}");
+    assert!(
+        err.contains("sasl_username/sasl_password are set but protocol is plaintext"),
+        "{err}"
+    );
+}
