@@ -290,16 +290,25 @@ fn toml_raw(v: toml::Value) -> RawValue {
 
 /// Parses catalog JSON: `{"catalog_version": "...", "entry": [{...}, ...]}`.
 ///
+/// Problems carry lines as in TOML, and a key given twice in one object is reported rather than
+/// silently decided by its last occurrence.
+///
 /// # Errors
 /// Syntax errors (with line) or every validation problem found.
 pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| CatalogError::Syntax {
-            origin: origin.to_owned(),
-            line: Some(e.line()),
-            message: e.to_string(),
-        })?;
-    let serde_json::Value::Object(mut top) = value else {
+    let syntax = |e: serde_json::Error| CatalogError::Syntax {
+        origin: origin.to_owned(),
+        line: Some(e.line()),
+        message: e.to_string(),
+    };
+    // Syntax first, so that its errors carry the parser's own line and message.
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
+    let line_of = |raw: &RawJson| {
+        // Every raw value borrows from `text`, so its address gives its offset.
+        let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        Some(text[..offset.min(text.len())].matches('\n').count() + 1)
+    };
+    let Ok(Members(top)) = serde_json::from_str::<Members<'_>>(text) else {
         return Err(CatalogError::Syntax {
             origin: origin.to_owned(),
             line: None,
@@ -307,45 +316,103 @@ pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
         });
     };
     let mut problems = Vec::new();
-    let version = top.remove("catalog_version").map(|v| (json_raw(v), None));
-    let entries = match top.remove("entry") {
-        None => Vec::new(),
-        Some(serde_json::Value::Array(items)) => items
-            .into_iter()
-            .map(|item| match item {
-                serde_json::Value::Object(map) => RawEntry {
-                    line: None,
-                    fields: map
-                        .into_iter()
-                        .map(|(name, v)| RawField {
-                            name,
-                            value: json_raw(v),
-                            line: None,
-                        })
-                        .collect(),
-                },
-                _ => RawEntry {
-                    line: None,
-                    fields: vec![RawField {
-                        name: String::new(),
-                        value: RawValue::Other("object"),
-                        line: None,
-                    }],
-                },
-            })
-            .collect(),
-        Some(_) => {
-            problems.push(Problem::file(None, "\"entry\" must be an array".into()));
-            Vec::new()
+    let mut version = None;
+    let mut entries = Vec::new();
+    let mut seen: Vec<(&str, Option<usize>)> = Vec::new();
+    for (key, raw) in &top {
+        let line = line_of(raw);
+        if let Some((_, first)) = seen.iter().find(|(k, _)| k == key) {
+            problems.push(Problem::file(line, duplicate_key(key, *first)));
+            continue;
         }
-    };
-    for key in top.keys() {
-        problems.push(Problem::file(
-            None,
-            format!("unknown top-level key {key:?} (expected catalog_version and entry)"),
-        ));
+        seen.push((key, line));
+        match key.as_str() {
+            "catalog_version" => version = Some((json_value(raw), line)),
+            "entry" => match serde_json::from_str::<Vec<&RawJson>>(raw.get()) {
+                Ok(items) => {
+                    entries = items
+                        .into_iter()
+                        .map(|item| json_entry(item, line_of(item), &line_of))
+                        .collect();
+                }
+                Err(_) => problems.push(Problem::file(line, "\"entry\" must be an array".into())),
+            },
+            _ => problems.push(Problem::file(
+                line,
+                format!("unknown top-level key {key:?} (expected catalog_version and entry)"),
+            )),
+        }
     }
     validate(origin, version, entries, problems)
+}
+
+type RawJson = serde_json::value::RawValue;
+
+/// A JSON object's members in file order, a key given twice kept twice.
+struct Members<'a>(Vec<(String, &'a RawJson)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, &'de RawJson>()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// One item of the `entry` array, its fields lined up by their values' lines.
+fn json_entry<'a>(
+    item: &'a RawJson,
+    line: Option<usize>,
+    line_of: &impl Fn(&RawJson) -> Option<usize>,
+) -> RawEntry {
+    let Ok(Members(members)) = serde_json::from_str::<Members<'a>>(item.get()) else {
+        return RawEntry {
+            line,
+            fields: vec![RawField {
+                name: String::new(),
+                value: RawValue::Other("object"),
+                line,
+            }],
+        };
+    };
+    let fields = members
+        .into_iter()
+        .map(|(name, raw)| RawField {
+            line: line_of(raw),
+            value: json_value(raw),
+            name,
+        })
+        .collect();
+    RawEntry { line, fields }
+}
+
+fn json_value(raw: &RawJson) -> RawValue {
+    serde_json::from_str(raw.get()).map_or(RawValue::Other("value"), json_raw)
+}
+
+/// The problem of a key given a second time.
+pub(super) fn duplicate_key(key: &str, first: Option<usize>) -> String {
+    format!(
+        "{key:?} is given twice{}; give each key once",
+        first
+            .map(|l| format!(" (first at line {l})"))
+            .unwrap_or_default()
+    )
 }
 
 fn json_raw(v: serde_json::Value) -> RawValue {

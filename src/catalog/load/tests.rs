@@ -132,3 +132,86 @@ fn unknown_extension_is_an_error() {
     let err = from_path(Path::new("catalog.yaml")).unwrap_err();
     assert!(err.to_string().contains(".toml or .json"), "{err}");
 }
+
+#[test]
+fn json_problems_carry_lines_and_keys_given_twice_are_reported() {
+    let text = r#"{
+  "catalog_version": "acme-1",
+  "entry": [
+    {
+      "code": "A_CODE",
+      "status": "S",
+      "description": "D",
+      "severity": "urgent",
+      "component": "Policy",
+      "category": "error"
+    },
+    {
+      "code": "B_CODE",
+      "status": "S",
+      "description": "D",
+      "severity": "high",
+      "severity": "low",
+      "component": "Policy",
+      "category": "error",
+      "colour": "red"
+    },
+    7
+  ],
+  "extra": 1,
+  "catalog_version": "acme-2"
+}"#;
+    let err = parse_json(text, "j.json").unwrap_err();
+    let CatalogError::Invalid { problems, .. } = &err else {
+        panic!("{err}")
+    };
+    let found: Vec<(Option<usize>, Option<&str>, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.entry.as_deref(), p.message.as_str()))
+        .collect();
+    for (line, entry, start) in [
+        (
+            Some(25),
+            None,
+            "\"catalog_version\" is given twice (first at line 2)",
+        ),
+        (Some(24), None, "unknown top-level key \"extra\""),
+        (Some(8), Some("A_CODE"), "unknown severity \"urgent\""),
+        (
+            Some(17),
+            Some("B_CODE"),
+            "\"severity\" is given twice (first at line 16)",
+        ),
+        (Some(20), Some("B_CODE"), "unknown field \"colour\""),
+        (Some(22), Some("#3"), "entry must be an object"),
+    ] {
+        assert!(
+            found
+                .iter()
+                .any(|(l, e, m)| *l == line && *e == entry && m.starts_with(start)),
+            "no {start:?} at line {line:?} for {entry:?} in {found:#?}"
+        );
+    }
+    assert_eq!(found.len(), 6, "{found:#?}");
+    // The whole message, as a user sees it.
+    assert!(
+        err.to_string()
+            .contains("line 17: entry B_CODE: \"severity\" is given twice (first at line 16); give each key once"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_that_is_not_an_object_is_a_clear_error() {
+    for text in ["[]", "\"catalog\"", "7"] {
+        let err = parse_json(text, "j.json").unwrap_err().to_string();
+        assert!(
+            err.contains("expected an object with catalog_version and entry"),
+            "{text}: {err}"
+        );
+    }
+    let err = parse_json(r#"{"catalog_version":"v","entry":{"code":"X"}}"#, "j.json")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 1: \"entry\" must be an array"), "{err}");
+}

@@ -57,7 +57,17 @@ pub(super) fn validate(
         let mut report = |line: Option<usize>, message: String| {
             problems.push(Problem::entry(line.or(raw.line), &label, message));
         };
+        let mut named: Vec<(String, Option<usize>)> = Vec::new();
         for f in raw.fields {
+            // Only JSON can name a field twice; TOML refuses it as a syntax error.
+            if !f.name.is_empty() {
+                if let Some((_, first)) = named.iter().find(|(n, _)| *n == f.name) {
+                    report(f.line, super::duplicate_key(&f.name, *first));
+                    faulty.push(f.name);
+                    continue;
+                }
+                named.push((f.name.clone(), f.line));
+            }
             if f.name == "code" {
                 code_line = f.line.or(raw.line);
             }
