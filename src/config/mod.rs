@@ -286,7 +286,7 @@ impl Settings {
         }
         let config = builder
             .build()
-            .map_err(|e| ConfigError::Source(e.to_string()))?;
+            .map_err(|e| source_error(e, sources.file.as_deref()))?;
         let root = config.cache;
         let file = sources.file.as_deref();
         // Keys of the wrong type are left at their defaults, so that the values' checks can
@@ -380,11 +380,35 @@ impl Settings {
                 self.metrics.addr
             ));
         }
-        if self.service.shutdown_grace_period_secs == 0 {
-            problems.push("service.shutdown_grace_period_secs: must be at least 1".into());
-        }
-        if self.service.readiness_stall_secs == 0 {
-            problems.push("service.readiness_stall_secs: must be at least 1".into());
+        let sv = &self.service;
+        for (key, value, lo, hi) in [
+            (
+                "shutdown_grace_period_secs",
+                sv.shutdown_grace_period_secs,
+                1,
+                3_600,
+            ),
+            ("readiness_stall_secs", sv.readiness_stall_secs, 1, 86_400),
+            ("pause_after_ms", sv.pause_after_ms, 0, 3_600_000),
+            (
+                "catalog_reload_interval_secs",
+                sv.catalog_reload_interval_secs,
+                0,
+                86_400,
+            ),
+            // librdkafka's statistics.interval.ms, from 100 ms: more often costs CPU for nothing.
+            (
+                "statistics_interval_ms",
+                sv.statistics_interval_ms,
+                100,
+                86_400_000,
+            ),
+        ] {
+            if !(lo..=hi).contains(&value) {
+                problems.push(format!(
+                    "service.{key}: {value} is out of range ({lo} to {hi})"
+                ));
+            }
         }
         if problems.is_empty() {
             Ok(())
@@ -528,6 +552,30 @@ fn deserialize_collecting(
         }
     }
     Err(ConfigError::Invalid(problems))
+}
+
+/// A settings source that cannot be read, named as the user gave it. (The config crate names a
+/// file relative to the working directory, and loses the line of a TOML value it cannot
+/// convert, such as an integer too large; the toml crate's own error has it.)
+fn source_error(e: config::ConfigError, file: Option<&Path>) -> ConfigError {
+    match (e, file) {
+        (config::ConfigError::FileParse { cause, .. }, Some(path)) => {
+            let toml_error = || {
+                let is_toml = path
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("toml"));
+                let text = std::fs::read_to_string(path).ok().filter(|_| is_toml)?;
+                toml::from_str::<toml::Table>(&text).err()
+            };
+            let detail = toml_error().map_or_else(|| cause.to_string(), |e| e.to_string());
+            ConfigError::Source(format!(
+                "config file {}: {}",
+                path.display(),
+                detail.trim_end()
+            ))
+        }
+        (e, _) => ConfigError::Source(e.to_string()),
+    }
 }
 
 /// `unknown field `x`, expected ...` -> `x`.

@@ -1,7 +1,8 @@
-//! Type checks the config crate does not make: it turns `true` into 1 for a number and rounds
-//! `1.5` to 2 for a whole number. A count set to `true` or to a fraction is a mistake, so such
-//! values are reported. (Booleans stay as the config crate reads them: `true`, `false`, and also
-//! `1`/`0`, `yes`/`no`, `on`/`off`, as environment variables often say.)
+//! Type checks the config crate does not make: it turns `true` into 1 for a number, rounds
+//! `1.5` to 2 for a whole number, and saturates a whole number too large for 64 bits. A count
+//! set to `true` or to a fraction is a mistake, and a saturated number is not what was written,
+//! so such values are reported. (Booleans stay as the config crate reads them: `true`, `false`,
+//! and also `1`/`0`, `yes`/`no`, `on`/`off`, as environment variables often say.)
 //!
 //! The expected type of each key is read from the defaults (`Settings::default()`); keys whose
 //! default is not a number are left to serde.
@@ -9,6 +10,9 @@
 use config::{Value, ValueKind};
 
 use super::Settings;
+
+/// 2^63: whole numbers from here on do not fit the integers settings are read as.
+const TOO_LARGE: f64 = 9_223_372_036_854_775_808.0;
 
 /// Every key under `root` whose default is a number but whose value is a boolean, or a fraction
 /// where a whole number is expected, as its path and a message. Values from the compiled-in
@@ -45,6 +49,13 @@ fn walk(
         }
         (serde_json::Value::Number(n), ValueKind::Float(f)) if !n.is_f64() && f.fract() != 0.0 => {
             Some(format!("expected a whole number, found {f}"))
+        }
+        // A whole number past 64 bits reaches us as a float (the environment's text is tried
+        // as an integer, then as a float); the conversion would saturate it silently.
+        (serde_json::Value::Number(n), ValueKind::Float(f))
+            if !n.is_f64() && f.abs() >= TOO_LARGE =>
+        {
+            Some(format!("a number of about {f:e} is too large"))
         }
         _ => None,
     };

@@ -359,3 +359,92 @@ fn a_refused_value_is_not_reported_again_through_its_default() {
         "{err}"
     );
 }
+
+#[test]
+fn numbers_past_64_bits_and_past_the_clients_ranges_are_reported() {
+    let err = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__LINGER_MS", "99999999999999999999999"),
+        (
+            "ZPA_ENRICHER__KAFKA__COMMIT_INTERVAL_MS",
+            "9223372036854775807",
+        ),
+        ("ZPA_ENRICHER__KAFKA__CONSUMER_QUEUE_KBYTES", "0"),
+        ("ZPA_ENRICHER__KAFKA__DELIVERY_TIMEOUT_MS", "999"),
+        (
+            "ZPA_ENRICHER__SERVICE__SHUTDOWN_GRACE_PERIOD_SECS",
+            "9223372036854775807",
+        ),
+        ("ZPA_ENRICHER__SERVICE__READINESS_STALL_SECS", "0"),
+        ("ZPA_ENRICHER__SERVICE__PAUSE_AFTER_MS", "3600001"),
+        (
+            "ZPA_ENRICHER__SERVICE__CATALOG_RELOAD_INTERVAL_SECS",
+            "86401",
+        ),
+        ("ZPA_ENRICHER__SERVICE__STATISTICS_INTERVAL_MS", "5"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    for needle in [
+        "kafka.linger_ms: a number of about 1e23 is too large [from environment variable ZPA_ENRICHER__KAFKA__LINGER_MS]",
+        "kafka.commit_interval_ms: 9223372036854775807 is out of range (1 to 86400000)",
+        "kafka.consumer_queue_kbytes: 0 is out of range (1 to 2097151)",
+        "kafka.delivery_timeout_ms: 999 is out of range (1000 to 2147483647)",
+        "service.shutdown_grace_period_secs: 9223372036854775807 is out of range (1 to 3600)",
+        "service.readiness_stall_secs: 0 is out of range (1 to 86400)",
+        "service.pause_after_ms: 3600001 is out of range (0 to 3600000)",
+        "service.catalog_reload_interval_secs: 86401 is out of range (0 to 86400)",
+        "service.statistics_interval_ms: 5 is out of range (100 to 86400000)",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    assert!(err.contains("9 problem(s)"), "{err}");
+    // The bounds themselves are accepted.
+    let s = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__LINGER_MS", "900000"),
+        ("ZPA_ENRICHER__SERVICE__SHUTDOWN_GRACE_PERIOD_SECS", "3600"),
+        ("ZPA_ENRICHER__SERVICE__STATISTICS_INTERVAL_MS", "100"),
+    ]))
+    .unwrap();
+    assert_eq!(s.kafka.linger_ms, 900_000);
+    assert!(
+        crate::kafka::producer_config(&s)
+            .unwrap()
+            .create_native_config()
+            .is_ok()
+    );
+}
+
+#[test]
+fn an_unreadable_config_file_is_named_as_given_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, "[kafka]\nlinger_ms = 99999999999999999999999\n").unwrap();
+    let err = Settings::load(&Sources {
+        file: Some(path.clone()),
+        env: Some(HashMap::new()),
+        overrides: vec![],
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with(&format!("config file {}: ", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("line 2"), "{err}");
+    let path = dir.path().join("c.json");
+    std::fs::write(&path, "{\"kafka\": {\"linger_ms\": }").unwrap();
+    let err = Settings::load(&Sources {
+        file: Some(path.clone()),
+        env: Some(HashMap::new()),
+        overrides: vec![],
+    })
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "config file {}: expected value at line 1 column 25",
+            path.display()
+        )
+    );
+}

@@ -324,20 +324,33 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
     if k.group_id.trim().is_empty() {
         p.push("kafka.group_id: must not be empty".to_owned());
     }
-    if !(1..=1_000_000).contains(&k.max_in_flight) {
-        p.push(format!(
-            "kafka.max_in_flight: {} is out of range (1 to 1000000)",
-            k.max_in_flight
-        ));
-    }
-    if k.delivery_timeout_ms < 1_000 {
-        p.push(format!(
-            "kafka.delivery_timeout_ms: {} is too short (at least 1000)",
-            k.delivery_timeout_ms
-        ));
-    }
-    if k.commit_interval_ms == 0 {
-        p.push("kafka.commit_interval_ms: must be at least 1".to_owned());
+    // The librdkafka properties behind the typed settings bound the ranges.
+    for (key, value, lo, hi) in [
+        ("max_in_flight", k.max_in_flight as u64, 1, 1_000_000),
+        // message.timeout.ms
+        (
+            "delivery_timeout_ms",
+            k.delivery_timeout_ms,
+            1_000,
+            2_147_483_647,
+        ),
+        // auto.commit.interval.ms
+        ("commit_interval_ms", k.commit_interval_ms, 1, 86_400_000),
+        // linger.ms
+        ("linger_ms", k.linger_ms, 0, 900_000),
+        // queued.max.messages.kbytes
+        (
+            "consumer_queue_kbytes",
+            k.consumer_queue_kbytes,
+            1,
+            2_097_151,
+        ),
+    ] {
+        if !(lo..=hi).contains(&value) {
+            p.push(format!(
+                "kafka.{key}: {value} is out of range ({lo} to {hi})"
+            ));
+        }
     }
     if k.create_missing_topics && (k.create_partitions < 1 || k.create_replication_factor < 1) {
         p.push(
