@@ -24,7 +24,9 @@ use crate::metrics::{self, Metrics};
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
     /// The listen address cannot be resolved or bound.
-    #[error("cannot listen on admin address {addr:?}")]
+    #[error(
+        "cannot listen on {addr:?} for /metrics, /healthz and /readyz (metrics.addr, flag --metrics-addr)"
+    )]
     Bind {
         /// The address as configured.
         addr: String,

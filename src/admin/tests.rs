@@ -266,6 +266,6 @@ async fn bind_errors_name_the_address() {
     let err = bind("not an address").await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "cannot listen on admin address \"not an address\""
+        "cannot listen on \"not an address\" for /metrics, /healthz and /readyz (metrics.addr, flag --metrics-addr)"
     );
 }
