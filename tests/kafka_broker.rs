@@ -1,6 +1,6 @@
 //! The service's guarantees against a real Kafka-protocol broker over TCP: end to end with keys,
-//! headers, timestamps and order kept and metrics equal to what was sent; dead letters; two
-//! instances in one group; graceful shutdown commits; compressed input; catalog hot reload;
+//! headers, timestamps and order kept and metrics equal to what was sent; two instances in one
+//! group; graceful shutdown commits; compressed input; catalog hot reload;
 //! fatal conditions at start.
 //!
 //! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS`.
@@ -14,8 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::kafka::{
-    Service, ServiceSpec, TestRecord, consume, generated, header, id, metric, produce,
-    produce_tombstone, series,
+    Service, ServiceSpec, TestRecord, consume, generated, header, id, metric, produce, series,
 };
 use rdkafka::Message;
 use serde_json::Value;
@@ -122,112 +121,6 @@ fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
     assert!(text.contains("zpa_enricher_build_info{"), "{text}");
     let (status, _) = svc.stop(T);
     assert!(status.success());
-}
-
-#[test]
-fn dead_letters_carry_raw_bytes_and_error_headers() {
-    let spec = ServiceSpec::new("dlq");
-    spec.create_topics(1);
-    let cases: Vec<(&[u8], &str, &str)> = vec![
-        (b"not json at all", "not_json", "1"),
-        (br#"{"InternalReason":"APP_NOT_REACH"#, "truncated", "32"),
-        (b"{\"InternalReason\":\"\xff\"}", "invalid_utf8", "19"),
-        (br#"{"InternalReason":17}"#, "wrong_type", "18"),
-        (b"", "empty", "0"),
-        (b"[1,2]", "not_object", "0"),
-        (br#"{"a":1} x"#, "trailing_data", "8"),
-    ];
-    let bomb = format!("{{\"a\":{}1{}}}", "[".repeat(3000), "]".repeat(3000));
-    let mut input: Vec<TestRecord> = cases
-        .iter()
-        .enumerate()
-        .map(|(i, (p, ..))| TestRecord {
-            key: Some(format!("k{i}").into_bytes()),
-            payload: p.to_vec(),
-            headers: vec![("id".into(), i.to_string().into_bytes())],
-            timestamp_ms: 1_764_000_000_000 + i as i64,
-        })
-        .collect();
-    input.push(TestRecord {
-        key: None,
-        payload: bomb.clone().into_bytes(),
-        headers: vec![("id".into(), b"7".to_vec())],
-        timestamp_ms: 1_764_000_000_007,
-    });
-    // One valid record, which must not go to the DLQ.
-    input.push(TestRecord {
-        key: None,
-        payload: br#"{"InternalReason":"BRK_MT_TERMINATED","ConnectionStatus":"close"}"#.to_vec(),
-        headers: vec![("id".into(), b"8".to_vec())],
-        timestamp_ms: 1_764_000_000_008,
-    });
-    produce(&spec.input, &input, "none");
-    // A record without a value (a tombstone) is dead-lettered without one, not as "".
-    produce_tombstone(&spec.input, 9);
-    let mut svc = Service::start(&spec);
-    svc.wait_ready(T);
-    let dlq = consume(&spec.dlq, 9, T);
-    assert_eq!(dlq.len(), 9, "{}", svc.log());
-    for m in &dlq {
-        let i = id(m);
-        if i == 9 {
-            assert_eq!(m.payload(), None, "the tombstone got a value");
-            assert_eq!(m.key(), Some(&b"gone"[..]));
-            assert_eq!(header(m, "zpa.error.reason"), Some(&b"empty"[..]));
-            assert_eq!(header(m, "zpa.source.offset"), Some(&b"9"[..]));
-            continue;
-        }
-        let (reason, offset) = if i == 7 {
-            ("too_deep", "68")
-        } else {
-            (cases[i].1, cases[i].2)
-        };
-        assert_eq!(
-            m.payload().unwrap_or_default(),
-            &input[i].payload[..],
-            "record {i} changed"
-        );
-        assert_eq!(
-            header(m, "zpa.error.reason"),
-            Some(reason.as_bytes()),
-            "record {i}"
-        );
-        assert_eq!(
-            header(m, "zpa.error.offset"),
-            Some(offset.as_bytes()),
-            "record {i}"
-        );
-        assert!(header(m, "zpa.error.message").is_some_and(|v| !v.is_empty()));
-        assert!(header(m, "zpa.error.time").is_some_and(|v| v.len() == 24));
-        assert_eq!(header(m, "zpa.source.topic"), Some(spec.input.as_bytes()));
-        assert_eq!(header(m, "zpa.source.partition"), Some(&b"0"[..]));
-        assert_eq!(
-            header(m, "zpa.source.offset"),
-            Some(i.to_string().as_bytes())
-        );
-        assert_eq!(m.key(), input[i].key.as_deref());
-    }
-    let out = consume(&spec.output, 1, T);
-    assert_eq!(out.len(), 1);
-    assert_eq!(id(&out[0]), 8);
-    svc.wait_metric(
-        "zpa_enricher_records_produced_total{destination=\"dlq\"}",
-        9.0,
-        T,
-    );
-    let text = svc.metrics();
-    assert_eq!(
-        metric(&text, "zpa_enricher_records_dead_lettered_total"),
-        Some(9.0)
-    );
-    assert_eq!(
-        metric(
-            &text,
-            "zpa_enricher_records_invalid_total{reason=\"truncated\"}"
-        ),
-        Some(1.0)
-    );
-    assert!(svc.stop(T).0.success());
 }
 
 #[test]

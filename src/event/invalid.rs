@@ -111,6 +111,21 @@ impl InvalidRecord {
         )
     }
 
+    /// The record is readable, but enriched (`enriched` bytes) it is larger than the producer
+    /// accepts; `raw` is its size as read. The offset is the end of the record as read.
+    #[must_use]
+    pub fn enriched_too_large(enriched: usize, raw: usize) -> Self {
+        Self::new(
+            InvalidReason::TooLarge,
+            raw,
+            format!(
+                "enriched, the record ({enriched} bytes) is larger than the producer accepts (message.max.bytes); \
+                 raise kafka.producer_librdkafka.\"message.max.bytes\" up to the output topic's max.message.bytes, \
+                 or lower enrich.max_record_bytes"
+            ),
+        )
+    }
+
     pub(super) fn from_syntax(e: SyntaxError, looks_like_csv: bool) -> Self {
         let reason = match e.kind {
             SyntaxErrorKind::UnexpectedEnd(_) => InvalidReason::Truncated,

@@ -27,6 +27,7 @@
 mod backpressure;
 mod drain;
 mod passthrough;
+mod process;
 mod record;
 mod types;
 mod window;
@@ -40,23 +41,20 @@ use std::time::{Duration, Instant};
 
 use futures::channel::oneshot::Canceled;
 use futures::{FutureExt, StreamExt};
-use rdkafka::Message;
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::error::KafkaError;
 use rdkafka::message::OwnedMessage;
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::FutureProducer;
 use rdkafka::types::RDKafkaErrorCode;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::admin::Health;
-use crate::config::{InvalidPolicy, Partitioning};
-use crate::enrich::{Enricher, Outcome};
+use crate::enrich::Enricher;
 use crate::kafka::context::{Fatal, ServiceContext};
-use crate::metrics::{Destination, EventCounters, Metrics, ProduceErrorKind, UnknownCodes};
+use crate::metrics::{EventCounters, Metrics, ProduceErrorKind, UnknownCodes};
 
 use passthrough::SpliceTable;
-use record::OutputRecord;
 use window::{DeliveryResult, Offsets, Pending, Window};
 
 /// The loop's mutable state, apart from the Kafka clients.
@@ -272,143 +270,6 @@ fn wall_clock_ms() -> i64 {
 }
 
 impl Core {
-    /// Enriches one record and hands it to the producer.
-    async fn process<M: Message>(
-        &mut self,
-        clients: &Clients,
-        msg: &M,
-        window: &mut Window,
-        now: Instant,
-    ) -> Result<(), PipelineError> {
-        let metrics = Arc::clone(&self.handles.metrics);
-        metrics.record_consumed();
-        let payload = msg.payload().unwrap_or_default();
-        if self.opts.passthrough != Passthrough::Off {
-            return self.pass_through(clients, msg, window, now).await;
-        }
-        let started = Instant::now();
-        self.state.out.clear();
-        let outcome = self.state.enricher.enrich(payload, &mut self.state.out);
-        metrics.observe_processing(started.elapsed());
-        let (record, raw) = match outcome {
-            Outcome::Invalid(error) => {
-                metrics.record_invalid(error.reason);
-                let (topic, destination) = match self.opts.on_invalid {
-                    InvalidPolicy::Fail => {
-                        return Err(PipelineError::Invalid {
-                            topic: msg.topic().to_owned(),
-                            partition: msg.partition(),
-                            offset: msg.offset(),
-                            error,
-                        });
-                    }
-                    InvalidPolicy::Dlq => {
-                        metrics.record_dead_lettered(error.reason);
-                        (self.state.topic(&self.opts.dlq_topic), Destination::Dlq)
-                    }
-                    InvalidPolicy::Pass => (
-                        self.state.topic(&self.opts.output_topic),
-                        Destination::Output,
-                    ),
-                };
-                tracing::debug!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), %error, "invalid record");
-                (
-                    OutputRecord::dead_letter(msg, &error, &topic, destination),
-                    true,
-                )
-            }
-            outcome => {
-                if let Outcome::Unknown { code, source, .. } = &outcome
-                    && self.state.unknown.observe(code)
-                {
-                    tracing::warn!(code = %crate::metrics::shown_code(code), field = %source, "unknown status code (logged once per code)");
-                    metrics.unknown_code_seen_count(self.state.unknown.distinct());
-                }
-                self.state.counters.count(&outcome);
-                let topic = self.state.topic(&self.opts.output_topic);
-                (OutputRecord::enriched(msg, &topic), false)
-            }
-        };
-        if raw {
-            // Unchanged: a record without a value (a tombstone) stays without one.
-            return self
-                .send(clients, msg, record, msg.payload(), window, now)
-                .await;
-        }
-        let body = std::mem::take(&mut self.state.out);
-        let result = self
-            .send(clients, msg, record, Some(&body), window, now)
-            .await;
-        // Give the buffer back so the next record reuses its capacity.
-        self.state.out = body;
-        result
-    }
-
-    async fn send<M: Message>(
-        &mut self,
-        clients: &Clients,
-        msg: &M,
-        record: OutputRecord,
-        body: Option<&[u8]>,
-        window: &mut Window,
-        now: Instant,
-    ) -> Result<(), PipelineError> {
-        let mut fr = FutureRecord::<[u8], [u8]>::to(&record.topic);
-        if let Some(body) = body {
-            fr = fr.payload(body);
-        }
-        if let Some(headers) = record.headers {
-            fr = fr.headers(headers);
-        }
-        if let Some(k) = msg.key() {
-            fr = fr.key(k);
-        }
-        if let Some(ts) = msg.timestamp().to_millis() {
-            fr = fr.timestamp(ts);
-        }
-        if let Partitioning::Source = self.opts.partitioning {
-            fr = fr.partition(msg.partition());
-        }
-        loop {
-            match clients.producer.send_result(fr) {
-                Ok(delivery) => {
-                    let pending = Pending {
-                        topic: self.state.topic(msg.topic()),
-                        partition: msg.partition(),
-                        offset: msg.offset(),
-                        timestamp_ms: msg.timestamp().to_millis(),
-                        destination: record.destination,
-                        destination_topic: Arc::clone(&record.topic),
-                    };
-                    window.push(pending, delivery, now);
-                    return Ok(());
-                }
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    self.handles
-                        .metrics
-                        .produce_error(ProduceErrorKind::QueueFull);
-                    // Make room: wait for the oldest delivery, or a moment when nothing of
-                    // ours is in flight; then offer the same record again.
-                    match window.next().await {
-                        Some(done) => self.settle_one(clients, done)?,
-                        None => tokio::time::sleep(Duration::from_millis(10)).await,
-                    }
-                    fr = back;
-                }
-                Err((error, _)) => {
-                    self.handles.metrics.produce_error(ProduceErrorKind::Other);
-                    return Err(PipelineError::Delivery {
-                        topic: record.topic.to_string(),
-                        source_topic: msg.topic().to_owned(),
-                        partition: msg.partition(),
-                        offset: msg.offset(),
-                        error: Box::new(error),
-                    });
-                }
-            }
-        }
-    }
-
     /// Settles `first` and every later delivery whose outcome is already known.
     fn settle_ready(
         &mut self,

@@ -1,0 +1,183 @@
+//! One record in: enriched to the output, or, when it cannot go out enriched, unchanged where
+//! `kafka.on_invalid` says; handed to the producer and to the in-flight window.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdkafka::Message;
+use rdkafka::error::KafkaError;
+use rdkafka::producer::FutureRecord;
+use rdkafka::types::RDKafkaErrorCode;
+
+use super::record::OutputRecord;
+use super::window::{Pending, Window};
+use super::{Clients, Core, Passthrough, PipelineError};
+use crate::config::{InvalidPolicy, Partitioning};
+use crate::enrich::Outcome;
+use crate::event::InvalidRecord;
+use crate::metrics::{Destination, ProduceErrorKind};
+
+impl Core {
+    /// Enriches one record and hands it to the producer.
+    pub(super) async fn process<M: Message>(
+        &mut self,
+        clients: &Clients,
+        msg: &M,
+        window: &mut Window,
+        now: Instant,
+    ) -> Result<(), PipelineError> {
+        let metrics = Arc::clone(&self.handles.metrics);
+        metrics.record_consumed();
+        let payload = msg.payload().unwrap_or_default();
+        if self.opts.passthrough != Passthrough::Off {
+            return self.pass_through(clients, msg, window, now).await;
+        }
+        let started = Instant::now();
+        self.state.out.clear();
+        let outcome = self.state.enricher.enrich(payload, &mut self.state.out);
+        metrics.observe_processing(started.elapsed());
+        let outcome = match outcome {
+            Outcome::Invalid(error) => {
+                return self.send_invalid(clients, msg, error, window, now).await;
+            }
+            outcome => outcome,
+        };
+        if let Outcome::Unknown { code, source, .. } = &outcome
+            && self.state.unknown.observe(code)
+        {
+            tracing::warn!(code = %crate::metrics::shown_code(code), field = %source, "unknown status code (logged once per code)");
+            metrics.unknown_code_seen_count(self.state.unknown.distinct());
+        }
+        let topic = self.state.topic(&self.opts.output_topic);
+        let record = OutputRecord::enriched(msg, &topic);
+        let body = std::mem::take(&mut self.state.out);
+        let result = self
+            .send(clients, msg, record, Some(&body), window, now)
+            .await;
+        let enriched_len = body.len();
+        // Give the buffer back so the next record reuses its capacity.
+        self.state.out = body;
+        match result {
+            Ok(()) => {
+                self.state.counters.count(&outcome);
+                Ok(())
+            }
+            // The enrichment made the record larger than the producer accepts: the record
+            // cannot go out enriched, and stopping would only meet it again after the restart.
+            // It goes where unreadable records go, unchanged.
+            Err(PipelineError::Delivery { error, .. })
+                if matches!(
+                    *error,
+                    KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge)
+                ) =>
+            {
+                let error = InvalidRecord::enriched_too_large(enriched_len, payload.len());
+                self.send_invalid(clients, msg, error, window, now).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends a record that cannot go out enriched where `kafka.on_invalid` says: unchanged, with
+    /// headers naming the problem, to the dead-letter topic (`dlq`) or the output (`pass`); or
+    /// stops the service (`fail`).
+    async fn send_invalid<M: Message>(
+        &mut self,
+        clients: &Clients,
+        msg: &M,
+        error: InvalidRecord,
+        window: &mut Window,
+        now: Instant,
+    ) -> Result<(), PipelineError> {
+        let metrics = Arc::clone(&self.handles.metrics);
+        metrics.record_invalid(error.reason);
+        let (topic, destination) = match self.opts.on_invalid {
+            InvalidPolicy::Fail => {
+                return Err(PipelineError::Invalid {
+                    topic: msg.topic().to_owned(),
+                    partition: msg.partition(),
+                    offset: msg.offset(),
+                    error,
+                });
+            }
+            InvalidPolicy::Dlq => {
+                metrics.record_dead_lettered(error.reason);
+                (self.state.topic(&self.opts.dlq_topic), Destination::Dlq)
+            }
+            InvalidPolicy::Pass => (
+                self.state.topic(&self.opts.output_topic),
+                Destination::Output,
+            ),
+        };
+        tracing::debug!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), %error, "invalid record");
+        let record = OutputRecord::dead_letter(msg, &error, &topic, destination);
+        // Unchanged: a record without a value (a tombstone) stays without one.
+        self.send(clients, msg, record, msg.payload(), window, now)
+            .await
+    }
+
+    pub(super) async fn send<M: Message>(
+        &mut self,
+        clients: &Clients,
+        msg: &M,
+        record: OutputRecord,
+        body: Option<&[u8]>,
+        window: &mut Window,
+        now: Instant,
+    ) -> Result<(), PipelineError> {
+        let mut fr = FutureRecord::<[u8], [u8]>::to(&record.topic);
+        if let Some(body) = body {
+            fr = fr.payload(body);
+        }
+        if let Some(headers) = record.headers {
+            fr = fr.headers(headers);
+        }
+        if let Some(k) = msg.key() {
+            fr = fr.key(k);
+        }
+        if let Some(ts) = msg.timestamp().to_millis() {
+            fr = fr.timestamp(ts);
+        }
+        if let Partitioning::Source = self.opts.partitioning {
+            fr = fr.partition(msg.partition());
+        }
+        loop {
+            match clients.producer.send_result(fr) {
+                Ok(delivery) => {
+                    let pending = Pending {
+                        topic: self.state.topic(msg.topic()),
+                        partition: msg.partition(),
+                        offset: msg.offset(),
+                        timestamp_ms: msg.timestamp().to_millis(),
+                        destination: record.destination,
+                        destination_topic: Arc::clone(&record.topic),
+                    };
+                    window.push(pending, delivery, now);
+                    return Ok(());
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    self.handles
+                        .metrics
+                        .produce_error(ProduceErrorKind::QueueFull);
+                    // Make room: wait for the oldest delivery, or a moment when nothing of
+                    // ours is in flight; then offer the same record again.
+                    match window.next().await {
+                        Some(done) => self.settle_one(clients, done)?,
+                        None => tokio::time::sleep(Duration::from_millis(10)).await,
+                    }
+                    fr = back;
+                }
+                Err((error, _)) => {
+                    self.handles.metrics.produce_error(ProduceErrorKind::Other);
+                    return Err(PipelineError::Delivery {
+                        topic: record.topic.to_string(),
+                        source_topic: msg.topic().to_owned(),
+                        partition: msg.partition(),
+                        offset: msg.offset(),
+                        error: Box::new(error),
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Dead letters against a real Kafka-protocol broker over TCP: each kind of unreadable record
+//! lands in the dead-letter topic unchanged, with headers naming the problem and the source;
+//! so does a record that would be too large for the producer once enriched, instead of
+//! stopping the service.
+//!
+//! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS`.
+
+#![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose; test counts are small.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::kafka::{
+    Service, ServiceSpec, TestRecord, consume, header, id, metric, produce, produce_tombstone,
+    series,
+};
+use rdkafka::Message;
+use zpa_enricher::catalog::Catalog;
+use zpa_enricher::enrich::{EnrichOptions, Enricher};
+
+const T: Duration = Duration::from_secs(60);
+
+#[test]
+fn dead_letters_carry_raw_bytes_and_error_headers() {
+    let spec = ServiceSpec::new("dlq");
+    spec.create_topics(1);
+    let cases: Vec<(&[u8], &str, &str)> = vec![
+        (b"not json at all", "not_json", "1"),
+        (br#"{"InternalReason":"APP_NOT_REACH"#, "truncated", "32"),
+        (b"{\"InternalReason\":\"\xff\"}", "invalid_utf8", "19"),
+        (br#"{"InternalReason":17}"#, "wrong_type", "18"),
+        (b"", "empty", "0"),
+        (b"[1,2]", "not_object", "0"),
+        (br#"{"a":1} x"#, "trailing_data", "8"),
+    ];
+    let bomb = format!("{{\"a\":{}1{}}}", "[".repeat(3000), "]".repeat(3000));
+    let mut input: Vec<TestRecord> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (p, ..))| TestRecord {
+            key: Some(format!("k{i}").into_bytes()),
+            payload: p.to_vec(),
+            headers: vec![("id".into(), i.to_string().into_bytes())],
+            timestamp_ms: 1_764_000_000_000 + i as i64,
+        })
+        .collect();
+    input.push(TestRecord {
+        key: None,
+        payload: bomb.clone().into_bytes(),
+        headers: vec![("id".into(), b"7".to_vec())],
+        timestamp_ms: 1_764_000_000_007,
+    });
+    // One valid record, which must not go to the DLQ.
+    input.push(TestRecord {
+        key: None,
+        payload: br#"{"InternalReason":"BRK_MT_TERMINATED","ConnectionStatus":"close"}"#.to_vec(),
+        headers: vec![("id".into(), b"8".to_vec())],
+        timestamp_ms: 1_764_000_000_008,
+    });
+    produce(&spec.input, &input, "none");
+    // A record without a value (a tombstone) is dead-lettered without one, not as "".
+    produce_tombstone(&spec.input, 9);
+    let mut svc = Service::start(&spec);
+    svc.wait_ready(T);
+    let dlq = consume(&spec.dlq, 9, T);
+    assert_eq!(dlq.len(), 9, "{}", svc.log());
+    for m in &dlq {
+        let i = id(m);
+        if i == 9 {
+            assert_eq!(m.payload(), None, "the tombstone got a value");
+            assert_eq!(m.key(), Some(&b"gone"[..]));
+            assert_eq!(header(m, "zpa.error.reason"), Some(&b"empty"[..]));
+            assert_eq!(header(m, "zpa.source.offset"), Some(&b"9"[..]));
+            continue;
+        }
+        let (reason, offset) = if i == 7 {
+            ("too_deep", "68")
+        } else {
+            (cases[i].1, cases[i].2)
+        };
+        assert_eq!(
+            m.payload().unwrap_or_default(),
+            &input[i].payload[..],
+            "record {i} changed"
+        );
+        assert_eq!(
+            header(m, "zpa.error.reason"),
+            Some(reason.as_bytes()),
+            "record {i}"
+        );
+        assert_eq!(
+            header(m, "zpa.error.offset"),
+            Some(offset.as_bytes()),
+            "record {i}"
+        );
+        assert!(header(m, "zpa.error.message").is_some_and(|v| !v.is_empty()));
+        assert!(header(m, "zpa.error.time").is_some_and(|v| v.len() == 24));
+        assert_eq!(header(m, "zpa.source.topic"), Some(spec.input.as_bytes()));
+        assert_eq!(header(m, "zpa.source.partition"), Some(&b"0"[..]));
+        assert_eq!(
+            header(m, "zpa.source.offset"),
+            Some(i.to_string().as_bytes())
+        );
+        assert_eq!(m.key(), input[i].key.as_deref());
+    }
+    let out = consume(&spec.output, 1, T);
+    assert_eq!(out.len(), 1);
+    assert_eq!(id(&out[0]), 8);
+    svc.wait_metric(
+        "zpa_enricher_records_produced_total{destination=\"dlq\"}",
+        9.0,
+        T,
+    );
+    let text = svc.metrics();
+    assert_eq!(
+        metric(&text, "zpa_enricher_records_dead_lettered_total"),
+        Some(9.0)
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "zpa_enricher_records_invalid_total{reason=\"truncated\"}"
+        ),
+        Some(1.0)
+    );
+    assert!(svc.stop(T).0.success());
+}
+
+#[test]
+fn a_record_too_large_once_enriched_is_dead_lettered_and_the_service_goes_on() {
+    // The producer accepts records of at most LIMIT bytes; record 1 fits as read, but not with
+    // its enrichment. Before, the service stopped on it, and met it again after every restart.
+    const LIMIT: usize = 4_000;
+    let spec = ServiceSpec::new("toolarge").env(
+        "KAFKA__PRODUCER_LIBRDKAFKA__MESSAGE_MAX_BYTES",
+        &LIMIT.to_string(),
+    );
+    spec.create_topics(1);
+    let record = |pad: usize| {
+        format!(
+            r#"{{"LogTimestamp":"Mon Nov 24 10:00:00 2025","InternalReason":"BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY","ConnectionStatus":"close","Pad":"{}"}}"#,
+            "x".repeat(pad)
+        )
+        .into_bytes()
+    };
+    let payloads = [record(10), record(3_300), record(20)];
+    // The test's premise, checked with the same core and catalog as the service.
+    let enricher = Enricher::new(Arc::new(Catalog::builtin()), EnrichOptions::default());
+    let mut out = Vec::new();
+    enricher.enrich(&payloads[1], &mut out);
+    assert!(out.len() > LIMIT, "enriched {} bytes", out.len());
+    // As read, it fits even with the dead-letter headers (under 500 bytes).
+    assert!(
+        payloads[1].len() + 500 < LIMIT,
+        "{} bytes as read",
+        payloads[1].len()
+    );
+    let input: Vec<TestRecord> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| TestRecord {
+            key: Some(format!("k{i}").into_bytes()),
+            payload: p.clone(),
+            headers: vec![("id".into(), i.to_string().into_bytes())],
+            timestamp_ms: 1_764_000_000_000 + i as i64,
+        })
+        .collect();
+    produce(&spec.input, &input, "none");
+    let mut svc = Service::start(&spec);
+    svc.wait_ready(T);
+    let enriched = consume(&spec.output, 2, T);
+    let ids: Vec<usize> = enriched.iter().map(id).collect();
+    assert_eq!(ids, [0, 2], "{}", svc.log());
+    let dlq = consume(&spec.dlq, 1, T);
+    assert_eq!(dlq.len(), 1);
+    let m = &dlq[0];
+    assert_eq!(id(m), 1);
+    assert_eq!(m.payload(), Some(&payloads[1][..]), "changed");
+    assert_eq!(m.key(), Some(&b"k1"[..]));
+    assert_eq!(header(m, "zpa.error.reason"), Some(&b"too_large"[..]));
+    assert_eq!(
+        header(m, "zpa.error.offset"),
+        Some(payloads[1].len().to_string().as_bytes())
+    );
+    let message = String::from_utf8_lossy(header(m, "zpa.error.message").unwrap()).into_owned();
+    assert!(
+        message.contains(&format!("({} bytes)", out.len()))
+            && message.contains("message.max.bytes"),
+        "{message}"
+    );
+    assert_eq!(header(m, "zpa.source.offset"), Some(&b"1"[..]));
+    svc.wait_metric(
+        "zpa_enricher_records_produced_total{destination=\"dlq\"}",
+        1.0,
+        T,
+    );
+    let text = svc.metrics();
+    for (name, value) in [
+        (
+            "zpa_enricher_records_invalid_total{reason=\"too_large\"}",
+            1.0,
+        ),
+        (
+            "zpa_enricher_records_dead_lettered_total{reason=\"too_large\"}",
+            1.0,
+        ),
+        (
+            "zpa_enricher_records_produced_total{destination=\"output\"}",
+            2.0,
+        ),
+    ] {
+        assert_eq!(metric(&text, name), Some(value), "{name}");
+    }
+    // Counted as enriched only once published enriched.
+    let events: f64 = series(&text, "zpa_enricher_events_total")
+        .iter()
+        .map(|(_, v)| v)
+        .sum();
+    assert!((events - 2.0).abs() < f64::EPSILON, "{events}");
+    let (status, log) = svc.stop(T);
+    assert!(status.success(), "{log}");
+}
