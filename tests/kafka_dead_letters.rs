@@ -1,7 +1,7 @@
 //! Dead letters against a real Kafka-protocol broker over TCP: each kind of unreadable record
 //! lands in the dead-letter topic unchanged, with headers naming the problem and the source;
-//! so does a record that would be too large for the producer once enriched, instead of
-//! stopping the service.
+//! so does a record that would be too large for the producer once enriched, and one too large
+//! even as read goes there without its value, instead of stopping the service.
 //!
 //! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS`.
 
@@ -129,9 +129,9 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
 }
 
 #[test]
-fn a_record_too_large_once_enriched_is_dead_lettered_and_the_service_goes_on() {
-    // The producer accepts records of at most LIMIT bytes; record 1 fits as read, but not with
-    // its enrichment. Before, the service stopped on it, and met it again after every restart.
+fn records_too_large_for_the_producer_are_dead_lettered_and_the_service_goes_on() {
+    // The producer accepts records of at most LIMIT bytes. Before, the service stopped on a
+    // record it could not produce, and met it again after every restart.
     const LIMIT: usize = 4_000;
     let spec = ServiceSpec::new("toolarge").env(
         "KAFKA__PRODUCER_LIBRDKAFKA__MESSAGE_MAX_BYTES",
@@ -145,7 +145,17 @@ fn a_record_too_large_once_enriched_is_dead_lettered_and_the_service_goes_on() {
         )
         .into_bytes()
     };
-    let payloads = [record(10), record(3_300), record(20)];
+    // 0 and 2 go out enriched; 1 fits as read, 3 does not even so, and 4 is unreadable and
+    // too large.
+    let mut garbage = b"not json ".to_vec();
+    garbage.resize(5_000, b'x');
+    let payloads = [
+        record(10),
+        record(3_300),
+        record(20),
+        record(4_500),
+        garbage,
+    ];
     // The test's premise, checked with the same core and catalog as the service.
     let enricher = Enricher::new(Arc::new(Catalog::builtin()), EnrichOptions::default());
     let mut out = Vec::new();
@@ -173,8 +183,18 @@ fn a_record_too_large_once_enriched_is_dead_lettered_and_the_service_goes_on() {
     let enriched = consume(&spec.output, 2, T);
     let ids: Vec<usize> = enriched.iter().map(id).collect();
     assert_eq!(ids, [0, 2], "{}", svc.log());
-    let dlq = consume(&spec.dlq, 1, T);
-    assert_eq!(dlq.len(), 1);
+    let dlq = consume(&spec.dlq, 3, T);
+    let ids: Vec<usize> = dlq.iter().map(id).collect();
+    assert_eq!(ids, [1, 3, 4], "{}", svc.log());
+    // Too large even as read: the headers go out without the value, and point at the source.
+    for (m, reason, offset) in [(&dlq[1], "too_large", "3"), (&dlq[2], "not_json", "4")] {
+        assert_eq!(m.payload(), None);
+        assert_eq!(header(m, "zpa.error.reason"), Some(reason.as_bytes()));
+        assert_eq!(header(m, "zpa.source.topic"), Some(spec.input.as_bytes()));
+        assert_eq!(header(m, "zpa.source.offset"), Some(offset.as_bytes()));
+        let message = String::from_utf8_lossy(header(m, "zpa.error.message").unwrap()).into_owned();
+        assert!(message.contains("its value is left out"), "{message}");
+    }
     let m = &dlq[0];
     assert_eq!(id(m), 1);
     assert_eq!(m.payload(), Some(&payloads[1][..]), "changed");
@@ -193,17 +213,25 @@ fn a_record_too_large_once_enriched_is_dead_lettered_and_the_service_goes_on() {
     assert_eq!(header(m, "zpa.source.offset"), Some(&b"1"[..]));
     svc.wait_metric(
         "zpa_enricher_records_produced_total{destination=\"dlq\"}",
-        1.0,
+        3.0,
         T,
     );
     let text = svc.metrics();
     for (name, value) in [
         (
             "zpa_enricher_records_invalid_total{reason=\"too_large\"}",
+            2.0,
+        ),
+        (
+            "zpa_enricher_records_invalid_total{reason=\"not_json\"}",
             1.0,
         ),
         (
             "zpa_enricher_records_dead_lettered_total{reason=\"too_large\"}",
+            2.0,
+        ),
+        (
+            "zpa_enricher_records_dead_lettered_total{reason=\"not_json\"}",
             1.0,
         ),
         (

@@ -126,6 +126,21 @@ impl InvalidRecord {
         )
     }
 
+    /// `first`, for a record of `size` bytes that is too large for the producer even as read,
+    /// so that it goes out without its value, pointing at its source. Reason and offset stay.
+    #[must_use]
+    pub fn value_left_out(size: usize, first: &InvalidRecord) -> Self {
+        Self::new(
+            first.reason,
+            first.offset,
+            format!(
+                "{}; the record ({size} bytes) is larger than the producer accepts (message.max.bytes) \
+                 even as read, so its value is left out: read it from zpa.source.topic, partition and offset",
+                first.detail
+            ),
+        )
+    }
+
     pub(super) fn from_syntax(e: SyntaxError, looks_like_csv: bool) -> Self {
         let reason = match e.kind {
             SyntaxErrorKind::UnexpectedEnd(_) => InvalidReason::Truncated,

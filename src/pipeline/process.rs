@@ -65,12 +65,7 @@ impl Core {
             // The enrichment made the record larger than the producer accepts: the record
             // cannot go out enriched, and stopping would only meet it again after the restart.
             // It goes where unreadable records go, unchanged.
-            Err(PipelineError::Delivery { error, .. })
-                if matches!(
-                    *error,
-                    KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge)
-                ) =>
-            {
+            Err(PipelineError::Delivery { error, .. }) if too_large(&error) => {
                 let error = InvalidRecord::enriched_too_large(enriched_len, payload.len());
                 self.send_invalid(clients, msg, error, window, now).await
             }
@@ -112,8 +107,21 @@ impl Core {
         tracing::debug!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), %error, "invalid record");
         let record = OutputRecord::dead_letter(msg, &error, &topic, destination);
         // Unchanged: a record without a value (a tombstone) stays without one.
-        self.send(clients, msg, record, msg.payload(), window, now)
+        match self
+            .send(clients, msg, record, msg.payload(), window, now)
             .await
+        {
+            // Too large for the producer even as read: it cannot be written anywhere, and
+            // stopping would only meet it again after the restart. What goes out is the
+            // headers without the value, pointing at the record in its source partition.
+            Err(PipelineError::Delivery { error: e, .. }) if too_large(&e) => {
+                let size = msg.payload().map_or(0, <[u8]>::len);
+                let error = InvalidRecord::value_left_out(size, &error);
+                let record = OutputRecord::dead_letter(msg, &error, &topic, destination);
+                self.send(clients, msg, record, None, window, now).await
+            }
+            result => result,
+        }
     }
 
     pub(super) async fn send<M: Message>(
@@ -180,4 +188,12 @@ impl Core {
             }
         }
     }
+}
+
+/// The producer refused a record as larger than its `message.max.bytes`, before sending it.
+fn too_large(e: &KafkaError) -> bool {
+    matches!(
+        e,
+        KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge)
+    )
 }
