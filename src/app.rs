@@ -141,6 +141,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     topic,
                     compression: args.compression,
                     key_field: args.key_field,
+                    settings: settings.kafka.clone(),
                 }),
                 enricher: args.enriched.then(|| {
                     Arc::new(Enricher::new(

@@ -234,7 +234,8 @@ pub struct GenerateArgs {
     /// Produce to this Kafka topic instead of writing lines (needs --brokers).
     #[arg(long, value_name = "TOPIC", requires = "brokers")]
     pub topic: Option<String>,
-    /// Kafka bootstrap servers for --topic.
+    /// Kafka bootstrap servers for --topic (the security settings and `kafka.librdkafka`
+    /// properties of `[kafka]` apply).
     #[arg(long, value_name = "HOST:PORT,...", requires = "topic")]
     pub brokers: Option<String>,
     /// Compression of the produced batches: none, gzip, snappy, lz4 or zstd.

@@ -174,3 +174,43 @@ fn refused_authentication_ends_the_start_at_once_with_the_clients_reason() {
     );
     assert!(!log.contains("not-logged-9f3a"), "{log}");
 }
+
+#[test]
+fn generate_uses_the_kafka_security_settings() {
+    // The same refusal as the service's: `generate` connects with the `[kafka]` security
+    // settings, not as a plaintext client.
+    let brokers = common::kafka::brokers();
+    let out = spawn(
+        &[
+            "generate",
+            "-n",
+            "5",
+            "--brokers",
+            &brokers,
+            "--topic",
+            "sasl.generate",
+        ],
+        &[
+            ("ZPA_ENRICHER__KAFKA__SECURITY__PROTOCOL", "sasl_plaintext"),
+            ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_MECHANISM", "PLAIN"),
+            ("ZPA_ENRICHER__KAFKA__SECURITY__SASL_USERNAME", "analyst"),
+            (
+                "ZPA_ENRICHER__KAFKA__SECURITY__SASL_PASSWORD",
+                "not-logged-9f3a",
+            ),
+        ],
+    )
+    .wait_with_output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = common::stderr(&out);
+    assert!(
+        err.contains(&format!("error: cannot fetch metadata from {brokers}: ")),
+        "{err}"
+    );
+    assert!(
+        err.contains("SASL PLAIN mechanism handshake failed"),
+        "{err}"
+    );
+    assert!(!err.contains("not-logged-9f3a"), "{err}");
+}

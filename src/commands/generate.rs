@@ -52,6 +52,8 @@ pub struct KafkaSink {
     pub compression: String,
     /// The record field whose value becomes the message key (empty: no key).
     pub key_field: String,
+    /// The `[kafka]` settings whose security and pass-through properties apply.
+    pub settings: crate::config::KafkaSettings,
 }
 
 /// Why generating stopped.
@@ -63,9 +65,10 @@ pub enum GenerateError {
     /// The Kafka producer failed, or records were not delivered.
     #[error("cannot produce to Kafka")]
     Kafka(#[from] rdkafka::error::KafkaError),
-    /// The cluster does not answer, or refuses the client.
+    /// The client settings are contradictory, or the cluster does not answer or refuses the
+    /// client.
     #[error(transparent)]
-    Unreachable(Box<crate::kafka::KafkaSetupError>),
+    Setup(Box<crate::kafka::KafkaSetupError>),
     /// The SIGINT/SIGTERM handlers could not be installed.
     #[error("cannot install the signal handlers")]
     Signals(#[source] io::Error),
@@ -114,6 +117,9 @@ pub fn run(catalog: &Arc<Catalog>, job: &GenerateJob) -> Result<(), GenerateErro
     }
 }
 
+/// The client id of `generate`'s producer.
+const CLIENT_ID: &str = "zpa-enricher-generate";
+
 /// Produces to Kafka until the count is reached or SIGINT/SIGTERM arrives, then delivers what
 /// is queued.
 fn produce(
@@ -121,13 +127,15 @@ fn produce(
     job: &GenerateJob,
     sink: &KafkaSink,
 ) -> Result<(), GenerateError> {
+    let setup = |e| GenerateError::Setup(Box::new(e));
+    let (connection, client) =
+        crate::kafka::generator_configs(&sink.settings, &sink.brokers, CLIENT_ID).map_err(setup)?;
     // Fail with the client's reason rather than after the flush timeout with "timed out".
-    crate::kafka::check_reachable(&sink.brokers, "zpa-enricher-generate")
-        .map_err(|e| GenerateError::Unreachable(Box::new(e)))?;
+    crate::kafka::check_reachable(&connection, &sink.brokers).map_err(setup)?;
     let traffic = Traffic {
-        brokers: sink.brokers.clone(),
+        client,
         topic: sink.topic.clone(),
-        client_id: "zpa-enricher-generate".into(),
+        client_id: CLIENT_ID.into(),
         compression: sink.compression.clone(),
         key_field: sink.key_field.clone(),
         rate: job.rate,

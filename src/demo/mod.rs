@@ -278,8 +278,10 @@ impl Watch<'_> {
             return Ok(None);
         };
         let url = metrics_url(running.metrics_addr);
+        let mut client = rdkafka::ClientConfig::new();
+        client.set("bootstrap.servers", self.brokers);
         let traffic = Traffic {
-            brokers: self.brokers.to_owned(),
+            client,
             topic: raw.clone(),
             client_id: "zpa-enricher-demo-traffic".into(),
             compression: "lz4".into(),

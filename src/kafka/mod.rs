@@ -517,18 +517,48 @@ pub enum MetadataFailure {
     Unexplained(#[source] KafkaError),
 }
 
-/// Checks that the cluster at `brokers` answers a plaintext client (`generate`), for at most
-/// the metadata wait.
+/// The clients of a producer that is not the service's own (`generate`): bootstrap servers
+/// `brokers` and its own client id, with the security settings and pass-through properties of
+/// `k`. Returns the connection alone (`kafka.librdkafka`), for [`check_reachable`], and the
+/// producer's (`kafka.producer_librdkafka` too), to which the caller adds its tuning.
+///
+/// # Errors
+/// A pass-through property contradicts a typed setting.
+pub fn generator_configs(
+    k: &KafkaSettings,
+    brokers: &str,
+    client_id: &str,
+) -> Result<(ClientConfig, ClientConfig), KafkaSetupError> {
+    let mut o = common(k);
+    o.set("bootstrap.servers", brokers);
+    o.set("client.id", client_id);
+    let none = BTreeMap::new();
+    let connection = finish(
+        &o,
+        [
+            ("librdkafka", &k.librdkafka),
+            ("producer_librdkafka", &none),
+        ],
+    )?;
+    let producer = finish(
+        &o,
+        [
+            ("librdkafka", &k.librdkafka),
+            ("producer_librdkafka", &k.producer_librdkafka),
+        ],
+    )?;
+    Ok((connection, producer))
+}
+
+/// Checks that the cluster at `brokers` answers a client configured by `cfg` (`generate`),
+/// for at most the metadata wait.
 ///
 /// # Errors
 /// [`KafkaSetupError::Refused`] at once when the cluster refuses the client in a way waiting
 /// cannot cure, or [`KafkaSetupError::Metadata`] with the client's last report when it does not
 /// answer in time.
-pub fn check_reachable(brokers: &str, client_id: &str) -> Result<(), KafkaSetupError> {
-    let mut cfg = ClientConfig::new();
-    cfg.set("bootstrap.servers", brokers)
-        .set("client.id", client_id);
-    probe::fetch_metadata(&cfg, brokers).map(drop)
+pub fn check_reachable(cfg: &ClientConfig, brokers: &str) -> Result<(), KafkaSetupError> {
+    probe::fetch_metadata(cfg, brokers).map(drop)
 }
 
 /// How long the start waits for cluster metadata.

@@ -30,8 +30,8 @@ pub enum Undelivered {
 /// Generated traffic produced into a Kafka topic.
 #[derive(Debug)]
 pub struct Traffic {
-    /// Bootstrap servers.
-    pub brokers: String,
+    /// How to reach the cluster: bootstrap servers, and security settings when it has them.
+    pub client: ClientConfig,
     /// The topic.
     pub topic: String,
     /// The producer's `client.id`.
@@ -76,8 +76,9 @@ impl Traffic {
     /// The producer cannot be created or refuses a record; with [`Undelivered::Fail`], also
     /// records not delivered by the end of the flush.
     pub fn run(&self, counts: &TrafficCounts, stop: &CancellationToken) -> Result<(), KafkaError> {
-        let producer: ThreadedProducer<Deliveries> = ClientConfig::new()
-            .set("bootstrap.servers", &self.brokers)
+        let producer: ThreadedProducer<Deliveries> = self
+            .client
+            .clone()
             .set("client.id", &self.client_id)
             .set("enable.idempotence", "true")
             .set("acks", "all")

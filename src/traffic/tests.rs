@@ -367,7 +367,11 @@ fn key_field_is_found_without_parsing() {
 
 fn traffic(brokers: &str, topic: &str, count: u64) -> Traffic {
     Traffic {
-        brokers: brokers.to_owned(),
+        client: {
+            let mut c = rdkafka::ClientConfig::new();
+            c.set("bootstrap.servers", brokers);
+            c
+        },
         topic: topic.to_owned(),
         client_id: "zpa-enricher-test".into(),
         compression: "lz4".into(),
