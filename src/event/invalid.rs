@@ -141,6 +141,21 @@ impl InvalidRecord {
         )
     }
 
+    /// The broker refused the record (`size` bytes as sent) as larger than the topic accepts.
+    #[must_use]
+    pub fn refused_by_broker(size: usize) -> Self {
+        Self::new(
+            InvalidReason::TooLarge,
+            size,
+            format!(
+                "the broker refused the record ({size} bytes as sent) as larger than the topic accepts (max.message.bytes), \
+                 so its value is left out: read it from zpa.source.topic, partition and offset; set \
+                 kafka.producer_librdkafka.\"message.max.bytes\" to the topic's max.message.bytes so that such records \
+                 go out unchanged or enriched as far as they fit"
+            ),
+        )
+    }
+
     pub(super) fn from_syntax(e: SyntaxError, looks_like_csv: bool) -> Self {
         let reason = match e.kind {
             SyntaxErrorKind::UnexpectedEnd(_) => InvalidReason::Truncated,

@@ -26,7 +26,7 @@ impl Core {
         );
         let drained = tokio::time::timeout(work, async {
             while let Some(done) = window.next().await {
-                if let Err(e) = self.settle_one(clients, done) {
+                if let Err(e) = self.settle_one(clients, &mut window, done) {
                     tracing::warn!(error = %e, "delivery failed while draining; the record will be consumed again");
                     return false;
                 }

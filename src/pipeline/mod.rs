@@ -50,6 +50,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::admin::Health;
+use crate::config::InvalidPolicy;
 use crate::enrich::Enricher;
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::metrics::{EventCounters, Metrics, ProduceErrorKind, UnknownCodes};
@@ -279,11 +280,11 @@ impl Core {
     ) -> Result<(), PipelineError> {
         let now_ms = wall_clock_ms();
         let mut offsets = Offsets::default();
-        let mut result = self.settle(first, now_ms, &mut offsets);
+        let mut result = self.settle(clients, window, first, now_ms, &mut offsets);
         while result.is_ok()
             && let Some(done) = window.try_next()
         {
-            result = self.settle(done, now_ms, &mut offsets);
+            result = self.settle(clients, window, done, now_ms, &mut offsets);
         }
         // Whatever was acknowledged before a failure is stored all the same.
         offsets.store(&clients.consumer);
@@ -298,10 +299,11 @@ impl Core {
     fn settle_one(
         &mut self,
         clients: &Clients,
+        window: &mut Window,
         done: (Pending, DeliveryResult),
     ) -> Result<(), PipelineError> {
         let mut offsets = Offsets::default();
-        let result = self.settle(done, wall_clock_ms(), &mut offsets);
+        let result = self.settle(clients, window, done, wall_clock_ms(), &mut offsets);
         offsets.store(&clients.consumer);
         if result.is_ok() {
             self.state.last_ack = Instant::now();
@@ -310,14 +312,27 @@ impl Core {
     }
 
     /// A delivery completed. On success the source offset is noted in `offsets`, to be stored:
-    /// every record consumed before it has completed too. On failure the service stops without
-    /// storing it. `now_ms` is the wall clock for the end-to-end latency.
+    /// every record consumed before it has completed too. A record the broker refused as too
+    /// large is replaced, at the front of `window`, by a dead letter without its value (unless
+    /// `kafka.on_invalid = "fail"`, or it was such a replacement already). On other failures the
+    /// service stops without storing the offset. `now_ms` is the wall clock for the end-to-end
+    /// latency.
     fn settle(
         &mut self,
+        clients: &Clients,
+        window: &mut Window,
         (pending, delivered): (Pending, DeliveryResult),
         now_ms: i64,
         offsets: &mut Offsets,
     ) -> Result<(), PipelineError> {
+        if let Ok(Err((error, refused))) = &delivered
+            && process::too_large(error)
+            && !pending.replacement
+            && self.opts.on_invalid != InvalidPolicy::Fail
+        {
+            self.handles.metrics.produce_error(ProduceErrorKind::Broker);
+            return self.replace_refused(clients, window, pending, refused);
+        }
         let metrics = &self.handles.metrics;
         match delivered {
             Ok(Ok(_)) => {

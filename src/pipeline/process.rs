@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::Message;
 use rdkafka::error::KafkaError;
+use rdkafka::message::OwnedMessage;
 use rdkafka::producer::FutureRecord;
 use rdkafka::types::RDKafkaErrorCode;
 
@@ -124,6 +125,62 @@ impl Core {
         }
     }
 
+    /// Sends, in place of `refused`, which the broker refused as too large, a record without
+    /// the value, its headers pointing at the source record (where `kafka.on_invalid` sends
+    /// unreadable records), and puts it at the front of `window`, so that the source offset is
+    /// stored only once it is acknowledged.
+    pub(super) fn replace_refused(
+        &mut self,
+        clients: &Clients,
+        window: &mut Window,
+        pending: Pending,
+        refused: &OwnedMessage,
+    ) -> Result<(), PipelineError> {
+        let error = InvalidRecord::refused_by_broker(refused.payload().map_or(0, <[u8]>::len));
+        tracing::warn!(topic = %pending.destination_topic, source_topic = %pending.topic, partition = pending.partition, offset = pending.offset, %error, "record refused by the broker; sent without its value");
+        let metrics = Arc::clone(&self.handles.metrics);
+        metrics.record_invalid(error.reason);
+        let (topic, destination) = if self.opts.on_invalid == InvalidPolicy::Pass {
+            (
+                self.state.topic(&self.opts.output_topic),
+                Destination::Output,
+            )
+        } else {
+            metrics.record_dead_lettered(error.reason);
+            (self.state.topic(&self.opts.dlq_topic), Destination::Dlq)
+        };
+        let headers = super::record::left_out_headers(refused, &pending, &error);
+        let mut fr = FutureRecord::<[u8], [u8]>::to(&topic).headers(headers);
+        if let Some(k) = refused.key() {
+            fr = fr.key(k);
+        }
+        if let Some(ts) = pending.timestamp_ms {
+            fr = fr.timestamp(ts);
+        }
+        if let Partitioning::Source = self.opts.partitioning {
+            fr = fr.partition(pending.partition);
+        }
+        match clients.producer.send_result(fr) {
+            Ok(delivery) => {
+                let replacement = Pending {
+                    destination,
+                    destination_topic: topic,
+                    replacement: true,
+                    ..pending
+                };
+                window.push_front(replacement, delivery, Instant::now());
+                Ok(())
+            }
+            Err((error, _)) => Err(PipelineError::Delivery {
+                topic: topic.to_string(),
+                source_topic: pending.topic.to_string(),
+                partition: pending.partition,
+                offset: pending.offset,
+                error: Box::new(error),
+            }),
+        }
+    }
+
     pub(super) async fn send<M: Message>(
         &mut self,
         clients: &Clients,
@@ -159,6 +216,7 @@ impl Core {
                         timestamp_ms: msg.timestamp().to_millis(),
                         destination: record.destination,
                         destination_topic: Arc::clone(&record.topic),
+                        replacement: false,
                     };
                     window.push(pending, delivery, now);
                     return Ok(());
@@ -170,7 +228,7 @@ impl Core {
                     // Make room: wait for the oldest delivery, or a moment when nothing of
                     // ours is in flight; then offer the same record again.
                     match window.next().await {
-                        Some(done) => self.settle_one(clients, done)?,
+                        Some(done) => self.settle_one(clients, window, done)?,
                         None => tokio::time::sleep(Duration::from_millis(10)).await,
                     }
                     fr = back;
@@ -190,10 +248,13 @@ impl Core {
     }
 }
 
-/// The producer refused a record as larger than its `message.max.bytes`, before sending it.
-fn too_large(e: &KafkaError) -> bool {
+/// A record was refused as too large: by the producer, before sending it (its
+/// `message.max.bytes`), or by the broker (the topic's `max.message.bytes`).
+pub(super) fn too_large(e: &KafkaError) -> bool {
     matches!(
         e,
-        KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge)
+        KafkaError::MessageProduction(
+            RDKafkaErrorCode::MessageSizeTooLarge | RDKafkaErrorCode::MessageBatchTooLarge
+        )
     )
 }

@@ -17,7 +17,9 @@
 use std::sync::Arc;
 
 use rdkafka::Message;
-use rdkafka::message::{Header, Headers, OwnedHeaders};
+use rdkafka::message::{Header, Headers, OwnedHeaders, OwnedMessage};
+
+use super::window::Pending;
 
 use crate::event::InvalidRecord;
 use crate::metrics::Destination;
@@ -72,32 +74,78 @@ impl OutputRecord {
         topic: &Arc<str>,
         destination: Destination,
     ) -> Self {
-        let offset = error.offset.to_string();
-        let time = rfc3339_now();
-        let partition = msg.partition().to_string();
-        let source_offset = msg.offset().to_string();
-        let values: [&str; 7] = [
-            error.reason.as_str(),
-            &offset,
-            &error.detail,
-            &time,
-            msg.topic(),
-            &partition,
-            &source_offset,
-        ];
-        let mut headers = copy_headers(msg, ERROR_HEADERS.len());
-        for (key, value) in ERROR_HEADERS.iter().zip(values) {
-            headers = headers.insert(Header {
-                key,
-                value: Some(value),
-            });
-        }
+        let headers = copy_headers(msg, ERROR_HEADERS.len());
         Self {
             topic: Arc::clone(topic),
-            headers: Some(headers),
+            headers: Some(with_error_headers(
+                headers,
+                error,
+                msg.topic(),
+                msg.partition(),
+                msg.offset(),
+            )),
             destination,
         }
     }
+}
+
+/// `headers` followed by the error headers for `error` in the record at `source_topic`,
+/// `partition`, `offset`.
+fn with_error_headers(
+    mut headers: OwnedHeaders,
+    error: &InvalidRecord,
+    source_topic: &str,
+    partition: i32,
+    offset: i64,
+) -> OwnedHeaders {
+    let error_offset = error.offset.to_string();
+    let time = rfc3339_now();
+    let partition = partition.to_string();
+    let offset = offset.to_string();
+    let values: [&str; 7] = [
+        error.reason.as_str(),
+        &error_offset,
+        &error.detail,
+        &time,
+        source_topic,
+        &partition,
+        &offset,
+    ];
+    for (key, value) in ERROR_HEADERS.iter().zip(values) {
+        headers = headers.insert(Header {
+            key,
+            value: Some(value),
+        });
+    }
+    headers
+}
+
+/// The headers of the dead letter sent in place of `refused`, which the broker refused: the
+/// refused record's own headers (those of the input record; earlier error headers left out),
+/// then the error headers for `error` and the source record of `pending`.
+pub(super) fn left_out_headers(
+    refused: &OwnedMessage,
+    pending: &Pending,
+    error: &InvalidRecord,
+) -> OwnedHeaders {
+    let mut headers = OwnedHeaders::new_with_capacity(
+        refused.headers().map_or(0, Headers::count) + ERROR_HEADERS.len(),
+    );
+    if let Some(h) = refused.headers() {
+        for header in h.iter().filter(|h| !ERROR_HEADERS.contains(&h.key)) {
+            headers = headers.insert(Header {
+                key: header.key,
+                value: header.value,
+            });
+        }
+    }
+    with_error_headers(
+        headers,
+        error,
+        &pending.topic,
+        pending.partition,
+        pending.offset,
+    )
 }
 
 /// The current time as `2026-11-25T10:38:41.114Z`.

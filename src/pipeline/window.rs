@@ -25,6 +25,8 @@ pub(super) struct Pending {
     pub(super) timestamp_ms: Option<i64>,
     pub(super) destination: Destination,
     pub(super) destination_topic: Arc<str>,
+    /// A dead letter sent, without the value, in place of a record the broker refused.
+    pub(super) replacement: bool,
 }
 
 /// A delivery outcome as the producer reports it (or `Canceled` if the producer went away).
@@ -59,6 +61,16 @@ impl Window {
 
     pub(super) fn push(&mut self, pending: Pending, delivery: DeliveryFuture, sent: Instant) {
         self.slots.push_back(InFlight {
+            pending,
+            delivery,
+            sent,
+        });
+    }
+
+    /// Puts a delivery before all others: the replacement of the oldest record, just taken
+    /// out, which must be settled before anything sent after that record.
+    pub(super) fn push_front(&mut self, pending: Pending, delivery: DeliveryFuture, sent: Instant) {
+        self.slots.push_front(InFlight {
             pending,
             delivery,
             sent,
@@ -149,6 +161,7 @@ mod tests {
             timestamp_ms: None,
             destination: Destination::Output,
             destination_topic: Arc::clone(topic),
+            replacement: false,
         };
         let mut offsets = Offsets::default();
         for (t, p, o) in [(&a, 0, 5), (&a, 1, 7), (&b, 0, 3), (&a, 0, 6), (&b, 0, 4)] {
