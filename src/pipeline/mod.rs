@@ -8,7 +8,9 @@
 //! offset of the record that completes is always safe. librdkafka commits stored offsets on an
 //! interval; the context commits on partition revoke, and shutdown commits after draining. A
 //! crash loses nothing: what was not committed is consumed again (duplicates are possible, and
-//! are the price of never losing a record).
+//! are the price of never losing a record). A record the broker refuses as too large takes no
+//! offset with it: its place at the front of the window goes to a dead letter without the value,
+//! whose acknowledgement stores the offset.
 //!
 //! # Backpressure
 //! The window bounds the records in flight. When it has been full with nothing acknowledged for
