@@ -101,10 +101,11 @@ Name of the ConfigMap holding the catalog override, and the file name in it.
 {{- end }}
 
 {{/*
-config.kafka.security.protocol, defaulting to plaintext as the service does.
+config.kafka.security.protocol in lower case (the service ignores letter case, so SASL_SSL as in
+Kafka's own settings works), defaulting to plaintext as the service does.
 */}}
 {{- define "zpa-enricher.protocol" -}}
-{{- dig "kafka" "security" "protocol" "plaintext" (.Values.config | default dict) }}
+{{- dig "kafka" "security" "protocol" "plaintext" (.Values.config | default dict) | lower }}
 {{- end }}
 
 {{/*
