@@ -404,11 +404,7 @@ impl Settings {
                 86_400_000,
             ),
         ] {
-            if !(lo..=hi).contains(&value) {
-                problems.push(format!(
-                    "service.{key}: {value} is out of range ({lo} to {hi})"
-                ));
-            }
+            problems.extend(out_of_range("service", key, value, lo, hi));
         }
         if problems.is_empty() {
             Ok(())
@@ -552,6 +548,18 @@ fn deserialize_collecting(
         }
     }
     Err(ConfigError::Invalid(problems))
+}
+
+/// The problem of `section.key = value` outside `lo..=hi`, if it is.
+pub(crate) fn out_of_range(
+    section: &str,
+    key: &str,
+    value: u64,
+    lo: u64,
+    hi: u64,
+) -> Option<String> {
+    (!(lo..=hi).contains(&value))
+        .then(|| format!("{section}.{key}: {value} is out of range ({lo} to {hi})"))
 }
 
 /// A settings source that cannot be read, named as the user gave it. (The config crate names a

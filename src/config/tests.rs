@@ -417,29 +417,25 @@ fn numbers_past_64_bits_and_past_the_clients_ranges_are_reported() {
 #[test]
 fn an_unreadable_config_file_is_named_as_given_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("c.toml");
-    std::fs::write(&path, "[kafka]\nlinger_ms = 99999999999999999999999\n").unwrap();
-    let err = Settings::load(&Sources {
-        file: Some(path.clone()),
-        env: Some(HashMap::new()),
-        overrides: vec![],
-    })
-    .unwrap_err()
-    .to_string();
+    let load = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let err = Settings::load(&Sources {
+            file: Some(path.clone()),
+            env: Some(HashMap::new()),
+            overrides: vec![],
+        })
+        .unwrap_err()
+        .to_string();
+        (path, err)
+    };
+    let (path, err) = load("c.toml", "[kafka]\nlinger_ms = 99999999999999999999999\n");
     assert!(
         err.starts_with(&format!("config file {}: ", path.display())),
         "{err}"
     );
     assert!(err.contains("line 2"), "{err}");
-    let path = dir.path().join("c.json");
-    std::fs::write(&path, "{\"kafka\": {\"linger_ms\": }").unwrap();
-    let err = Settings::load(&Sources {
-        file: Some(path.clone()),
-        env: Some(HashMap::new()),
-        overrides: vec![],
-    })
-    .unwrap_err()
-    .to_string();
+    let (path, err) = load("c.json", "{\"kafka\": {\"linger_ms\": }");
     assert_eq!(
         err,
         format!(

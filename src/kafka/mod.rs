@@ -346,11 +346,7 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
             2_097_151,
         ),
     ] {
-        if !(lo..=hi).contains(&value) {
-            p.push(format!(
-                "kafka.{key}: {value} is out of range ({lo} to {hi})"
-            ));
-        }
+        p.extend(crate::config::out_of_range("kafka", key, value, lo, hi));
     }
     if k.create_missing_topics && (k.create_partitions < 1 || k.create_replication_factor < 1) {
         p.push(
