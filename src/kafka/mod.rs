@@ -146,13 +146,13 @@ fn common(k: &KafkaSettings) -> Owned {
 
 fn finish(
     owned: &Owned,
-    maps: [(&'static str, &BTreeMap<String, String>); 2],
+    maps: &[(&'static str, &BTreeMap<String, String>)],
 ) -> Result<ClientConfig, KafkaSetupError> {
     let mut cfg = ClientConfig::new();
     for (k, v) in owned.defaults.iter().chain(&owned.props) {
         cfg.set(*k, v);
     }
-    for (map, props) in maps {
+    for &(map, props) in maps {
         for (key, value) in props {
             // librdkafka property names never contain '_': accept it for '.', so that the maps
             // can be set through environment variables (ZPA_ENRICHER__KAFKA__LIBRDKAFKA__
@@ -222,7 +222,7 @@ pub fn consumer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
     );
     finish(
         &o,
-        [
+        &[
             ("librdkafka", &k.librdkafka),
             ("consumer_librdkafka", &k.consumer_librdkafka),
         ],
@@ -249,7 +249,7 @@ pub fn producer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
     );
     finish(
         &o,
-        [
+        &[
             ("librdkafka", &k.librdkafka),
             ("producer_librdkafka", &k.producer_librdkafka),
         ],
@@ -528,17 +528,10 @@ pub fn generator_configs(
     let mut o = common(k);
     o.set("bootstrap.servers", brokers);
     o.set("client.id", client_id);
-    let none = BTreeMap::new();
-    let connection = finish(
-        &o,
-        [
-            ("librdkafka", &k.librdkafka),
-            ("producer_librdkafka", &none),
-        ],
-    )?;
+    let connection = finish(&o, &[("librdkafka", &k.librdkafka)])?;
     let producer = finish(
         &o,
-        [
+        &[
             ("librdkafka", &k.librdkafka),
             ("producer_librdkafka", &k.producer_librdkafka),
         ],

@@ -84,40 +84,38 @@ pub(super) fn fetch_metadata(
     loop {
         let started = Instant::now();
         let step = deadline.saturating_duration_since(started).min(STEP);
-        let result = probe.fetch_metadata(None, step);
+        let source = match probe.fetch_metadata(None, step) {
+            Ok(md) => return Ok(md),
+            Err(e) => e,
+        };
         // Serve the reports that arrived meanwhile: without a group, the consumer's poll reads
         // the client's main queue, where librdkafka puts its error and log events. A poll
         // returns early only for an error; log events are served for the whole of its timeout
         // (with no timeout, one log event would end it and leave the rest queued).
         while probe.poll(DRAIN).is_some() {}
-        let (last, fatal) = {
-            let r = probe
-                .context()
-                .reports
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            (r.last.clone(), r.fatal.clone())
-        };
-        match result {
-            Ok(md) => return Ok(md),
-            Err(_) if fatal.is_some() => {
-                return Err(KafkaSetupError::Refused {
-                    brokers: brokers.to_owned(),
-                    reason: fatal.unwrap_or_default(),
-                });
-            }
-            Err(source) if Instant::now() >= deadline => {
-                // A report says more than the request's own error, which then adds nothing.
-                return Err(KafkaSetupError::Metadata {
-                    brokers: brokers.to_owned(),
-                    cause: last.map_or(
-                        MetadataFailure::Unexplained(source),
-                        MetadataFailure::Report,
-                    ),
-                });
-            }
-            // Not answered yet: try again, at most once a step.
-            Err(_) => std::thread::sleep(step.saturating_sub(started.elapsed())),
+        let mut reports = probe
+            .context()
+            .reports
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(reason) = reports.fatal.take() {
+            return Err(KafkaSetupError::Refused {
+                brokers: brokers.to_owned(),
+                reason,
+            });
         }
+        if Instant::now() >= deadline {
+            // A report says more than the request's own error, which then adds nothing.
+            return Err(KafkaSetupError::Metadata {
+                brokers: brokers.to_owned(),
+                cause: reports.last.take().map_or(
+                    MetadataFailure::Unexplained(source),
+                    MetadataFailure::Report,
+                ),
+            });
+        }
+        drop(reports);
+        // Not answered yet: try again, at most once a step.
+        std::thread::sleep(step.saturating_sub(started.elapsed()));
     }
 }

@@ -85,26 +85,16 @@ impl Core {
         window: &mut Window,
         now: Instant,
     ) -> Result<(), PipelineError> {
-        let metrics = Arc::clone(&self.handles.metrics);
-        metrics.record_invalid(error.reason);
-        let (topic, destination) = match self.opts.on_invalid {
-            InvalidPolicy::Fail => {
-                return Err(PipelineError::Invalid {
-                    topic: msg.topic().to_owned(),
-                    partition: msg.partition(),
-                    offset: msg.offset(),
-                    error,
-                });
-            }
-            InvalidPolicy::Dlq => {
-                metrics.record_dead_lettered(error.reason);
-                (self.state.topic(&self.opts.dlq_topic), Destination::Dlq)
-            }
-            InvalidPolicy::Pass => (
-                self.state.topic(&self.opts.output_topic),
-                Destination::Output,
-            ),
-        };
+        self.handles.metrics.record_invalid(error.reason);
+        if self.opts.on_invalid == InvalidPolicy::Fail {
+            return Err(PipelineError::Invalid {
+                topic: msg.topic().to_owned(),
+                partition: msg.partition(),
+                offset: msg.offset(),
+                error,
+            });
+        }
+        let (topic, destination) = self.invalid_destination(&error);
         tracing::debug!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), %error, "invalid record");
         let record = OutputRecord::dead_letter(msg, &error, &topic, destination);
         // Unchanged: a record without a value (a tombstone) stays without one.
@@ -125,6 +115,20 @@ impl Core {
         }
     }
 
+    /// Where a record that cannot go out enriched goes when the service goes on: the output
+    /// under `kafka.on_invalid = "pass"`, else the dead-letter topic (counted as dead-lettered).
+    fn invalid_destination(&mut self, error: &InvalidRecord) -> (Arc<str>, Destination) {
+        if self.opts.on_invalid == InvalidPolicy::Pass {
+            (
+                self.state.topic(&self.opts.output_topic),
+                Destination::Output,
+            )
+        } else {
+            self.handles.metrics.record_dead_lettered(error.reason);
+            (self.state.topic(&self.opts.dlq_topic), Destination::Dlq)
+        }
+    }
+
     /// Sends, in place of `refused`, which the broker refused as too large, a record without
     /// the value, its headers pointing at the source record (where `kafka.on_invalid` sends
     /// unreadable records), and puts it at the front of `window`, so that the source offset is
@@ -138,17 +142,8 @@ impl Core {
     ) -> Result<(), PipelineError> {
         let error = InvalidRecord::refused_by_broker(refused.payload().map_or(0, <[u8]>::len));
         tracing::warn!(topic = %pending.destination_topic, source_topic = %pending.topic, partition = pending.partition, offset = pending.offset, %error, "record refused by the broker; sent without its value");
-        let metrics = Arc::clone(&self.handles.metrics);
-        metrics.record_invalid(error.reason);
-        let (topic, destination) = if self.opts.on_invalid == InvalidPolicy::Pass {
-            (
-                self.state.topic(&self.opts.output_topic),
-                Destination::Output,
-            )
-        } else {
-            metrics.record_dead_lettered(error.reason);
-            (self.state.topic(&self.opts.dlq_topic), Destination::Dlq)
-        };
+        self.handles.metrics.record_invalid(error.reason);
+        let (topic, destination) = self.invalid_destination(&error);
         let headers = super::record::left_out_headers(refused, &pending, &error);
         let mut fr = FutureRecord::<[u8], [u8]>::to(&topic).headers(headers);
         if let Some(k) = refused.key() {
