@@ -152,8 +152,10 @@ class Service:
         self.proc.wait(timeout=120)
 
 
-def drain(binary, brokers, raw, n, tag, mode):
-    """Drains the backlog with `run` (mode None) or `run --passthrough=MODE`."""
+def drain(binary, brokers, raw, n, tag, mode, broker_pid):
+    """Drains the backlog with `run` (mode None) or `run --passthrough=MODE`. Returns events/s,
+    the service's peak RSS, and the service's and the broker's CPU per record (the broker's over
+    the timed part only; None when the broker is not ours)."""
     svc = Service(binary, brokers, raw, f"{raw}.{tag}", f"{raw}.{tag}.group",
                   [f"--passthrough={mode}"] if mode else [])
     # Time from the first acknowledged record to the last one: start-up (joining the group,
@@ -164,16 +166,18 @@ def drain(binary, brokers, raw, n, tag, mode):
     while time.time() < deadline:
         produced = svc.produced()
         if first is None and produced > 0:
-            first = (time.perf_counter(), produced)
+            first = (time.perf_counter(), produced, cpu_seconds(broker_pid) if broker_pid else 0.0)
         if produced >= n:
             break
         time.sleep(0.02)
     end = time.perf_counter()
+    broker_end = cpu_seconds(broker_pid) if broker_pid else 0.0
     svc.stop()
     if first is None:
         sys.exit(f"{tag}: nothing was produced")
-    t0, p0 = first
-    return (n - p0) / (end - t0), svc.peak, svc.cpu * 1e6 / n
+    t0, p0, broker_t0 = first
+    broker_cpu = (broker_end - broker_t0) * 1e6 / (n - p0) if broker_pid and n > p0 else None
+    return (n - p0) / (end - t0), svc.peak, svc.cpu * 1e6 / n, broker_cpu
 
 
 class Broker:
@@ -181,6 +185,7 @@ class Broker:
 
     def __init__(self, external, binary, records):
         self.state = None
+        self.pid = None
         self.brokers = external
         if not external:
             if not TOOL.exists():
@@ -190,6 +195,8 @@ class Broker:
                             KAFKA_TEST_BROKER_ARGS="--group-initial-rebalance-delay 0s")
             self.brokers = subprocess.run([str(TOOL), "start", str(free_port())], env=self.env,
                                           check=True, capture_output=True, text=True).stdout.strip()
+            self.pid = int(subprocess.run([str(TOOL), "pid"], env=self.env, check=True,
+                                          capture_output=True, text=True).stdout.strip())
         self.raw = f"bench-{os.getpid()}-{time.time_ns()}"
         if not records:
             return
@@ -214,7 +221,7 @@ def measure(args, binary, tag, mode):
     as it grows)."""
     broker = Broker(args.brokers, binary, args.records)
     try:
-        return drain(binary, broker.brokers, broker.raw, args.records, tag, mode)
+        return drain(binary, broker.brokers, broker.raw, args.records, tag, mode, broker.pid)
     finally:
         broker.stop()
 
@@ -259,6 +266,9 @@ def main():
               f"run {row['run'][0]:,.0f} ev/s, "
               f"splice {row['splice'][0]:,.0f} ev/s", flush=True)
     med = {name: [statistics.median(row[name][i] for row in rows) for i in (0, 2)] for name in setups}
+    for name in setups:
+        broker_cpu = [row[name][3] for row in rows if row[name][3] is not None]
+        med[name].append(statistics.median(broker_cpu) if broker_cpu else None)
     peak = {name: max(row[name][1] for row in rows) for name in setups}
     pass_eps, run_eps, splice_eps = med["pass"][0], med["run"][0], med["splice"][0]
 
@@ -284,10 +294,12 @@ def main():
 
         print()
         print(f"median of {args.rounds} rounds of {args.records:,} records; peak RSS is the highest")
-        print(f"{'':<36} {'events/s':>10} {'CPU us/ev':>10} {'peak RSS MB':>12}")
+        print(f"{'':<36} {'events/s':>10} {'CPU us/ev':>10} {'broker us/ev':>12} {'peak RSS MB':>12}")
         for name, label in [("pass", "passthrough (ceiling)"), ("run", "zpa-enricher run"),
                             ("splice", "splice: run's output, no validation")]:
-            print(f"{label:<36} {med[name][0]:>10,.0f} {med[name][1]:>10.2f} {peak[name]:>12.1f}")
+            broker_cpu = "-" if med[name][2] is None else f"{med[name][2]:.2f}"
+            print(f"{label:<36} {med[name][0]:>10,.0f} {med[name][1]:>10.2f} {broker_cpu:>12} "
+                  f"{peak[name]:>12.1f}")
         print(f"ratio run / passthrough: {run_eps / pass_eps:.1%}")
         print(f"  the output's bytes (splice / passthrough): {splice_eps / pass_eps:.1%}")
         print(f"  the validation and enrichment work (run / splice): {run_eps / splice_eps:.1%}")

@@ -53,7 +53,10 @@ pub fn run(cli: Cli) -> ExitCode {
 
     if cli.print_config {
         let text = settings.to_toml();
-        return finish(io::stdout().lock().write_all(text.as_bytes()));
+        return finish(
+            crate::stdio::stdout(crate::stdio::REDIRECT)
+                .and_then(|out| out.lock().write_all(text.as_bytes())),
+        );
     }
     let catalog = match catalog::load::load(
         settings.catalog.user_file(),
@@ -280,6 +283,13 @@ fn clock_seed() -> u64 {
 }
 
 fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
+    let writes_stdout = match &cmd {
+        CatalogCommand::Export { output, .. } => output.as_ref().is_none_or(|p| p == "-"),
+        _ => true,
+    };
+    if writes_stdout && let Err(e) = crate::stdio::stdout(crate::stdio::REDIRECT) {
+        return finish(Err(e));
+    }
     let stdout = io::stdout().lock();
     match cmd {
         CatalogCommand::List {

@@ -18,7 +18,8 @@
 //! - [`service`]: `run`, wiring [`metrics`], [`admin`] (health endpoint), [`reload`] (catalog
 //!   hot reload), [`shutdown`] (signals) and the pipeline. [`demo`] runs it on a mock cluster.
 //! - [`commands`]: the file-and-pipe commands on top of the library.
-//! - [`cli`], [`app`], [`telemetry`]: argument parsing, dispatch, logging.
+//! - [`cli`], [`app`], [`telemetry`], [`stdio`]: argument parsing, dispatch, logging, standard
+//!   streams closed at start.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
 //! no I/O and nothing from the other modules; everything else builds on them.
@@ -59,6 +60,7 @@ pub mod pipeline;
 pub mod reload;
 pub mod service;
 pub mod shutdown;
+pub mod stdio;
 pub mod telemetry;
 pub mod traffic;
 mod vocab;

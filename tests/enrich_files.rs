@@ -142,6 +142,46 @@ fn io_errors_name_the_file() {
 }
 
 #[test]
+fn a_standard_stream_closed_at_start_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let output = dir.path().join("out.jsonl");
+    fs::write(&input, records(3)).unwrap();
+    let (i, o) = (input.to_str().unwrap(), output.to_str().unwrap());
+
+    // Closed: exit 1, and the message says which stream and what to do.
+    let out = common::run_redirected(&["enrich", "-i", i], ">&-");
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let stderr = common::stderr(&out);
+    assert!(
+        stderr.contains("standard output was closed when zpa-enricher started")
+            && stderr.contains("--output FILE"),
+        "{stderr}"
+    );
+    let out = common::run_redirected(&["enrich", "-o", o], "<&-");
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let stderr = common::stderr(&out);
+    assert!(
+        stderr.contains("standard input was closed when zpa-enricher started")
+            && stderr.contains("--input FILE"),
+        "{stderr}"
+    );
+    assert!(
+        !output.exists(),
+        "nothing is written when the input is closed"
+    );
+
+    // /dev/null on purpose, and a closed stream that is not used, are fine.
+    let out = common::run_redirected(&["enrich", "-i", i], "> /dev/null");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let out = common::run_redirected(&["enrich", "-o", o], "< /dev/null");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let out = common::run_redirected(&["enrich", "-i", i, "-o", o], "<&- >&-");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(fs::read_to_string(&output).unwrap().lines().count(), 3);
+}
+
+#[test]
 fn a_live_stream_is_written_while_the_input_waits() {
     let mut child = common::bin()
         .args(["enrich", "--stats", "none"])

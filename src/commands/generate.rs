@@ -248,7 +248,12 @@ fn write_lines_until(
         Some(p) if p.as_os_str() != "-" => Box::new(File::create(p).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot create {}: {e}", p.display()))
         })?),
-        _ => Box::new(io::stdout().lock()),
+        _ => Box::new(
+            crate::stdio::stdout(
+                "give --output FILE (or --brokers and --topic), or redirect it (to /dev/null to discard the records)",
+            )?
+            .lock(),
+        ),
     };
     let mut out = Lines(io::BufWriter::with_capacity(256 * 1024, out));
     let mut generator = Generator::new(catalog, job.options.clone());

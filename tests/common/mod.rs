@@ -43,6 +43,23 @@ pub fn run_with(cmd: &mut Command, stdin: &[u8]) -> Output {
     out
 }
 
+/// Runs the binary with `args` through `sh`, with the shell redirection `redirect` applied to it
+/// (`>&-` starts it with standard output closed); stderr is captured.
+pub fn run_redirected(args: &[&str], redirect: &str) -> Output {
+    let mut cmd = Command::new("sh");
+    cmd.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.arg("-c")
+        .arg(format!("exec \"$0\" \"$@\" {redirect}"))
+        .arg(env!("CARGO_BIN_EXE_zpa-enricher"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run zpa-enricher through sh")
+}
+
 /// `tests/fixtures/<rel>`.
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -185,6 +185,12 @@ impl Files {
         let (input, input_fd, input_id): (Named<Box<dyn Read>>, _, _) =
             if is_stdio(job.input.as_deref()) {
                 let stdin = io::stdin();
+                if crate::stdio::closed_at_start(&stdin) {
+                    return Err(EnrichError::Io(crate::stdio::closed(
+                        "standard input",
+                        "give --input FILE, or redirect it from a file or a pipe",
+                    )));
+                }
                 widen_pipe(&stdin);
                 let id = stdio_identity(&stdin);
                 let fd = rustix::stdio::stdin();
@@ -214,7 +220,9 @@ impl Files {
             };
         let same = |a: Option<(u64, u64)>, b: Option<(u64, u64)>| a.is_some() && a == b;
         let (output, output_id): (Named<Box<dyn Write>>, _) = if is_stdio(job.output.as_deref()) {
-            let stdout = io::stdout();
+            let stdout = crate::stdio::stdout(
+                "give --output FILE, or redirect it (to /dev/null to discard the records)",
+            )?;
             let id = stdio_identity(&stdout);
             if same(input_id, id) {
                 return Err(EnrichError::SameFile {

@@ -1,0 +1,71 @@
+//! Standard streams the process was started without.
+//!
+//! Before `main`, the Rust runtime reopens a standard stream that was closed (`>&-`, `<&-`) on
+//! `/dev/null`, so a command would read nothing or write into nothing and still report success.
+//! Such a stream is told apart from a redirection to `/dev/null` by its access mode: the runtime
+//! opens it for reading and writing, `< /dev/null` opens it for reading only and `> /dev/null`
+//! for writing only. (`1<>/dev/null`, which opens it for both, looks the same and is refused
+//! too.)
+
+use std::io;
+use std::os::fd::AsFd;
+
+/// Whether `fd` is a standard stream that was closed when the process started (see the module
+/// documentation). Always false where that cannot be told.
+#[must_use]
+pub fn closed_at_start(fd: impl AsFd) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let read_write =
+            rustix::fs::fcntl_getfl(&fd).is_ok_and(|flags| flags & OFlags::RWMODE == OFlags::RDWR);
+        if !read_write {
+            return false;
+        }
+        let Ok(meta) = fd
+            .as_fd()
+            .try_clone_to_owned()
+            .and_then(|owned| std::fs::File::from(owned).metadata())
+        else {
+            return false;
+        };
+        meta.file_type().is_char_device()
+            && std::fs::metadata("/dev/null").is_ok_and(|null| null.rdev() == meta.rdev())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = fd;
+        false
+    }
+}
+
+/// The error for a standard stream that was closed at start: `name` is "standard input" or
+/// "standard output", `fix` says what to give instead.
+#[must_use]
+pub fn closed(name: &str, fix: &str) -> io::Error {
+    io::Error::other(format!(
+        "{name} was closed when zpa-enricher started, so there is nothing to {}; {fix}",
+        if name.ends_with("input") {
+            "read"
+        } else {
+            "write to"
+        }
+    ))
+}
+
+/// What to say for a command whose only output is standard output.
+pub const REDIRECT: &str = "redirect it to a file, or to /dev/null to discard the output";
+
+/// The process's standard output, or an error saying it was closed at start, with `fix`: output
+/// written to it would be lost without a word.
+///
+/// # Errors
+/// Standard output was closed at start.
+pub fn stdout(fix: &str) -> io::Result<io::Stdout> {
+    let out = io::stdout();
+    if closed_at_start(&out) {
+        return Err(closed("standard output", fix));
+    }
+    Ok(out)
+}
