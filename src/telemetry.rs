@@ -16,6 +16,9 @@ pub fn init(format: LogFormat, default_filter: &str) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // When stderr is gone (a log reader that ended, a full disk), a log line is lost, but the
+        // subscriber would report that with `eprintln!`, which panics on the same broken stderr.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
     // An error only means a subscriber is already installed (e.g. in tests).
     let _already_installed = match format {

@@ -182,6 +182,31 @@ fn a_standard_stream_closed_at_start_is_an_error() {
 }
 
 #[test]
+fn a_closed_stderr_pipe_ends_nothing_early() {
+    // Warnings (one per invalid line) and the summary meet a broken pipe; the records are all
+    // written all the same, and the run ends as after `| head`.
+    let mut child = common::bin()
+        .args(["enrich"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let input = format!("{}not json\n{}not json either\n", records(5), records(5));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = common::stdout(&out);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 12);
+    assert_eq!((lines[5], lines[11]), ("not json", "not json either"));
+    assert!(lines[10].contains(r#""enrichment":{"code":"BRK_MT_RESET_FROM_SERVER""#));
+}
+
+#[test]
 fn a_live_stream_is_written_while_the_input_waits() {
     let mut child = common::bin()
         .args(["enrich", "--stats", "none"])

@@ -1,7 +1,7 @@
 //! The service's guarantees against a real Kafka-protocol broker over TCP: end to end with keys,
 //! headers, timestamps and order kept and metrics equal to what was sent; two instances in one
-//! group; graceful shutdown commits; compressed input; catalog hot reload;
-//! fatal conditions at start.
+//! group; graceful shutdown commits; a log reader that goes away; compressed input; catalog hot
+//! reload; fatal conditions at start.
 //!
 //! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS`.
 
@@ -201,6 +201,26 @@ fn graceful_shutdown_commits_so_a_restart_redelivers_nothing() {
     );
     assert!(again.stop(T).0.success());
     assert_eq!(consume(&spec.output, 2000, T).len(), 2000);
+}
+
+#[test]
+fn a_log_reader_that_goes_away_does_not_stop_the_service() {
+    let spec = ServiceSpec::new("log-closed");
+    spec.create_topics(1);
+    let mut svc = Service::start(&spec);
+    svc.wait_ready(T);
+    svc.close_log();
+    // Distinct unknown codes are logged, each once: enough lines to meet the closed pipe.
+    let input = records(500, 41, 0.3);
+    produce(&spec.input, &input, "none");
+    svc.wait_metric(
+        "zpa_enricher_records_produced_total{destination=\"output\"}",
+        500.0,
+        T,
+    );
+    let (status, _) = svc.stop(T);
+    assert!(status.success(), "{status}");
+    assert_eq!(consume(&spec.output, 500, T).len(), 500);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -273,6 +273,8 @@ pub struct Service {
     child: Child,
     pub metrics_port: u16,
     log: Arc<Mutex<String>>,
+    /// Set to stop reading the service's stderr: the pipe is closed after the next line.
+    log_closed: Arc<AtomicBool>,
 }
 
 /// Settings of a service under test.
@@ -359,9 +361,15 @@ impl Service {
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().unwrap();
         let sink = Arc::clone(&log);
+        let log_closed = Arc::new(AtomicBool::new(false));
+        let closed = Arc::clone(&log_closed);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
+                if closed.load(Ordering::Relaxed) {
+                    // Dropping the reader closes the pipe: later log lines meet a broken pipe.
+                    break;
+                }
                 let mut l = sink.lock().unwrap();
                 l.push_str(&line);
                 l.push('\n');
@@ -371,7 +379,14 @@ impl Service {
             child,
             metrics_port: port,
             log,
+            log_closed,
         }
+    }
+
+    /// Stops reading the service's log, as a log shipper that goes away: its stderr pipe is
+    /// closed at the next line it writes.
+    pub fn close_log(&self) {
+        self.log_closed.store(true, Ordering::Relaxed);
     }
 
     pub fn pid(&self) -> u32 {
