@@ -34,7 +34,14 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
         (b"", "empty", "0"),
         (b"[1,2]", "not_object", "0"),
         (br#"{"a":1} x"#, "trailing_data", "8"),
+        (
+            br#"{"InternalReason":"close","enrichment":"kept"}"#,
+            "key_conflict",
+            "26",
+        ),
     ];
+    // After the cases: the nesting bomb, a valid record and a tombstone.
+    let (bomb_id, valid_id, tombstone_id) = (cases.len(), cases.len() + 1, cases.len() + 2);
     let bomb = format!("{{\"a\":{}1{}}}", "[".repeat(3000), "]".repeat(3000));
     let mut input: Vec<TestRecord> = cases
         .iter()
@@ -49,33 +56,37 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
     input.push(TestRecord {
         key: None,
         payload: bomb.clone().into_bytes(),
-        headers: vec![("id".into(), b"7".to_vec())],
-        timestamp_ms: 1_764_000_000_007,
+        headers: vec![("id".into(), bomb_id.to_string().into_bytes())],
+        timestamp_ms: 1_764_000_000_000 + bomb_id as i64,
     });
     // One valid record, which must not go to the DLQ.
     input.push(TestRecord {
         key: None,
         payload: br#"{"InternalReason":"BRK_MT_TERMINATED","ConnectionStatus":"close"}"#.to_vec(),
-        headers: vec![("id".into(), b"8".to_vec())],
-        timestamp_ms: 1_764_000_000_008,
+        headers: vec![("id".into(), valid_id.to_string().into_bytes())],
+        timestamp_ms: 1_764_000_000_000 + valid_id as i64,
     });
     produce(&spec.input, &input, "none");
     // A record without a value (a tombstone) is dead-lettered without one, not as "".
-    produce_tombstone(&spec.input, 9);
+    produce_tombstone(&spec.input, tombstone_id);
     let mut svc = Service::start(&spec);
     svc.wait_ready(T);
-    let dlq = consume(&spec.dlq, 9, T);
-    assert_eq!(dlq.len(), 9, "{}", svc.log());
+    let dead = cases.len() + 2;
+    let dlq = consume(&spec.dlq, dead, T);
+    assert_eq!(dlq.len(), dead, "{}", svc.log());
     for m in &dlq {
         let i = id(m);
-        if i == 9 {
+        if i == tombstone_id {
             assert_eq!(m.payload(), None, "the tombstone got a value");
             assert_eq!(m.key(), Some(&b"gone"[..]));
             assert_eq!(header(m, "zpa.error.reason"), Some(&b"empty"[..]));
-            assert_eq!(header(m, "zpa.source.offset"), Some(&b"9"[..]));
+            assert_eq!(
+                header(m, "zpa.source.offset"),
+                Some(i.to_string().as_bytes())
+            );
             continue;
         }
-        let (reason, offset) = if i == 7 {
+        let (reason, offset) = if i == bomb_id {
             ("too_deep", "68")
         } else {
             (cases[i].1, cases[i].2)
@@ -107,16 +118,16 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
     }
     let out = consume(&spec.output, 1, T);
     assert_eq!(out.len(), 1);
-    assert_eq!(id(&out[0]), 8);
+    assert_eq!(id(&out[0]), valid_id);
     svc.wait_metric(
         "zpa_enricher_records_produced_total{destination=\"dlq\"}",
-        9.0,
+        dead as f64,
         T,
     );
     let text = svc.metrics();
     assert_eq!(
         metric(&text, "zpa_enricher_records_dead_lettered_total"),
-        Some(9.0)
+        Some(dead as f64)
     );
     assert_eq!(
         metric(

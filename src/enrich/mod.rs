@@ -202,8 +202,13 @@ impl Enricher {
         // Everything of the original up to (not including) the closing brace.
         let members_left = if view.has_owned_keys {
             // Rare: the record already carries our output (enriched earlier). Drop it so the
-            // result has one enrichment, the current one.
-            output::copy_without_owned(record, &view, &self.read, out)
+            // result has one enrichment, the current one; but never replace record data that
+            // only shares the name.
+            let members = match output::earlier_enrichment(record, &view, &self.read) {
+                Ok(members) => members,
+                Err(e) => return Outcome::Invalid(e),
+            };
+            output::copy_without_owned(record, &view, &members, &self.read, out)
         } else {
             out.extend_from_slice(&record[view.output_start..view.object_close]);
             view.members

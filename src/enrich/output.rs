@@ -1,8 +1,8 @@
 //! Serialising the enrichment: pre-built byte fragments per catalog entry, assembled per record.
 
 use crate::catalog::{Catalog, CatalogEntry, Component, EntryId};
-use crate::event::scan::{self, Member};
-use crate::event::{LogType, ReadOptions, RecordView, SourceField};
+use crate::event::scan::{self, Member, ValueKind};
+use crate::event::{InvalidRecord, LogType, OwnedKeys, ReadOptions, RecordView, SourceField};
 
 use super::{EnrichOptions, OutputMode};
 
@@ -362,31 +362,94 @@ fn escape_into(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Copies the record up to its closing brace, leaving out members whose key belongs to the
-/// enricher's own output. Returns the number of members kept.
-pub(super) fn copy_without_owned(
+/// True when the member's key (decoded) belongs to the enricher's own output.
+fn is_owned(record: &[u8], m: &Member, read: &ReadOptions) -> bool {
+    if m.key_escaped {
+        serde_json::from_slice::<String>(&record[m.key_start..=m.key_end])
+            .is_ok_and(|k| read.owned.matches(k.as_bytes()))
+    } else {
+        read.owned.matches(m.raw_key(record))
+    }
+}
+
+/// True when an owned member holds what the enricher writes there: in nested mode an object
+/// whose keys are all enrichment keys (whichever `output.fields` wrote it), in flat mode a
+/// string, null or boolean.
+fn holds_enrichment(record: &[u8], m: &Member, read: &ReadOptions) -> bool {
+    match read.owned {
+        OwnedKeys::Exact(_) => {
+            if m.kind != ValueKind::Object {
+                return false;
+            }
+            let mut inner: Vec<Member> = Vec::new();
+            scan::scan(
+                &record[..m.value_end],
+                m.value_start,
+                read.max_depth,
+                &mut inner,
+            )
+            .is_ok()
+                && inner.iter().all(|f| {
+                    !f.key_escaped
+                        && OUTPUT_FIELDS
+                            .iter()
+                            .any(|n| n.as_bytes() == f.raw_key(record))
+                })
+        }
+        OwnedKeys::Prefixed { .. } => matches!(
+            m.kind,
+            ValueKind::String { .. } | ValueKind::Null | ValueKind::Bool
+        ),
+    }
+}
+
+/// The top-level members of a record that carries keys of the enricher's own output (see
+/// [`RecordView::has_owned_keys`]), once each such key is found to hold an earlier enrichment,
+/// which the current one replaces.
+///
+/// # Errors
+/// [`crate::event::InvalidReason::KeyConflict`] when such a key holds anything else: the enrichment would
+/// replace record data.
+pub(super) fn earlier_enrichment(
     record: &[u8],
     view: &RecordView,
     read: &ReadOptions,
-    out: &mut Vec<u8>,
-) -> usize {
+) -> Result<Vec<Member>, InvalidRecord> {
     let mut members: Vec<Member> = Vec::with_capacity(view.members);
     // The record was scanned successfully with the same limits, so this cannot fail.
     if scan::scan(record, view.object_start, read.max_depth, &mut members).is_err() {
+        return Ok(Vec::new());
+    }
+    match members
+        .iter()
+        .find(|m| is_owned(record, m, read) && !holds_enrichment(record, m, read))
+    {
+        Some(m) => Err(InvalidRecord::key_conflict(
+            m.key_start,
+            &String::from_utf8_lossy(&record[m.key_start..=m.key_end]),
+        )),
+        None => Ok(members),
+    }
+}
+
+/// Copies the record up to its closing brace, leaving out the `members` (all of the record's,
+/// from [`earlier_enrichment`]) whose key belongs to the enricher's own output. Returns the
+/// number of members kept.
+pub(super) fn copy_without_owned(
+    record: &[u8],
+    view: &RecordView,
+    members: &[Member],
+    read: &ReadOptions,
+    out: &mut Vec<u8>,
+) -> usize {
+    if members.is_empty() {
         out.extend_from_slice(&record[view.output_start..view.object_close]);
         return view.members;
     }
     out.extend_from_slice(&record[view.output_start..=view.object_start]);
     let mut kept = 0;
-    for m in &members {
-        let raw_key = m.raw_key(record);
-        let owned = if m.key_escaped {
-            serde_json::from_slice::<String>(&record[m.key_start..=m.key_end])
-                .is_ok_and(|k| read.owned.matches(k.as_bytes()))
-        } else {
-            read.owned.matches(raw_key)
-        };
-        if owned {
+    for m in members {
+        if is_owned(record, m, read) {
             continue;
         }
         if kept > 0 {

@@ -192,6 +192,103 @@ fn enriching_twice_equals_enriching_once() {
 }
 
 #[test]
+fn record_data_under_the_output_key_is_never_replaced() {
+    let nested = enricher(EnrichOptions::default());
+    let customer = enricher(EnrichOptions {
+        output: OutputMode::Nested {
+            field: "Customer".into(),
+        },
+        ..EnrichOptions::default()
+    });
+    let flat = enricher(EnrichOptions {
+        output: OutputMode::Flat {
+            prefix: "zpa_".into(),
+        },
+        ..EnrichOptions::default()
+    });
+    for (e, input, key_at) in [
+        (
+            &nested,
+            r#"{"enrichment":"user data","InternalReason":"close"}"#,
+            1,
+        ),
+        (
+            &nested,
+            r#"{"a":1, "enrichment":{"geo":"x"},"InternalReason":"close"}"#,
+            8,
+        ),
+        (
+            &nested,
+            r#"{"enrichment":[],"SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
+            1,
+        ),
+        (
+            &nested,
+            r#"{"enrichment":{"code":{"nested":1}, "x\u0041":2}}"#,
+            1,
+        ),
+        (
+            &customer,
+            r#"{"Customer":"Acme","InternalReason":"close"}"#,
+            1,
+        ),
+        (
+            &flat,
+            r#"{"InternalReason":"close","zpa_code":{"a":1}}"#,
+            26,
+        ),
+        (
+            &flat,
+            r#"{"InternalReason":"close","zpa_\u006bnown":7}"#,
+            26,
+        ),
+    ] {
+        let mut out = b"previous".to_vec();
+        let outcome = e.enrich(input.as_bytes(), &mut out);
+        let Outcome::Invalid(err) = outcome else {
+            panic!("{input}: {outcome:?}")
+        };
+        assert_eq!(
+            (err.reason, err.offset),
+            (InvalidReason::KeyConflict, key_at),
+            "{input}"
+        );
+        assert_eq!(out, b"previous", "{input}");
+    }
+
+    // What the enricher writes there, with any selection of fields, is replaced.
+    for (e, input) in [
+        (&nested, r#"{"enrichment":{},"InternalReason":"close"}"#),
+        (
+            &nested,
+            r#"{"enrichment":{"code":"x","known":false},"InternalReason":"close"}"#,
+        ),
+        (
+            &customer,
+            r#"{"Customer":{"severity":"low"},"InternalReason":"close"}"#,
+        ),
+        (
+            &flat,
+            r#"{"zpa_code":"old","zpa_known":true,"zpa_component":null,"InternalReason":"close"}"#,
+        ),
+    ] {
+        let (out, outcome) = run(e, input);
+        assert_eq!(outcome, "known", "{input}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let code = match e.options().output {
+            OutputMode::Nested { ref field } => v[field]["code"].clone(),
+            OutputMode::Flat { .. } => v["zpa_code"].clone(),
+        };
+        assert_eq!(code, "close", "{out}");
+        assert_eq!(
+            out.matches("\"code\"").count() + out.matches("\"zpa_code\"").count(),
+            1,
+            "{out}"
+        );
+    }
+}
+
+#[test]
 fn empty_object_and_whitespace_are_handled() {
     let e = enricher(EnrichOptions::default());
     let (out, outcome) = run(&e, "{}");

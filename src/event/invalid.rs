@@ -26,11 +26,14 @@ pub enum InvalidReason {
     WrongType,
     /// The record is larger than the configured limit.
     TooLarge,
+    /// A key of the record has the name of the enrichment's key (or one of its prefixed keys in
+    /// flat mode) but does not hold an earlier enrichment: enriching would replace it.
+    KeyConflict,
 }
 
 impl InvalidReason {
     /// Every reason, in declaration order.
-    pub const ALL: [InvalidReason; 9] = [
+    pub const ALL: [InvalidReason; 10] = [
         InvalidReason::Empty,
         InvalidReason::InvalidUtf8,
         InvalidReason::NotJson,
@@ -40,6 +43,7 @@ impl InvalidReason {
         InvalidReason::TrailingData,
         InvalidReason::WrongType,
         InvalidReason::TooLarge,
+        InvalidReason::KeyConflict,
     ];
 
     /// The label used in logs, metrics and dead-letter headers.
@@ -55,6 +59,7 @@ impl InvalidReason {
             InvalidReason::TrailingData => "trailing_data",
             InvalidReason::WrongType => "wrong_type",
             InvalidReason::TooLarge => "too_large",
+            InvalidReason::KeyConflict => "key_conflict",
         }
     }
 }
@@ -108,6 +113,20 @@ impl InvalidRecord {
             InvalidReason::TooLarge,
             limit,
             format!("record is larger than the limit of {limit} bytes"),
+        )
+    }
+
+    /// The record's key at `offset` (`key`, quoted as in the record) has the name of the
+    /// enrichment's own key but holds something else, which enriching would replace.
+    #[must_use]
+    pub fn key_conflict(offset: usize, key: &str) -> Self {
+        Self::new(
+            InvalidReason::KeyConflict,
+            offset,
+            format!(
+                "the record's key {key} holds something other than an earlier enrichment, and \
+                 enriching would replace it (the output's key or prefix is also a key of the record)"
+            ),
         )
     }
 
