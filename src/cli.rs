@@ -232,18 +232,23 @@ pub struct GenerateArgs {
     #[arg(short, long, value_name = "FILE", conflicts_with = "topic")]
     pub output: Option<PathBuf>,
     /// Produce to this Kafka topic instead of writing lines (needs --brokers).
-    #[arg(long, value_name = "TOPIC", requires = "brokers")]
+    #[arg(long, value_name = "TOPIC", requires = "brokers", value_parser = parse_topic)]
     pub topic: Option<String>,
     /// Kafka bootstrap servers for --topic (the security settings and `kafka.librdkafka`
     /// properties of `[kafka]` apply).
     #[arg(long, value_name = "HOST:PORT,...", requires = "topic")]
     pub brokers: Option<String>,
-    /// Compression of the produced batches: none, gzip, snappy, lz4 or zstd.
-    #[arg(long, default_value = "lz4", value_parser = ["none", "gzip", "snappy", "lz4", "zstd"])]
+    /// Compression of the produced batches: none, gzip, snappy, lz4 or zstd (with --topic).
+    #[arg(long, default_value = "lz4", value_parser = ["none", "gzip", "snappy", "lz4", "zstd"], requires = "topic")]
     pub compression: String,
     /// Record field used as the message key, so one session's records share a partition
-    /// (empty: no key).
-    #[arg(long, default_value = "SessionID", value_name = "FIELD")]
+    /// (empty: no key; with --topic).
+    #[arg(
+        long,
+        default_value = "SessionID",
+        value_name = "FIELD",
+        requires = "topic"
+    )]
     pub key_field: String,
     /// Write the records as `run` publishes them: enriched with the catalog and the `[output]`
     /// settings (invalid records unchanged). To try a SIEM's parsing or dashboards without the
@@ -337,6 +342,13 @@ fn burst_from_flags(
             None => b,
         }
     }))
+}
+
+fn parse_topic(s: &str) -> Result<String, String> {
+    match crate::kafka::topic_name_problem(s) {
+        Some(why) => Err(why),
+        None => Ok(s.to_owned()),
+    }
 }
 
 fn parse_ratio(s: &str) -> Result<f64, String> {

@@ -246,3 +246,27 @@ fn a_stop_signal_ends_an_endless_run_after_a_whole_line() {
         }
     }
 }
+
+#[test]
+fn kafka_options_without_a_topic_and_bad_topic_names_are_usage_errors() {
+    for (args, needle) in [
+        (
+            &["generate", "-n", "1", "--compression", "zstd"][..],
+            "--topic <TOPIC>",
+        ),
+        (
+            &["generate", "-n", "1", "--key-field", "User"],
+            "--topic <TOPIC>",
+        ),
+        (
+            &["generate", "--brokers", "127.0.0.1:9", "--topic", "zpa raw"],
+            "\"zpa raw\" is not a valid topic name",
+        ),
+    ] {
+        let out = common::run(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = common::stderr(&out);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}

@@ -291,7 +291,8 @@ impl Settings {
         let file = sources.file.as_deref();
         // Keys of the wrong type are left at their defaults, so that the values' checks can
         // still run and every problem is reported at once.
-        let (settings, mut problems) = deserialize_collecting(root.clone(), file)?;
+        let (mut settings, mut problems) = deserialize_collecting(root.clone(), file)?;
+        settings.trim_lists();
         if let Err(ConfigError::Invalid(found)) = settings.validate() {
             let consequences: Vec<String> = found
                 .into_iter()
@@ -304,6 +305,22 @@ impl Settings {
             Ok(settings)
         } else {
             Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// Spaces around the items of a comma-separated list (`a, b` in an environment variable or
+    /// a flag) are not part of them.
+    fn trim_lists(&mut self) {
+        for item in self
+            .kafka
+            .input_topics
+            .iter_mut()
+            .chain(self.output.fields.iter_mut())
+        {
+            let trimmed = item.trim();
+            if trimmed.len() != item.len() {
+                *item = trimmed.to_owned();
+            }
         }
     }
 

@@ -305,6 +305,39 @@ fn kafka_consistency_problems_are_all_listed() {
 }
 
 #[test]
+fn list_items_are_trimmed_and_topic_names_checked() {
+    let s = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__INPUT_TOPICS", "zpa.raw, zpa.raw-2 "),
+        ("ZPA_ENRICHER__OUTPUT__FIELDS", "code, severity"),
+    ]))
+    .unwrap();
+    assert_eq!(s.kafka.input_topics, vec!["zpa.raw", "zpa.raw-2"]);
+    assert_eq!(s.output.fields, vec!["code", "severity"]);
+
+    let long = "t".repeat(250);
+    let err = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__INPUT_TOPICS", r#"["x","y"]"#),
+        ("ZPA_ENRICHER__KAFKA__OUTPUT_TOPIC", "zpa enriched"),
+        ("ZPA_ENRICHER__KAFKA__DLQ_TOPIC", &long),
+        ("ZPA_ENRICHER__KAFKA__CREATE_PARTITIONS", "-5"),
+        ("ZPA_ENRICHER__KAFKA__CREATE_REPLICATION_FACTOR", "0"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    for needle in [
+        r#"kafka.input_topics: "[\"x\"" is not a valid topic name: it contains '['"#,
+        r#"kafka.output_topic: "zpa enriched" is not a valid topic name: it contains ' '"#,
+        "kafka.dlq_topic: a topic name has at most 249 characters, this one 250",
+        "kafka.create_partitions: must be at least 1, not -5 [from environment variable",
+        "kafka.create_replication_factor: must be at least 1, not 0",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    assert_eq!(crate::kafka::topic_name_problem("zpa.raw_2-x"), None);
+    assert!(crate::kafka::topic_name_problem("..").is_some());
+}
+
+#[test]
 fn closed_values_ignore_letter_case_as_kafka_settings_do() {
     let s = Settings::load(&env(&[
         ("ZPA_ENRICHER__KAFKA__SECURITY__PROTOCOL", "SASL_SSL"),

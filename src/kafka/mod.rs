@@ -293,6 +293,34 @@ pub fn check_clients(s: &Settings) -> Vec<String> {
     problems
 }
 
+/// Why `name` cannot be a Kafka topic name (the broker's own rule), or `None` when it can.
+#[must_use]
+pub fn topic_name_problem(name: &str) -> Option<String> {
+    const MAX: usize = 249;
+    if name.is_empty() {
+        return Some("a topic name cannot be empty".to_owned());
+    }
+    if name == "." || name == ".." {
+        return Some(format!("{name:?} cannot be a topic name"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Some(format!(
+            "{name:?} is not a valid topic name: it contains {c:?}, and topic names use only \
+             ASCII letters, digits, '.', '_' and '-'"
+        ));
+    }
+    if name.len() > MAX {
+        return Some(format!(
+            "a topic name has at most {MAX} characters, this one {}",
+            name.len()
+        ));
+    }
+    None
+}
+
 /// Checks the Kafka settings that types alone cannot; returns every problem.
 #[must_use]
 pub fn validate(k: &KafkaSettings) -> Vec<String> {
@@ -305,6 +333,15 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
     }
     if k.output_topic.trim().is_empty() {
         p.push("kafka.output_topic: must not be empty".to_owned());
+    }
+    let named = k.input_topics.iter().map(|t| ("input_topics", t)).chain([
+        ("output_topic", &k.output_topic),
+        ("dlq_topic", &k.dlq_topic),
+    ]);
+    for (key, topic) in named {
+        if let Some(why) = topic_name_problem(topic).filter(|_| !topic.trim().is_empty()) {
+            p.push(format!("kafka.{key}: {why}"));
+        }
     }
     if k.input_topics.contains(&k.output_topic) {
         p.push(format!(
@@ -348,11 +385,13 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
     ] {
         p.extend(crate::config::out_of_range("kafka", key, value, lo, hi));
     }
-    if k.create_missing_topics && (k.create_partitions < 1 || k.create_replication_factor < 1) {
-        p.push(
-            "kafka.create_partitions and kafka.create_replication_factor: must be at least 1"
-                .to_owned(),
-        );
+    for (key, value) in [
+        ("create_partitions", k.create_partitions),
+        ("create_replication_factor", k.create_replication_factor),
+    ] {
+        if value < 1 {
+            p.push(format!("kafka.{key}: must be at least 1, not {value}"));
+        }
     }
     let sec = &k.security;
     let sasl = matches!(
