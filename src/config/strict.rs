@@ -1,8 +1,9 @@
 //! Type checks the config crate does not make: it turns `true` into 1 for a number, rounds
 //! `1.5` to 2 for a whole number, and saturates a whole number too large for 64 bits. A count
 //! set to `true` or to a fraction is a mistake, and a saturated number is not what was written,
-//! so such values are reported. (Booleans stay as the config crate reads them: `true`, `false`,
-//! and also `1`/`0`, `yes`/`no`, `on`/`off`, as environment variables often say.)
+//! so such values are reported. It also takes any number for a boolean; booleans are `true`,
+//! `false`, and also `1`/`0`, `yes`/`no`, `on`/`off`, as environment variables often say, but no
+//! other number.
 //!
 //! The expected type of each key is read from the defaults (`Settings::default()`); keys whose
 //! default is not a number are left to serde.
@@ -15,7 +16,8 @@ use super::Settings;
 const TOO_LARGE: f64 = 9_223_372_036_854_775_808.0;
 
 /// Every key under `root` whose default is a number but whose value is a boolean, or a fraction
-/// where a whole number is expected, as its path and a message. Values from the compiled-in
+/// where a whole number is expected, or whose default is a boolean but whose value is a number
+/// other than 1 and 0, as its path and a message. Values from the compiled-in
 /// defaults are not looked at.
 pub(super) fn mistyped(root: &Value) -> Vec<(Vec<String>, String)> {
     let defaults = serde_json::to_value(Settings::default()).expect("settings serialise to JSON");
@@ -57,6 +59,15 @@ fn walk(
         {
             Some(format!("a number of about {f:e} is too large"))
         }
+        // The config crate takes any number as a boolean (nonzero is true); only 1 and 0 are
+        // the spellings a person means.
+        (serde_json::Value::Bool(_), kind) => match kind {
+            ValueKind::I64(n) if !matches!(n, 0 | 1) => Some(n.to_string()),
+            ValueKind::U64(n) if !matches!(n, 0 | 1) => Some(n.to_string()),
+            ValueKind::Float(f) => Some(f.to_string()),
+            _ => None,
+        }
+        .map(|n| format!("expected true or false (or 1/0, yes/no, on/off), found {n}")),
         _ => None,
     };
     if let Some(p) = problem {

@@ -194,7 +194,7 @@ fn the_enrichment_cannot_replace_the_status_field() {
 }
 
 #[test]
-fn numbers_are_not_taken_from_booleans_or_fractions() {
+fn numbers_are_not_taken_from_booleans_or_fractions_nor_booleans_from_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.toml");
     std::fs::write(
@@ -223,6 +223,30 @@ fn numbers_are_not_taken_from_booleans_or_fractions() {
     let s = Settings::load(&ok).unwrap();
     assert!(s.kafka.create_missing_topics);
     assert_eq!(s.kafka.linger_ms, 20);
+
+    // A boolean is no number but 1 and 0.
+    for (value, found) in [("2", "2"), ("-1", "-1"), ("0.5", "0.5")] {
+        let err = Settings::load(&env(&[(
+            "ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS",
+            value,
+        )]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(&format!(
+                "kafka.create_missing_topics: expected true or false (or 1/0, yes/no, on/off), found {found}"
+            )),
+            "{err}"
+        );
+    }
+    for (value, want) in [("1", true), ("0", false)] {
+        let s = Settings::load(&env(&[(
+            "ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS",
+            value,
+        )]))
+        .unwrap();
+        assert_eq!(s.kafka.create_missing_topics, want);
+    }
 }
 
 #[test]
