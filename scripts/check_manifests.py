@@ -265,10 +265,15 @@ def cmd_chart(args: argparse.Namespace) -> int:
                     edge_cases.append((path, str(node[bound])))
         if node.get("type") == "boolean":
             edge_cases += [(path, "true"), (path, "false")]
-    # Only problems reported for the key itself count: a value may be fine on its own and still
-    # need another setting (protocol sasl_ssl needs credentials; those are reported under
-    # kafka.security). catalog.path names the shipped catalog, so that mode "replace" has a file.
-    context = {ENV_PREFIX + "CATALOG__PATH": str((root / "config" / "catalog.toml").resolve())}
+    # Only problems reported for the key itself count. A value may be fine on its own and still
+    # need another setting, which the context gives: catalog.path names the shipped catalog, so
+    # that mode "replace" has a file, and SASL credentials are set, which protocol sasl_ssl
+    # needs (with other protocols they are reported under their own keys, not counted here).
+    context = {
+        ENV_PREFIX + "CATALOG__PATH": str((root / "config" / "catalog.toml").resolve()),
+        ENV_PREFIX + "KAFKA__SECURITY__SASL_USERNAME": "user",
+        ENV_PREFIX + "KAFKA__SECURITY__SASL_PASSWORD": "password",
+    }
     for path, value in edge_cases:
         var = ENV_PREFIX + "__".join(part.upper() for part in path.split("."))
         res = run_binary(args.binary, ["--check-config"], clean_env({**context, var: value}))
@@ -738,8 +743,8 @@ def build_pod_files(r: Render, deployment: dict, root: Path, repo: Path) -> dict
 
     ConfigMaps rendered by the chart are written with their real content. Volumes from outside
     the chart (existing Secrets and ConfigMaps) cannot be known here: for each of their files a
-    stand-in is written (placeholder text for TLS material, which --check-config only checks for
-    existence; the shipped catalog for an existing catalog ConfigMap, so that it parses).
+    stand-in is written (a placeholder PEM block for TLS material, which --check-config only checks
+    for a PEM block; the shipped catalog for an existing catalog ConfigMap, so that it parses).
     Returns mountPath -> volume kind ("rendered", "external").
     """
     pod = deployment["spec"]["template"]["spec"]
@@ -775,7 +780,9 @@ def build_pod_files(r: Render, deployment: dict, root: Path, repo: Path) -> dict
                 mounts[m["mountPath"]] = "external"
         elif "secret" in vol:
             for i in vol["secret"].get("items") or []:
-                (target / i["path"]).write_text("placeholder for an existing Secret\n")
+                # PEM-shaped, as --check-config looks for a PEM block in TLS files.
+                (target / i["path"]).write_text(
+                    "-----BEGIN PLACEHOLDER-----\nstand-in for an existing Secret\n-----END PLACEHOLDER-----\n")
             mounts[m["mountPath"]] = "external"
         else:
             mounts[m["mountPath"]] = "other"

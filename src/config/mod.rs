@@ -475,7 +475,8 @@ fn follows_from_type_problem(p: &str, type_problems: &[String]) -> bool {
             return false;
         };
         let leaf = bad.rsplit('.').next().unwrap_or(bad);
-        if bad == key {
+        // The refused key itself, or a problem that names it in full.
+        if bad == key || text.contains(bad) {
             return true;
         }
         bad.strip_prefix(key)

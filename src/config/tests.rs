@@ -139,17 +139,19 @@ fn librdkafka_properties_are_checked_without_a_broker() {
             "ZPA_ENRICHER__KAFKA__PRODUCER_LIBRDKAFKA__SOCKET_KEEPALIVE_ENABLE",
             "true",
         ),
+        ("ZPA_ENRICHER__KAFKA__PRODUCER_LIBRDKAFKA__LINGER_MS", "50"),
     ]))
     .unwrap_err()
     .to_string();
     for needle in [
         "kafka.librdkafka.\"not.a.prop\" = \"1\": No such configuration property",
         "kafka.consumer_librdkafka.\"fetch.wait.max.ms\" = \"soon\": Invalid value",
-        "kafka.librdkafka.\"enable.auto.offset.store\" = \"true\" contradicts the typed setting",
+        "kafka.librdkafka.\"enable.auto.offset.store\" = \"true\" cannot be changed: the service sets enable.auto.offset.store = \"false\" itself",
+        "kafka.producer_librdkafka.\"linger.ms\" = \"50\" contradicts the typed setting kafka.linger_ms (linger.ms = \"5\"); set kafka.linger_ms instead",
     ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }
-    assert!(err.contains("3 problem(s)"), "{err}");
+    assert!(err.contains("4 problem(s)"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
 
@@ -318,8 +320,8 @@ fn kafka_consistency_problems_are_all_listed() {
     .to_string();
     for needle in [
         "kafka.output_topic: \"same\" is also an input topic",
-        "protocol sasl_ssl needs sasl_username and sasl_password",
-        "cert_file and key_file go together",
+        "kafka.security.protocol: sasl_ssl needs kafka.security.sasl_username and sasl_password [from environment variable ZPA_ENRICHER__KAFKA__SECURITY__PROTOCOL]",
+        "kafka.security.cert_file: set without kafka.security.key_file (mTLS needs both) [from environment variable ZPA_ENRICHER__KAFKA__SECURITY__CERT_FILE]",
         "kafka.security.cert_file: /nonexistent/cert.pem does not exist",
         "metrics.addr: \"nowhere\"",
         "kafka.max_in_flight: 0 is out of range",
@@ -412,9 +414,58 @@ fn a_refused_value_is_not_reported_again_through_its_default() {
     .to_string();
     assert!(err.contains("kafka.security.verify_hostname: "), "{err}");
     assert!(
-        err.contains("sasl_username/sasl_password are set but protocol is plaintext"),
+        err.contains("kafka.security.sasl_username: set, but kafka.security.protocol is plaintext (use sasl_ssl or sasl_plaintext) [from environment variable ZPA_ENRICHER__KAFKA__SECURITY__SASL_USERNAME]"),
         "{err}"
     );
+}
+
+#[test]
+fn tls_files_must_hold_pem() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = (
+        dir.path().join("ca.pem"),
+        dir.path().join("cert.pem"),
+        dir.path().join("key.pem"),
+    );
+    std::fs::write(&ca, "just a host name\n").unwrap();
+    std::fs::write(
+        &cert,
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    std::fs::write(&key, b"\x30\x82\x01\x0a").unwrap();
+    let err = Settings::load(&env(&[
+        ("ZPA_ENRICHER__KAFKA__SECURITY__PROTOCOL", "ssl"),
+        (
+            "ZPA_ENRICHER__KAFKA__SECURITY__CA_FILE",
+            ca.to_str().unwrap(),
+        ),
+        (
+            "ZPA_ENRICHER__KAFKA__SECURITY__CERT_FILE",
+            cert.to_str().unwrap(),
+        ),
+        (
+            "ZPA_ENRICHER__KAFKA__SECURITY__KEY_FILE",
+            key.to_str().unwrap(),
+        ),
+    ]))
+    .unwrap_err();
+    let ConfigError::Invalid(problems) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    for (problem, name, path) in [
+        (&problems[0], "ca_file", &ca),
+        (&problems[1], "key_file", &key),
+    ] {
+        assert!(
+            problem.starts_with(&format!(
+                "kafka.security.{name}: {} holds no PEM block",
+                path.display()
+            )),
+            "{problem}"
+        );
+    }
 }
 
 #[test]

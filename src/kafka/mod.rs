@@ -22,10 +22,9 @@ use crate::config::{KafkaSettings, SecurityProtocol, Settings};
 /// A problem with the Kafka settings or the cluster at start.
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaSetupError {
-    /// A librdkafka property in a pass-through map contradicts a typed setting.
-    #[error(
-        "kafka.{map}.\"{key}\" = {value:?} contradicts the typed setting ({key} = {ours:?}); use the typed setting instead"
-    )]
+    /// A librdkafka property in a pass-through map contradicts a typed setting, or one the
+    /// service sets itself.
+    #[error("kafka.{map}.\"{key}\" = {value:?} {}", conflict_reason(key, ours))]
     Conflict {
         /// Which map (`librdkafka`, `consumer_librdkafka`, `producer_librdkafka`).
         map: &'static str,
@@ -37,7 +36,7 @@ pub enum KafkaSetupError {
         ours: String,
     },
     /// Creating a client failed (librdkafka rejected a property, ...).
-    #[error("cannot create the Kafka {what}")]
+    #[error("cannot create the Kafka {what}{}", setting_behind(source))]
     Client {
         /// "consumer", "producer" or "admin client".
         what: &'static str,
@@ -400,18 +399,34 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
     );
     if sasl && (sec.sasl_username.is_empty() || sec.sasl_password.is_empty()) {
         p.push(format!(
-            "kafka.security: protocol {} needs sasl_username and sasl_password",
+            "kafka.security.protocol: {} needs kafka.security.sasl_username and sasl_password",
             sec.protocol
         ));
     }
     if !sasl && (!sec.sasl_username.is_empty() || !sec.sasl_password.is_empty()) {
+        let set = if sec.sasl_username.is_empty() {
+            "sasl_password"
+        } else {
+            "sasl_username"
+        };
         p.push(format!(
-            "kafka.security: sasl_username/sasl_password are set but protocol is {} (use sasl_ssl or sasl_plaintext)",
+            "kafka.security.{set}: set, but kafka.security.protocol is {} (use sasl_ssl or sasl_plaintext)",
             sec.protocol
         ));
     }
-    if sec.cert_file.as_os_str().is_empty() != sec.key_file.as_os_str().is_empty() {
-        p.push("kafka.security: cert_file and key_file go together (mTLS needs both)".to_owned());
+    match (
+        sec.cert_file.as_os_str().is_empty(),
+        sec.key_file.as_os_str().is_empty(),
+    ) {
+        (false, true) => p.push(
+            "kafka.security.cert_file: set without kafka.security.key_file (mTLS needs both)"
+                .to_owned(),
+        ),
+        (true, false) => p.push(
+            "kafka.security.key_file: set without kafka.security.cert_file (mTLS needs both)"
+                .to_owned(),
+        ),
+        _ => {}
     }
     let tls = matches!(
         sec.protocol,
@@ -435,9 +450,77 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
                 "kafka.security.{name}: {} does not exist or is not a file",
                 path.display()
             ));
+        } else if let Some(why) = pem_problem(path) {
+            p.push(format!("kafka.security.{name}: {} {why}", path.display()));
         }
     }
     p
+}
+
+/// Why the file at `path` cannot be the PEM file librdkafka expects, or `None` when it holds a
+/// PEM block. (Whether the block is sound only the TLS library can tell, at start.)
+fn pem_problem(path: &std::path::Path) -> Option<String> {
+    match std::fs::read(path) {
+        Err(e) => Some(format!("cannot be read: {e}")),
+        Ok(bytes) if memchr::memmem::find(&bytes, b"-----BEGIN ").is_none() => Some(
+            "holds no PEM block (\"-----BEGIN ...\"); the certificates and key are read in PEM"
+                .to_owned(),
+        ),
+        Ok(_) => None,
+    }
+}
+
+/// The typed setting that decides a librdkafka property, if one does.
+fn typed_setting(property: &str) -> Option<&'static str> {
+    Some(match property {
+        "bootstrap.servers" => "kafka.brokers",
+        "client.id" => "kafka.client_id",
+        "security.protocol" => "kafka.security.protocol",
+        "sasl.mechanism" | "sasl.mechanisms" => "kafka.security.sasl_mechanism",
+        "sasl.username" => "kafka.security.sasl_username",
+        "sasl.password" => "kafka.security.sasl_password",
+        "ssl.ca.location" => "kafka.security.ca_file",
+        "ssl.certificate.location" => "kafka.security.cert_file",
+        "ssl.key.location" => "kafka.security.key_file",
+        "ssl.key.password" => "kafka.security.key_password",
+        "ssl.endpoint.identification.algorithm" => "kafka.security.verify_hostname",
+        "group.id" => "kafka.group_id",
+        "auto.commit.interval.ms" => "kafka.commit_interval_ms",
+        "auto.offset.reset" => "kafka.auto_offset_reset",
+        "queued.max.messages.kbytes" => "kafka.consumer_queue_kbytes",
+        "message.timeout.ms" => "kafka.delivery_timeout_ms",
+        "linger.ms" => "kafka.linger_ms",
+        "compression.type" | "compression.codec" => "kafka.compression",
+        "queue.buffering.max.messages" => "kafka.max_in_flight",
+        _ => return None,
+    })
+}
+
+/// Why a pass-through property may not differ from what the service sets (`ours`).
+fn conflict_reason(property: &str, ours: &str) -> String {
+    match typed_setting(property) {
+        Some(setting) => format!(
+            "contradicts the typed setting {setting} ({property} = {ours:?}); set {setting} instead"
+        ),
+        None => format!(
+            "cannot be changed: the service sets {property} = {ours:?} itself, and its delivery \
+             guarantees depend on it"
+        ),
+    }
+}
+
+/// For a client that librdkafka refused to create, the setting behind the property it names.
+fn setting_behind(e: &KafkaError) -> &'static str {
+    let text = e.to_string();
+    [
+        ("ssl.ca.location", " (kafka.security.ca_file)"),
+        ("ssl.certificate.location", " (kafka.security.cert_file)"),
+        ("ssl.key.location", " (kafka.security.key_file)"),
+        ("ssl.key.password", " (kafka.security.key_password)"),
+    ]
+    .into_iter()
+    .find_map(|(property, setting)| text.contains(property).then_some(setting))
+    .unwrap_or("")
 }
 
 /// True for errors after which the service cannot go on by itself: bad credentials, missing

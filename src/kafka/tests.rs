@@ -93,6 +93,37 @@ fn passthrough_applies_last_but_cannot_contradict_typed_settings() {
 }
 
 #[test]
+fn a_client_refused_for_a_tls_file_names_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    // A PEM block, so the settings check lets it through; its content is not a certificate.
+    std::fs::write(
+        &ca,
+        "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let mut s = Settings::default();
+    s.kafka.security.protocol = crate::config::SecurityProtocol::Ssl;
+    s.kafka.security.ca_file = ca;
+    let Err(source) = consumer_config(&s)
+        .unwrap()
+        .create::<rdkafka::consumer::BaseConsumer>()
+    else {
+        panic!("librdkafka took a CA file that holds no certificate");
+    };
+    let err = KafkaSetupError::Client {
+        what: "consumer",
+        source,
+    };
+    let text = crate::app::error_chain(&err);
+    assert!(
+        text.starts_with("cannot create the Kafka consumer (kafka.security.ca_file): ")
+            && text.contains("ssl.ca.location"),
+        "{text}"
+    );
+}
+
+#[test]
 fn tuned_consumer_defaults_can_be_changed_through_the_pass_through_map() {
     let mut s = Settings::default();
     let c = consumer_config(&s).unwrap();
