@@ -391,11 +391,8 @@ impl Settings {
         }
         problems.extend(crate::kafka::validate(&self.kafka));
         problems.extend(crate::kafka::check_clients(self));
-        if self.metrics.addr.parse::<std::net::SocketAddr>().is_err() {
-            problems.push(format!(
-                "metrics.addr: {:?} is not an address like 0.0.0.0:9464",
-                self.metrics.addr
-            ));
+        if let Some(why) = listen_address_problem(&self.metrics.addr) {
+            problems.push(format!("metrics.addr: {:?} {why}", self.metrics.addr));
         }
         let sv = &self.service;
         for (key, value, lo, hi) in [
@@ -485,6 +482,26 @@ fn follows_from_type_problem(p: &str, type_problems: &[String]) -> bool {
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .any(|w| w == leaf)
     })
+}
+
+/// Why `addr` is not an address to listen on (`IP:PORT`, or `HOST:PORT` with a host name that
+/// resolves), or `None`.
+fn listen_address_problem(addr: &str) -> Option<String> {
+    use std::net::ToSocketAddrs;
+    if addr.parse::<std::net::SocketAddr>().is_ok() {
+        return None;
+    }
+    let expected = "like 0.0.0.0:9464, [::]:9464 or localhost:9464";
+    match addr.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            match addr.to_socket_addrs() {
+                Ok(found) if found.len() > 0 => None,
+                Ok(_) => Some(format!("names a host without addresses ({expected})")),
+                Err(e) => Some(format!("names a host that does not resolve: {e}")),
+            }
+        }
+        _ => Some(format!("is not an address {expected}")),
+    }
 }
 
 /// Appends where the value came from to a problem of [`Settings::validate`], which starts with

@@ -364,6 +364,29 @@ fn list_items_are_trimmed_and_topic_names_checked() {
 }
 
 #[test]
+fn the_metrics_address_may_name_a_host() {
+    for ok in ["0.0.0.0:9464", "[::]:9464", "localhost:9464"] {
+        assert!(
+            Settings::load(&env(&[("ZPA_ENRICHER__METRICS__ADDR", ok)])).is_ok(),
+            "{ok}"
+        );
+    }
+    for (bad, why) in [
+        ("localhost", "is not an address like 0.0.0.0:9464"),
+        ("127.0.0.1:99999", "is not an address like"),
+        ("host.invalid:9464", "names a host that does not resolve"),
+    ] {
+        let err = Settings::load(&env(&[("ZPA_ENRICHER__METRICS__ADDR", bad)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("metrics.addr: {bad:?} {why}")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn closed_values_ignore_letter_case_as_kafka_settings_do() {
     let s = Settings::load(&env(&[
         ("ZPA_ENRICHER__KAFKA__SECURITY__PROTOCOL", "SASL_SSL"),
