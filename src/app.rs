@@ -90,6 +90,13 @@ pub fn run(cli: Cli) -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
+            if args.rejects.as_ref().is_some_and(|p| p == "-") {
+                report_message(
+                    "--rejects needs a file: \"-\" would be a file of that name here, and \
+                     standard output carries the enriched records",
+                );
+                return ExitCode::from(2);
+            }
             let enricher = Enricher::new(catalog, settings.enrich_options());
             let job = commands::enrich::EnrichJob {
                 input: args.input,

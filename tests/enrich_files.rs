@@ -99,7 +99,7 @@ fn rejects_are_appended_to_what_the_file_held() {
 }
 
 #[test]
-fn a_rejects_file_without_the_reject_policy_is_a_usage_error() {
+fn a_rejects_file_without_the_reject_policy_or_named_dash_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let rejects = dir.path().join("rejects.jsonl");
     for policy in [
@@ -119,6 +119,19 @@ fn a_rejects_file_without_the_reject_policy_is_a_usage_error() {
         assert!(out.stdout.is_empty());
         assert!(!rejects.exists());
     }
+    // "-" is no file: standard output carries the records.
+    let out = common::bin()
+        .current_dir(dir.path())
+        .args(["enrich", "--on-invalid", "reject", "--rejects", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("--rejects needs a file"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert!(!dir.path().join("-").exists());
 }
 
 #[test]
