@@ -79,6 +79,30 @@ fn show_prints_an_entry_and_suggests_on_a_miss() {
     assert!(err.contains("\"NOT_REACH\" is not in the catalog"), "{err}");
     assert!(err.contains("APP_NOT_REACHABLE"), "{err}");
 
+    // A misspelling gets the nearest codes; a long list says that it is cut.
+    let out = common::run(
+        &["catalog", "show", "BRK_MT_SETUP_FAIL_REJECTED_BY_POLCY"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("did you mean: BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY"),
+        "{err}"
+    );
+    let containing = Catalog::builtin()
+        .entries()
+        .iter()
+        .filter(|e| e.code.contains("TIMEOUT"))
+        .count();
+    assert!(containing > 10, "{containing}");
+    let out = common::run(&["catalog", "show", "TIMEOUT"], b"");
+    let err = common::stderr(&out);
+    assert!(
+        err.contains(&format!("and {} more", containing - 10)),
+        "{err}"
+    );
+
     let out = common::run(&["catalog", "show", "--json", "close"], b"");
     let v: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
     assert_eq!(v["code"], "close");

@@ -85,6 +85,8 @@ pub fn show<W: Write, E: Write>(
     mut w: W,
     mut err: E,
 ) -> io::Result<bool> {
+    /// Codes containing the input that are listed at most.
+    const SHOWN: usize = 10;
     let Some(e) = catalog.get(code.trim()) else {
         writeln!(
             err,
@@ -92,15 +94,35 @@ pub fn show<W: Write, E: Write>(
             catalog.version()
         )?;
         let needle = code.trim().to_ascii_lowercase();
-        let similar: Vec<&str> = catalog
-            .entries()
-            .iter()
-            .map(|e| e.code.as_str())
-            .filter(|c| !needle.is_empty() && c.to_ascii_lowercase().contains(&needle))
-            .take(10)
+        let codes = || catalog.entries().iter().map(|e| e.code.as_str());
+        // Misspellings: the codes within a few edits, nearest first.
+        let most = (needle.len() / 8).max(2);
+        let mut near: Vec<(usize, &str)> = codes()
+            .map(|c| (edit_distance(&needle, &c.to_ascii_lowercase()), c))
+            .filter(|(d, _)| *d <= most)
             .collect();
-        if !similar.is_empty() {
-            writeln!(err, "codes containing {code:?}: {}", similar.join(", "))?;
+        near.sort_unstable();
+        if !near.is_empty() {
+            let names: Vec<&str> = near.iter().take(5).map(|(_, c)| *c).collect();
+            writeln!(err, "did you mean: {}", names.join(", "))?;
+        }
+        // Fragments: the codes that contain it.
+        let containing: Vec<&str> = codes()
+            .filter(|c| !needle.is_empty() && c.to_ascii_lowercase().contains(&needle))
+            .filter(|c| !near.iter().any(|(_, n)| n == c))
+            .collect();
+        if !containing.is_empty() {
+            let more = containing.len().saturating_sub(SHOWN);
+            writeln!(
+                err,
+                "codes containing {code:?}: {}{}",
+                containing[..containing.len().min(SHOWN)].join(", "),
+                if more > 0 {
+                    format!(", and {more} more (`zpa-enricher catalog list` lists every code)")
+                } else {
+                    String::new()
+                }
+            )?;
         }
         return Ok(false);
     };
@@ -134,6 +156,23 @@ pub fn show<W: Write, E: Write>(
     }
     row("catalog_version", catalog.version())?;
     Ok(true)
+}
+
+/// The number of single-character insertions, deletions and substitutions that turn `a` into
+/// `b` (Levenshtein distance).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substituted = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substituted.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// Writes the catalog in `format`.
