@@ -154,7 +154,7 @@ fn json_problems_carry_lines_and_keys_given_twice_are_reported() {
       "severity": "low",
       "component": "Policy",
       "category": "error",
-      "colour": "red"
+      "colour": 1
     },
     7
   ],

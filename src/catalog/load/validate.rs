@@ -71,22 +71,18 @@ pub(super) fn validate(
             if f.name == "code" {
                 code_line = f.line.or(raw.line);
             }
+            let known = REQUIRED.contains(&f.name.as_str()) || OPTIONAL.contains(&f.name.as_str());
             let problem = match f.value {
                 RawValue::Other(_) if f.name.is_empty() => {
                     Some("entry must be an object".to_owned())
                 }
+                _ if !known => Some(format!(
+                    "unknown field {:?} (expected {}, {})",
+                    f.name,
+                    REQUIRED.join(", "),
+                    OPTIONAL.join(", ")
+                )),
                 RawValue::Other(t) => Some(format!("{} must be a string, not {t}", f.name)),
-                RawValue::Str(_)
-                    if !REQUIRED.contains(&f.name.as_str())
-                        && !OPTIONAL.contains(&f.name.as_str()) =>
-                {
-                    Some(format!(
-                        "unknown field {:?} (expected {}, {})",
-                        f.name,
-                        REQUIRED.join(", "),
-                        OPTIONAL.join(", ")
-                    ))
-                }
                 RawValue::Str(s) if s.trim().is_empty() => Some(format!("{} is empty", f.name)),
                 RawValue::Str(s) if s.trim() != s => {
                     Some(format!("{} has leading or trailing whitespace", f.name))
