@@ -255,7 +255,12 @@ fn header_end(record: &[u8], at: usize) -> Option<Result<usize, InvalidRecord>> 
         None => Err(InvalidRecord::new(
             InvalidReason::NotJson,
             record.len(),
-            "a syslog header is not followed by a JSON object",
+            if looks_like_csv(record, at + 1 + digits + 1) {
+                "a syslog header is not followed by a JSON object (this looks like a CSV/TSV LSS \
+                 record; configure the log receiver with the JSON template)"
+            } else {
+                "a syslog header is not followed by a JSON object"
+            },
         )),
     })
 }
@@ -322,8 +327,13 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
                     InvalidReason::WrongType,
                     s.member.value_start,
                     format!(
-                        "status field {} is a {}, expected a string",
+                        "status field {} is {} {}, expected a string",
                         s.field,
+                        if matches!(other, ValueKind::Object | ValueKind::Array) {
+                            "an"
+                        } else {
+                            "a"
+                        },
                         other.type_name()
                     ),
                 ));
@@ -351,10 +361,12 @@ fn looks_like_csv(record: &[u8], body_start: usize) -> bool {
         return true;
     }
     let body = record.get(body_start..).unwrap_or_default();
+    // A quoted CSV cell starts like a JSON string, so '"' does not count here: a JSON document
+    // that starts with one and fails to parse is no better explained by JSON than by CSV.
     let starts_like_json = body
         .iter()
         .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| matches!(b, b'{' | b'[' | b'"'));
+        .is_some_and(|b| matches!(b, b'{' | b'['));
     let separated = |sep: u8| memchr::memchr_iter(sep, body).nth(2).is_some();
     !starts_like_json && (separated(b',') || separated(b'\t'))
 }

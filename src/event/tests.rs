@@ -175,6 +175,15 @@ fn invalid_records_name_the_problem_and_offset() {
             String::from_utf8_lossy(input)
         );
     }
+    let detail = |input: &[u8]| invalid(input).detail.into_owned();
+    assert_eq!(
+        detail(b"{\"SessionStatus\":[\"x\"]}"),
+        "status field SessionStatus is an array, expected a string"
+    );
+    assert_eq!(
+        detail(b"{\"InternalReason\":42}"),
+        "status field InternalReason is a number, expected a string"
+    );
     // Past the first vector widths too, and a multi-byte character cut off at the end.
     for at in [0, 15, 16, 31, 32, 63, 64, 65, 300] {
         let mut record = format!("{{\"a\":\"{}", "x".repeat(at)).into_bytes();
@@ -219,6 +228,9 @@ fn csv_lines_get_a_hint() {
         &b"Wed Dec  1 10:38:41 2021,Acme,jane@acme.example,BRK_MT_TERMINATED"[..],
         b"2021-12-01T10:38:41Z,Acme,jane,BRK_MT_TERMINATED",
         b"Wed Dec  1 10:38:41 2021\tAcme\tjane\tBRK_MT_TERMINATED",
+        // Quoted cells, and a syslog header in front of CSV.
+        br#""Wed Dec  1 10:38:41 2021","Acme Corporation","jane","BRK_MT_TERMINATED""#,
+        b"<14>1 - - - - - - Wed Dec  1 10:38:41 2021,Acme,jane,BRK_MT_TERMINATED",
     ] {
         let e = invalid(line);
         assert!(
@@ -232,6 +244,8 @@ fn csv_lines_get_a_hint() {
         &br#"{"a":1,"b":2,"c":3,"d""#[..],
         b"not json at all",
         b"hello, world",
+        br#""a JSON string" and more"#,
+        b"<14>no JSON here",
     ] {
         let e = invalid(line);
         assert!(
