@@ -14,6 +14,7 @@ use crate::commands;
 use crate::config::{CatalogMode, Settings, Sources};
 use crate::enrich::Enricher;
 use crate::pipeline::Passthrough;
+use crate::stdio::writing;
 
 /// Exit status for bad settings or catalog (`EX_USAGE`).
 pub const EXIT_CONFIG: u8 = 64;
@@ -54,8 +55,11 @@ pub fn run(cli: Cli) -> ExitCode {
     if cli.print_config {
         let text = settings.to_toml();
         return finish(
-            crate::stdio::stdout(crate::stdio::REDIRECT)
-                .and_then(|out| out.lock().write_all(text.as_bytes())),
+            crate::stdio::stdout(crate::stdio::REDIRECT).and_then(|out| {
+                out.lock()
+                    .write_all(text.as_bytes())
+                    .map_err(writing("standard output"))
+            }),
         );
     }
     let catalog = match catalog::load::load(
@@ -74,7 +78,12 @@ pub fn run(cli: Cli) -> ExitCode {
             catalog.version(),
             catalog.len()
         );
-        return finish(io::stdout().lock().write_all(line.as_bytes()));
+        return finish(
+            io::stdout()
+                .lock()
+                .write_all(line.as_bytes())
+                .map_err(writing("standard output")),
+        );
     }
 
     match cli.command {
@@ -264,7 +273,12 @@ fn run_healthcheck(settings: &Settings, args: &HealthcheckArgs) -> ExitCode {
                 answer.status,
                 answer.body
             );
-            finish(io::stdout().lock().write_all(line.as_bytes()))
+            finish(
+                io::stdout()
+                    .lock()
+                    .write_all(line.as_bytes())
+                    .map_err(writing("standard output")),
+            )
         }
         Ok(answer) => {
             report_message(&format!(
@@ -309,28 +323,33 @@ fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
                 component,
                 category,
             };
-            finish(commands::catalog::list(catalog, &filter, stdout))
+            finish(
+                commands::catalog::list(catalog, &filter, stdout)
+                    .map_err(writing("standard output")),
+            )
         }
         CatalogCommand::Show { code, json } => {
             match commands::catalog::show(catalog, &code, json, stdout, io::stderr().lock()) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
-                Err(e) => finish(Err(e)),
+                Err(e) => finish(Err(writing("standard output")(e))),
             }
         }
         CatalogCommand::Export { format, output } => match output {
             Some(path) if path.as_os_str() != "-" => match File::create(&path) {
-                Ok(f) => finish(commands::catalog::export(
-                    catalog,
-                    format,
-                    io::BufWriter::new(f),
-                )),
+                Ok(f) => finish(
+                    commands::catalog::export(catalog, format, io::BufWriter::new(f))
+                        .map_err(writing(&path.display().to_string())),
+                ),
                 Err(e) => {
                     report_message(&format!("cannot create {}: {e}", path.display()));
                     ExitCode::FAILURE
                 }
             },
-            _ => finish(commands::catalog::export(catalog, format, stdout)),
+            _ => finish(
+                commands::catalog::export(catalog, format, stdout)
+                    .map_err(writing("standard output")),
+            ),
         },
     }
 }

@@ -1,4 +1,5 @@
-//! Standard streams the process was started without.
+//! Standard streams the process was started without, and write errors that say what was being
+//! written.
 //!
 //! Before `main`, the Rust runtime reopens a standard stream that was closed (`>&-`, `<&-`) on
 //! `/dev/null`, so a command would read nothing or write into nothing and still report success.
@@ -68,4 +69,16 @@ pub fn stdout(fix: &str) -> io::Result<io::Stdout> {
         return Err(closed("standard output", fix));
     }
     Ok(out)
+}
+
+/// Adds what was being written to an I/O error ("writing standard output: No space left on
+/// device"); a closed pipe stays as it is, so that the command ends quietly (`| head`).
+pub fn writing(what: &str) -> impl Fn(io::Error) -> io::Error + '_ {
+    move |e| {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            e
+        } else {
+            io::Error::new(e.kind(), format!("writing {what}: {e}"))
+        }
+    }
 }

@@ -346,6 +346,39 @@ fn commands_that_write_to_a_standard_output_closed_at_start_fail() {
 }
 
 #[test]
+fn write_errors_say_what_was_being_written() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    for args in [
+        &["catalog", "list"][..],
+        &["catalog", "export", "--format", "json"],
+        &["--print-config"],
+        &["generate", "-n", "50000"],
+    ] {
+        let out = common::run_redirected(args, "> /dev/full");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = common::stderr(&out);
+        assert!(
+            stderr.contains("error: writing standard output: "),
+            "{args:?}: {stderr}"
+        );
+    }
+    for args in [
+        &["catalog", "export", "--format", "csv", "-o", "/dev/full"][..],
+        &["generate", "-n", "50000", "-o", "/dev/full"],
+    ] {
+        let out = common::run(args, b"");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = common::stderr(&out);
+        assert!(
+            stderr.contains("error: writing /dev/full: "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn no_command_is_a_usage_error() {
     let out = common::run(&[], b"");
     assert_eq!(out.status.code(), Some(2));

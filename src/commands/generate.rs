@@ -255,6 +255,11 @@ fn write_lines_until(
             .lock(),
         ),
     };
+    let name = match &job.output {
+        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
+        _ => "standard output".to_owned(),
+    };
+    let named = crate::stdio::writing(&name);
     let mut out = Lines(io::BufWriter::with_capacity(256 * 1024, out));
     let mut generator = Generator::new(catalog, job.options.clone());
     let mut schedule = Schedule::new(job.rate, job.count, job.burst.clone());
@@ -264,8 +269,9 @@ fn write_lines_until(
         &mut out,
         job.enricher.as_ref(),
         stop,
-    )?;
-    out.0.flush()
+    )
+    .map_err(&named)?;
+    out.0.flush().map_err(named)
 }
 
 #[cfg(test)]
