@@ -301,6 +301,19 @@ impl Settings {
                 .collect();
             problems.extend(consequences);
         }
+        // RUST_LOG is not a setting, but it replaces log.filter, so it is held to the same rule
+        // (the logging set-up would otherwise fall back to the default without a word).
+        let rust_log = match &sources.env {
+            Some(map) => map.get("RUST_LOG").cloned(),
+            None => std::env::var("RUST_LOG").ok(),
+        };
+        if let Some(value) = rust_log
+            && let Err(e) = tracing_subscriber::EnvFilter::try_new(&value)
+        {
+            problems.push(format!(
+                "RUST_LOG: {value:?} is not a valid filter: {e} [from environment variable RUST_LOG]"
+            ));
+        }
         if problems.is_empty() {
             Ok(settings)
         } else {

@@ -364,6 +364,25 @@ fn list_items_are_trimmed_and_topic_names_checked() {
 }
 
 #[test]
+fn an_invalid_rust_log_is_reported_like_log_filter() {
+    let err = Settings::load(&env(&[
+        ("RUST_LOG", "foo=[["),
+        ("ZPA_ENRICHER__LOG__FILTER", "bar=[["),
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("RUST_LOG: \"foo=[[\" is not a valid filter"),
+        "{err}"
+    );
+    assert!(
+        err.contains("log.filter: \"bar=[[\" is not a valid filter"),
+        "{err}"
+    );
+    assert!(Settings::load(&env(&[("RUST_LOG", "warn,zpa_enricher=debug")])).is_ok());
+}
+
+#[test]
 fn the_metrics_address_may_name_a_host() {
     for ok in ["0.0.0.0:9464", "[::]:9464", "localhost:9464"] {
         assert!(
