@@ -8,6 +8,8 @@
 //!   field extraction, invalid-input classification. Pure.
 //! - [`enrich`]: the core: record bytes in, record bytes plus an enrichment object out, and an
 //!   [`enrich::Outcome`]. Pure; no I/O, no async.
+//! - [`json_members`]: JSON objects read with a repeated key kept, for the files that report
+//!   one (catalogs, config files). Pure.
 //! - [`config`]: layered settings (defaults, file, environment, flags) with full validation.
 //! - [`generate`]: synthetic LSS traffic (pure); [`traffic`] puts it on a schedule, to Kafka or
 //!   lines.
@@ -22,7 +24,8 @@
 //!   streams closed at start.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
-//! no I/O and nothing from the other modules; everything else builds on them.
+//! no I/O and nothing from the other modules but the pure `json_members`; everything else
+//! builds on them.
 //!
 //! # Delivery semantics
 //! At least once. A record's offset is stored only after the broker acknowledged its enriched
@@ -54,6 +57,7 @@ pub mod demo;
 pub mod enrich;
 pub mod event;
 pub mod generate;
+pub mod json_members;
 pub mod kafka;
 pub mod metrics;
 pub mod pipeline;

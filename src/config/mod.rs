@@ -293,6 +293,9 @@ impl Settings {
         // still run and every problem is reported at once.
         let (mut settings, mut problems) = deserialize_collecting(root.clone(), file)?;
         settings.trim_lists();
+        if let Some(path) = file {
+            problems.extend(repeated_json_keys(path));
+        }
         if let Err(ConfigError::Invalid(found)) = settings.validate() {
             let consequences: Vec<String> = found
                 .into_iter()
@@ -495,6 +498,33 @@ fn follows_from_type_problem(p: &str, type_problems: &[String]) -> bool {
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .any(|w| w == leaf)
     })
+}
+
+/// A key given twice in a JSON config file, which the config crate would decide silently by its
+/// last occurrence (TOML refuses it as a syntax error, YAML as a parse error).
+fn repeated_json_keys(path: &Path) -> Vec<String> {
+    let is_json = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+    let Some(text) = is_json
+        .then(|| std::fs::read_to_string(path).ok())
+        .flatten()
+    else {
+        return Vec::new();
+    };
+    let line = |l: Option<usize>| l.map(|l| format!(" at line {l}")).unwrap_or_default();
+    crate::json_members::repeated_keys(&text)
+        .into_iter()
+        .map(|r| {
+            format!(
+                "{}: given twice in {} ({}, first{}); give each key once",
+                r.path,
+                path.display(),
+                line(r.line).trim_start(),
+                line(r.first)
+            )
+        })
+        .collect()
 }
 
 /// Why `addr` is not an address to listen on (`IP:PORT`, or `HOST:PORT` with a host name that

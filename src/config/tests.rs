@@ -383,6 +383,30 @@ fn an_invalid_rust_log_is_reported_like_log_filter() {
 }
 
 #[test]
+fn a_key_given_twice_in_a_json_config_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.json");
+    std::fs::write(
+        &path,
+        "{\"output\": {\"mode\": \"flat\",\n  \"mode\": \"nested\"},\n \"log\": {\"format\": \"json\"}}\n",
+    )
+    .unwrap();
+    let sources = Sources {
+        file: Some(path.clone()),
+        ..env(&[])
+    };
+    let err = Settings::load(&sources).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "output.mode: given twice in {} (at line 2, first at line 1); give each key once",
+            path.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("1 problem(s)"), "{err}");
+}
+
+#[test]
 fn the_metrics_address_may_name_a_host() {
     for ok in ["0.0.0.0:9464", "[::]:9464", "localhost:9464"] {
         assert!(

@@ -14,6 +14,8 @@ mod validate;
 use super::{Catalog, CatalogEntry};
 use validate::validate;
 
+use crate::json_members::{Members, RawJson};
+
 /// A parsed and validated catalog file, before it is turned into a [`Catalog`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogFile {
@@ -303,11 +305,7 @@ pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
     };
     // Syntax first, so that its errors carry the parser's own line and message.
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
-    let line_of = |raw: &RawJson| {
-        // Every raw value borrows from `text`, so its address gives its offset.
-        let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-        Some(text[..offset.min(text.len())].matches('\n').count() + 1)
-    };
+    let line_of = |raw: &RawJson| crate::json_members::line_of(text, raw);
     let Ok(Members(top)) = serde_json::from_str::<Members<'_>>(text) else {
         return Err(CatalogError::Syntax {
             origin: origin.to_owned(),
@@ -344,34 +342,6 @@ pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
         }
     }
     validate(origin, version, entries, problems)
-}
-
-type RawJson = serde_json::value::RawValue;
-
-/// A JSON object's members in file order, a key given twice kept twice.
-struct Members<'a>(Vec<(String, &'a RawJson)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Members<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                mut map: M,
-            ) -> Result<Self::Value, M::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry::<String, &'de RawJson>()? {
-                    members.push(member);
-                }
-                Ok(Members(members))
-            }
-        }
-        d.deserialize_map(Visit(std::marker::PhantomData))
-    }
 }
 
 /// One item of the `entry` array, its fields lined up by their values' lines.
