@@ -217,8 +217,12 @@ fn records_too_large_for_the_producer_are_dead_lettered_and_the_service_goes_on(
     );
     let message = String::from_utf8_lossy(header(m, "zpa.error.message").unwrap()).into_owned();
     assert!(
-        message.contains(&format!("({} bytes)", out.len()))
-            && message.contains("message.max.bytes"),
+        // The key ("k1") and the header ("id" = "1") count too.
+        message.contains(&format!(
+            "the record is {} bytes, {} with its key and headers",
+            out.len(),
+            out.len() + 5
+        )) && message.contains("message.max.bytes"),
         "{message}"
     );
     assert_eq!(header(m, "zpa.source.offset"), Some(&b"1"[..]));
@@ -252,6 +256,12 @@ fn records_too_large_for_the_producer_are_dead_lettered_and_the_service_goes_on(
     ] {
         assert_eq!(metric(&text, name), Some(value), "{name}");
     }
+    // Dead-lettered, they are not failures of the producer (which alerts page for).
+    let produce_errors: f64 = series(&text, "zpa_enricher_produce_errors_total")
+        .iter()
+        .map(|(_, v)| v)
+        .sum();
+    assert!(produce_errors.abs() < f64::EPSILON, "{produce_errors}");
     // Counted as enriched only once published enriched.
     let events: f64 = series(&text, "zpa_enricher_events_total")
         .iter()

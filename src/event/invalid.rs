@@ -130,31 +130,35 @@ impl InvalidRecord {
         )
     }
 
-    /// The record is readable, but enriched (`enriched` bytes) it is larger than the producer
-    /// accepts; `raw` is its size as read. The offset is the end of the record as read.
+    /// The record is readable, but enriched (`enriched` bytes, `with_key_and_headers` with its
+    /// key and headers) it is larger than the producer accepts; `raw` is its size as read. The
+    /// offset is the end of the record as read.
     #[must_use]
-    pub fn enriched_too_large(enriched: usize, raw: usize) -> Self {
+    pub fn enriched_too_large(enriched: usize, with_key_and_headers: usize, raw: usize) -> Self {
         Self::new(
             InvalidReason::TooLarge,
             raw,
             format!(
-                "enriched, the record ({enriched} bytes) is larger than the producer accepts (message.max.bytes); \
-                 raise kafka.producer_librdkafka.\"message.max.bytes\" up to the output topic's max.message.bytes, \
+                "enriched, the record is {enriched} bytes, {with_key_and_headers} with its key and headers, more than \
+                 the producer accepts (message.max.bytes, which counts all three); raise \
+                 kafka.producer_librdkafka.\"message.max.bytes\" up to the output topic's max.message.bytes, \
                  or lower enrich.max_record_bytes"
             ),
         )
     }
 
-    /// `first`, for a record of `size` bytes that is too large for the producer even as read,
-    /// so that it goes out without its value, pointing at its source. Reason and offset stay.
+    /// `first`, for a record of `size` bytes (`with_key_and_headers` with its key and the
+    /// dead-letter headers) that is too large for the producer even as read, so that it goes out
+    /// without its value, pointing at its source. Reason and offset stay.
     #[must_use]
-    pub fn value_left_out(size: usize, first: &InvalidRecord) -> Self {
+    pub fn value_left_out(size: usize, with_key_and_headers: usize, first: &InvalidRecord) -> Self {
         Self::new(
             first.reason,
             first.offset,
             format!(
-                "{}; the record ({size} bytes) is larger than the producer accepts (message.max.bytes) \
-                 even as read, so its value is left out: read it from zpa.source.topic, partition and offset",
+                "{}; the record is {size} bytes, {with_key_and_headers} with its key and the dead-letter headers, \
+                 more than the producer accepts (message.max.bytes, which counts all three) even as read, so its \
+                 value is left out: read it from zpa.source.topic, partition and offset",
                 first.detail
             ),
         )

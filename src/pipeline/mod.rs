@@ -332,7 +332,7 @@ impl Core {
             && !pending.replacement
             && self.opts.on_invalid != InvalidPolicy::Fail
         {
-            self.handles.metrics.produce_error(ProduceErrorKind::Broker);
+            // Counted as an invalid record (too_large) by the replacement, not as a failure.
             return self.replace_refused(clients, window, pending, refused);
         }
         let metrics = &self.handles.metrics;

@@ -51,6 +51,7 @@ impl Core {
         }
         let topic = self.state.topic(&self.opts.output_topic);
         let record = OutputRecord::enriched(msg, &topic);
+        let key_and_headers = record.key_and_headers_len(msg);
         let body = std::mem::take(&mut self.state.out);
         let result = self
             .send(clients, msg, record, Some(&body), window, now)
@@ -67,7 +68,11 @@ impl Core {
             // cannot go out enriched, and stopping would only meet it again after the restart.
             // It goes where unreadable records go, unchanged.
             Err(PipelineError::Delivery { error, .. }) if too_large(&error) => {
-                let error = InvalidRecord::enriched_too_large(enriched_len, payload.len());
+                let error = InvalidRecord::enriched_too_large(
+                    enriched_len,
+                    enriched_len + key_and_headers,
+                    payload.len(),
+                );
                 self.send_invalid(clients, msg, error, window, now).await
             }
             Err(e) => Err(e),
@@ -97,6 +102,7 @@ impl Core {
         let (topic, destination) = self.invalid_destination(&error);
         tracing::debug!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), %error, "invalid record");
         let record = OutputRecord::dead_letter(msg, &error, &topic, destination);
+        let key_and_headers = record.key_and_headers_len(msg);
         // Unchanged: a record without a value (a tombstone) stays without one.
         match self
             .send(clients, msg, record, msg.payload(), window, now)
@@ -107,9 +113,15 @@ impl Core {
             // headers without the value, pointing at the record in its source partition.
             Err(PipelineError::Delivery { error: e, .. }) if too_large(&e) => {
                 let size = msg.payload().map_or(0, <[u8]>::len);
-                let error = InvalidRecord::value_left_out(size, &error);
+                let error = InvalidRecord::value_left_out(size, size + key_and_headers, &error);
                 let record = OutputRecord::dead_letter(msg, &error, &topic, destination);
-                self.send(clients, msg, record, None, window, now).await
+                let result = self.send(clients, msg, record, None, window, now).await;
+                if matches!(&result, Err(PipelineError::Delivery { error, .. }) if too_large(error))
+                {
+                    // Not even the headers fit: the service stops.
+                    self.handles.metrics.produce_error(ProduceErrorKind::Other);
+                }
+                result
             }
             result => result,
         }
@@ -229,7 +241,12 @@ impl Core {
                     fr = back;
                 }
                 Err((error, _)) => {
-                    self.handles.metrics.produce_error(ProduceErrorKind::Other);
+                    // A record too large is the caller's to handle: it is dead-lettered (an
+                    // invalid record, not a failure of the producer), or counted there when it
+                    // cannot be.
+                    if !too_large(&error) {
+                        self.handles.metrics.produce_error(ProduceErrorKind::Other);
+                    }
                     return Err(PipelineError::Delivery {
                         topic: record.topic.to_string(),
                         source_topic: msg.topic().to_owned(),

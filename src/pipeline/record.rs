@@ -60,6 +60,17 @@ fn copy_headers<M: Message>(msg: &M, extra: usize) -> OwnedHeaders {
 }
 
 impl OutputRecord {
+    /// The bytes of this record's headers and of `msg`'s key: what the producer's
+    /// `message.max.bytes` counts besides the value.
+    pub(super) fn key_and_headers_len<M: Message>(&self, msg: &M) -> usize {
+        let headers = self.headers.as_ref().map_or(0, |h| {
+            h.iter()
+                .map(|Header { key, value }| key.len() + value.map_or(0, <[u8]>::len))
+                .sum()
+        });
+        msg.key().map_or(0, <[u8]>::len) + headers
+    }
+
     pub(super) fn enriched<M: Message>(msg: &M, topic: &Arc<str>) -> Self {
         Self {
             topic: Arc::clone(topic),
