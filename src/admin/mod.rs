@@ -218,17 +218,19 @@ impl Health {
 
     fn update(&self, change: impl FnOnce(&mut HealthState)) {
         let mut state = self.lock();
-        let before = state.is_ready();
+        let before = state.not_ready_reasons();
         change(&mut state);
-        let after = state.is_ready();
-        if before != after {
-            self.metrics.set_ready(after);
-            if after {
-                tracing::info!(ready = true, "readiness changed: ready");
-            } else {
-                let reasons = state.not_ready_reasons().join(", ");
-                tracing::info!(ready = false, %reasons, "readiness changed: not ready ({reasons})");
-            }
+        let after = state.not_ready_reasons();
+        if before == after {
+            return;
+        }
+        // A change of readiness, or of the reasons for not being ready, is logged.
+        self.metrics.set_ready(after.is_empty());
+        if after.is_empty() {
+            tracing::info!(ready = true, "readiness changed: ready");
+        } else {
+            let reasons = after.join(", ");
+            tracing::info!(ready = false, %reasons, "readiness changed: not ready ({reasons})");
         }
     }
 

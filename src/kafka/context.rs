@@ -108,10 +108,13 @@ impl ClientContext for ServiceContext {
         let lags: Vec<(&str, i32, i64)> =
             lags.iter().map(|(t, p, l)| (t.as_str(), *p, *l)).collect();
         self.metrics.replace_consumer_lag(&lags);
+        // The brokers it learned, and the group coordinator's connection (a logical broker
+        // without a node id), which answers the heartbeats: a member without partitions fetches
+        // nothing, so only the coordinator shows that the cluster still answers it.
         let idle: Vec<i64> = stats
             .brokers
             .values()
-            .filter(|b| b.nodeid >= 0)
+            .filter(|b| b.nodeid >= 0 || b.source == "logical")
             .map(|b| b.rxidle)
             .collect();
         self.health
@@ -158,7 +161,13 @@ impl ConsumerContext for ServiceContext {
         match rebalance {
             Rebalance::Assign(tpl) => {
                 self.metrics.rebalance(RebalanceKind::Assign);
-                tracing::info!(partitions = %describe(tpl), "partitions assigned");
+                if tpl.count() == 0 {
+                    tracing::info!(
+                        "no partitions assigned: the group has more members than the input has partitions, or is still forming"
+                    );
+                } else {
+                    tracing::info!(partitions = %describe(tpl), "partitions assigned");
+                }
             }
             Rebalance::Revoke(_) => {
                 if consumer.assignment_lost() {

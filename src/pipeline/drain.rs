@@ -46,9 +46,13 @@ impl Core {
             tracing::warn!(error = %e, "producer flush incomplete");
         }
         match clients.consumer.commit_consumer_state(CommitMode::Sync) {
-            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {
+            Ok(()) => {
                 self.handles.metrics.commit(true);
                 tracing::info!(clean, "offsets committed");
+            }
+            // Not a failure: every offset stored was committed already (or none was stored).
+            Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {
+                tracing::info!(clean, "no new offsets to commit");
             }
             Err(e) => {
                 self.handles.metrics.commit(false);
