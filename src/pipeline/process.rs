@@ -51,7 +51,6 @@ impl Core {
         }
         let topic = self.state.topic(&self.opts.output_topic);
         let record = OutputRecord::enriched(msg, &topic);
-        let key_and_headers = record.key_and_headers_len(msg);
         let body = std::mem::take(&mut self.state.out);
         let result = self
             .send(clients, msg, record, Some(&body), window, now)
@@ -68,6 +67,8 @@ impl Core {
             // cannot go out enriched, and stopping would only meet it again after the restart.
             // It goes where unreadable records go, unchanged.
             Err(PipelineError::Delivery { error, .. }) if too_large(&error) => {
+                // The enriched record carries the source record's key and headers.
+                let key_and_headers = OutputRecord::enriched(msg, &topic).key_and_headers_len(msg);
                 let error = InvalidRecord::enriched_too_large(
                     enriched_len,
                     enriched_len + key_and_headers,
