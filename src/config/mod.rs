@@ -317,6 +317,15 @@ impl Settings {
                 "RUST_LOG: {value:?} is not a valid filter: {e} [from environment variable RUST_LOG]"
             ));
         }
+        // Values from flags have no origin in the merged tree; their keys are known.
+        for problem in &mut problems {
+            if let Some((key, _)) = problem.split_once(": ")
+                && !problem.contains(" [from ")
+                && sources.overrides.iter().any(|(k, _)| k == key)
+            {
+                problem.push_str(" [from the command line]");
+            }
+        }
         if problems.is_empty() {
             Ok(settings)
         } else {

@@ -407,6 +407,24 @@ fn a_key_given_twice_in_a_json_config_file_is_reported() {
 }
 
 #[test]
+fn problems_with_flag_values_say_so() {
+    let mut sources = env(&[("ZPA_ENRICHER__KAFKA__OUTPUT_TOPIC", "from env")]);
+    sources.overrides = vec![
+        ("metrics.addr".into(), Override::Str("nowhere".into())),
+        ("kafka.dlq_topic".into(), Override::Str("bad dlq".into())),
+    ];
+    let err = Settings::load(&sources).unwrap_err().to_string();
+    for needle in [
+        r#"metrics.addr: "nowhere" is not an address like 0.0.0.0:9464, [::]:9464 or localhost:9464 [from the command line]"#,
+        r#"kafka.dlq_topic: "bad dlq" is not a valid topic name"#,
+        "[from environment variable ZPA_ENRICHER__KAFKA__OUTPUT_TOPIC]",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    assert_eq!(err.matches("[from the command line]").count(), 2, "{err}");
+}
+
+#[test]
 fn the_metrics_address_may_name_a_host() {
     for ok in ["0.0.0.0:9464", "[::]:9464", "localhost:9464"] {
         assert!(
