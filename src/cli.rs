@@ -210,10 +210,10 @@ impl RunArgs {
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// Number of records (0: without end, until interrupted).
-    #[arg(short = 'n', long, default_value_t = 1000)]
+    #[arg(short = 'n', long, default_value_t = 1000, value_parser = parse_whole)]
     pub count: u64,
     /// Records per second (0: as fast as possible).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = parse_whole)]
     pub rate: u64,
     /// Seed; the same seed and options give the same records (default: a new seed each run).
     #[arg(long)]
@@ -342,6 +342,12 @@ fn burst_from_flags(
             None => b,
         }
     }))
+}
+
+fn parse_whole(s: &str) -> Result<u64, String> {
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("{s:?} is not a whole number of 0 or more"))
 }
 
 fn parse_topic(s: &str) -> Result<String, String> {

@@ -248,7 +248,7 @@ fn a_stop_signal_ends_an_endless_run_after_a_whole_line() {
 }
 
 #[test]
-fn kafka_options_without_a_topic_and_bad_topic_names_are_usage_errors() {
+fn kafka_options_without_a_topic_bad_topic_names_and_fractions_are_usage_errors() {
     for (args, needle) in [
         (
             &["generate", "-n", "1", "--compression", "zstd"][..],
@@ -261,6 +261,10 @@ fn kafka_options_without_a_topic_and_bad_topic_names_are_usage_errors() {
         (
             &["generate", "--brokers", "127.0.0.1:9", "--topic", "zpa raw"],
             "\"zpa raw\" is not a valid topic name",
+        ),
+        (
+            &["generate", "--rate", "0.5"],
+            "'0.5' for '--rate <RATE>': \"0.5\" is not a whole number",
         ),
     ] {
         let out = common::run(args, b"");
