@@ -132,6 +132,25 @@ fn a_rejects_file_without_the_reject_policy_or_named_dash_is_a_usage_error() {
         common::stderr(&out)
     );
     assert!(!dir.path().join("-").exists());
+    // Nor is the output's own pipe (the rejects would be mixed into the records).
+    let out = common::run(
+        &[
+            "enrich",
+            "--on-invalid",
+            "reject",
+            "--rejects",
+            "/dev/stdout",
+        ],
+        b"not json\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out)
+            .contains("the rejects file /dev/stdout is the same file as the output"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

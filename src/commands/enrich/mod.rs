@@ -127,8 +127,20 @@ fn identity(meta: io::Result<std::fs::Metadata>) -> Option<(u64, u64)> {
 
 /// [`identity`] of what a standard stream is connected to.
 fn stdio_identity(fd: impl std::os::fd::AsFd) -> Option<(u64, u64)> {
-    let owned = fd.as_fd().try_clone_to_owned().ok()?;
-    identity(File::from(owned).metadata())
+    identity(stdio_metadata(fd))
+}
+
+fn stdio_metadata(fd: impl std::os::fd::AsFd) -> io::Result<std::fs::Metadata> {
+    File::from(fd.as_fd().try_clone_to_owned()?).metadata()
+}
+
+/// Device and inode of a pipe or socket: two writers on one would mix their lines (the rejects
+/// into the output, `--rejects /dev/stdout`). `None` for anything else.
+fn pipe_identity(meta: io::Result<std::fs::Metadata>) -> Option<(u64, u64)> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    meta.ok()
+        .filter(|m| m.file_type().is_fifo() || m.file_type().is_socket())
+        .map(|m| (m.dev(), m.ino()))
 }
 
 /// A reader or writer whose errors name it ("reading input x.json: ...").
@@ -219,11 +231,13 @@ impl Files {
                 )
             };
         let same = |a: Option<(u64, u64)>, b: Option<(u64, u64)>| a.is_some() && a == b;
+        let mut output_pipe = None;
         let (output, output_id): (Named<Box<dyn Write>>, _) = if is_stdio(job.output.as_deref()) {
             let stdout = crate::stdio::stdout(
                 "give --output FILE, or redirect it (to /dev/null to discard the records)",
             )?;
             let id = stdio_identity(&stdout);
+            output_pipe = pipe_identity(stdio_metadata(&stdout));
             if same(input_id, id) {
                 return Err(EnrichError::SameFile {
                     first: "input",
@@ -257,8 +271,13 @@ impl Files {
         let rejects = match (&job.rejects, job.on_invalid) {
             (Some(path), OnInvalid::Reject) => {
                 let id = identity(std::fs::metadata(path));
-                for (first, other) in [("input", input_id), ("output", output_id)] {
-                    if same(id, other) {
+                let pipe = pipe_identity(std::fs::metadata(path));
+                for (first, other, theirs) in [
+                    ("input", input_id, id),
+                    ("output", output_id, id),
+                    ("output", output_pipe, pipe),
+                ] {
+                    if same(theirs, other) {
                         return Err(EnrichError::SameFile {
                             first,
                             second: format!("the rejects file {}", path.display()),
