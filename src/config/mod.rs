@@ -662,7 +662,8 @@ fn source_error(e: config::ConfigError, file: Option<&Path>) -> ConfigError {
                 let text = std::fs::read_to_string(path).ok().filter(|_| is_toml)?;
                 toml::from_str::<toml::Table>(&text).err()
             };
-            let detail = toml_error().map_or_else(|| cause.to_string(), |e| e.to_string());
+            let detail =
+                toml_error().map_or_else(|| yaml_wording(&cause.to_string()), |e| e.to_string());
             ConfigError::Source(format!(
                 "config file {}: {}",
                 path.display(),
@@ -671,6 +672,19 @@ fn source_error(e: config::ConfigError, file: Option<&Path>) -> ConfigError {
         }
         (e, _) => ConfigError::Source(e.to_string()),
     }
+}
+
+/// The YAML parser names a repeated key by its Rust debug form (`String("mode"): duplicated key
+/// in mapping ...`); say it as the other formats do.
+fn yaml_wording(message: &str) -> String {
+    if let Some((key, rest)) = message.split_once(": duplicated key in mapping")
+        && let Some(name) = key
+            .strip_prefix("String(")
+            .and_then(|k| k.strip_suffix(')'))
+    {
+        return format!("{name} is given twice{rest}; give each key once");
+    }
+    message.to_owned()
 }
 
 /// `unknown field `x`, expected ...` -> `x`.

@@ -635,4 +635,12 @@ fn an_unreadable_config_file_is_named_as_given_with_its_line() {
             path.display()
         )
     );
+    let (path, err) = load("c.yaml", "output:\n  mode: flat\n  mode: nested\n");
+    assert_eq!(
+        err,
+        format!(
+            "config file {}: \"mode\" is given twice at byte 29 line 3 column 9; give each key once",
+            path.display()
+        )
+    );
 }
