@@ -231,7 +231,7 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
     let mut problems = Vec::new();
     for key in file.rest.keys() {
         problems.push(Problem::file(
-            None,
+            top_level_key_line(text, key),
             format!(
                 "unknown top-level key {key:?} (expected catalog_version and [[entry]] tables)"
             ),
@@ -260,6 +260,31 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
         })
         .collect();
     validate(origin, version, entries, problems)
+}
+
+/// The line where the top-level key `name` is given: `name = ...` before the first table
+/// header, or a `[name]`, `[name.x]` or `[[name]]` header.
+fn top_level_key_line(text: &str, name: &str) -> Option<usize> {
+    let mut in_header_part = false;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start();
+        if let Some(header) = t.strip_prefix('[') {
+            in_header_part = true;
+            let header = header.trim_start_matches('[').trim_start();
+            if header
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.trim_start().starts_with([']', '.']))
+            {
+                return Some(i + 1);
+            }
+        } else if !in_header_part
+            && t.strip_prefix(name)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 /// The line of `name = ...` at or after `from` (1-based), before the next table header.

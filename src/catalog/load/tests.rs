@@ -76,7 +76,7 @@ component = "App Connector"
     let err = parse_toml(bad, "bad.toml").unwrap_err();
     let text = err.to_string();
     for needle in [
-        "unknown top-level key \"colour\"",
+        "line 3: unknown top-level key \"colour\"",
         "line 9: entry DUP: unknown severity \"hihg\"",
         "line 10: entry DUP: unknown component \"Connector\"",
         "entry dup: status is empty",
@@ -91,6 +91,18 @@ component = "App Connector"
         panic!("expected Invalid")
     };
     assert_eq!(problems.len(), 8, "{text}");
+}
+
+#[test]
+fn unknown_top_level_tables_carry_a_line() {
+    let text = "catalog_version = \"x\"\n\n[extra]\na = 1\n\n[[more]]\nb = 2\n";
+    let err = parse_toml(text, "t.toml").unwrap_err().to_string();
+    for needle in [
+        "line 3: unknown top-level key \"extra\"",
+        "line 6: unknown top-level key \"more\"",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
 }
 
 #[test]
