@@ -317,6 +317,11 @@ impl Settings {
                 "RUST_LOG: {value:?} is not a valid filter: {e} [from environment variable RUST_LOG]"
             ));
         }
+        for problem in &mut problems {
+            if let Some(origin) = pass_through_origin(&root, problem, file) {
+                problem.push_str(&format!(" [from {origin}]"));
+            }
+        }
         // Values from flags have no origin in the merged tree; their keys are known.
         for problem in &mut problems {
             if let Some((key, _)) = problem.split_once(": ")
@@ -553,6 +558,33 @@ fn listen_address_problem(addr: &str) -> Option<String> {
             }
         }
         _ => Some(format!("is not an address {expected}")),
+    }
+}
+
+/// Where the property of a problem about a librdkafka pass-through map (`kafka.librdkafka."x.y"
+/// = ...: ...`) came from. Its key in the map may be written with `_` for `.` (environment
+/// variables), so the map is searched for it.
+fn pass_through_origin(root: &Value, problem: &str, file: Option<&Path>) -> Option<String> {
+    if problem.contains(" [from ") {
+        return None;
+    }
+    let rest = problem.strip_prefix("kafka.")?;
+    let (map, rest) = rest.split_once(".\"")?;
+    let (name, _) = rest.split_once('"')?;
+    let ValueKind::Table(kafka) = &root_table(root)?.get("kafka")?.kind else {
+        return None;
+    };
+    let ValueKind::Table(props) = &kafka.get(map)?.kind else {
+        return None;
+    };
+    let key = props.keys().find(|k| k.replace('_', ".") == name)?;
+    origin_of(root, &["kafka".into(), map.into(), key.clone()], file).filter(|o| !o.is_empty())
+}
+
+fn root_table(root: &Value) -> Option<&config::Map<String, Value>> {
+    match &root.kind {
+        ValueKind::Table(t) => Some(t),
+        _ => None,
     }
 }
 

@@ -144,10 +144,10 @@ fn librdkafka_properties_are_checked_without_a_broker() {
     .unwrap_err()
     .to_string();
     for needle in [
-        "kafka.librdkafka.\"not.a.prop\" = \"1\": No such configuration property",
+        "kafka.librdkafka.\"not.a.prop\" = \"1\": No such configuration property: \"not.a.prop\" [from environment variable ZPA_ENRICHER__KAFKA__LIBRDKAFKA__NOT_A_PROP]",
         "kafka.consumer_librdkafka.\"fetch.wait.max.ms\" = \"soon\": Invalid value",
         "kafka.librdkafka.\"enable.auto.offset.store\" = \"true\" cannot be changed: the service sets enable.auto.offset.store = \"false\" itself",
-        "kafka.producer_librdkafka.\"linger.ms\" = \"50\" contradicts the typed setting kafka.linger_ms (linger.ms = \"5\"); set kafka.linger_ms instead",
+        "kafka.producer_librdkafka.\"linger.ms\" = \"50\" contradicts the typed setting kafka.linger_ms (linger.ms = \"5\"); set kafka.linger_ms instead [from environment variable ZPA_ENRICHER__KAFKA__PRODUCER_LIBRDKAFKA__LINGER_MS]",
     ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }
