@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::line_index::LineIndex;
+
 /// A borrowed raw JSON value.
 pub type RawJson = serde_json::value::RawValue;
 
@@ -36,14 +38,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     }
 }
 
-/// The 1-based line of `raw` in `text`, which it must borrow from.
-#[must_use]
-pub fn line_of(text: &str, raw: &RawJson) -> Option<usize> {
-    // Every raw value borrows from `text`, so its address gives its offset.
-    let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-    Some(text[..offset.min(text.len())].matches('\n').count() + 1)
-}
-
 /// A key given twice in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repeated {
@@ -62,12 +56,12 @@ pub struct Repeated {
 pub fn repeated_keys(text: &str) -> Vec<Repeated> {
     let mut found = Vec::new();
     if let Ok(raw) = serde_json::from_str::<&RawJson>(text) {
-        walk(text, raw, "", &mut found);
+        walk(&LineIndex::new(text), raw, "", &mut found);
     }
     found
 }
 
-fn walk(text: &str, raw: &RawJson, path: &str, found: &mut Vec<Repeated>) {
+fn walk(lines: &LineIndex<'_>, raw: &RawJson, path: &str, found: &mut Vec<Repeated>) {
     let value = raw.get().trim_start();
     if value.starts_with('{') {
         let Ok(Members(members)) = serde_json::from_str::<Members<'_>>(raw.get()) else {
@@ -80,7 +74,7 @@ fn walk(text: &str, raw: &RawJson, path: &str, found: &mut Vec<Repeated>) {
             } else {
                 format!("{path}.{key}")
             };
-            let line = line_of(text, child);
+            let line = Some(lines.line_of_slice(child.get()));
             match seen.iter().find(|(k, _)| k == key) {
                 Some((_, first)) => found.push(Repeated {
                     path: child_path.clone(),
@@ -89,13 +83,13 @@ fn walk(text: &str, raw: &RawJson, path: &str, found: &mut Vec<Repeated>) {
                 }),
                 None => seen.push((key, line)),
             }
-            walk(text, child, &child_path, found);
+            walk(lines, child, &child_path, found);
         }
     } else if value.starts_with('[')
         && let Ok(items) = serde_json::from_str::<Vec<&RawJson>>(raw.get())
     {
         for (i, item) in items.into_iter().enumerate() {
-            walk(text, item, &format!("{path}[{i}]"), found);
+            walk(lines, item, &format!("{path}[{i}]"), found);
         }
     }
 }

@@ -9,7 +9,7 @@
 //! - [`enrich`]: the core: record bytes in, record bytes plus an enrichment object out, and an
 //!   [`enrich::Outcome`]. Pure; no I/O, no async.
 //! - [`json_members`]: JSON objects read with a repeated key kept, for the files that report
-//!   one (catalogs, config files). Pure.
+//!   one (catalogs, config files); [`line_index`]: line numbers for their messages. Pure.
 //! - [`config`]: layered settings (defaults, file, environment, flags) with full validation.
 //! - [`generate`]: synthetic LSS traffic (pure); [`traffic`] puts it on a schedule, to Kafka or
 //!   lines.
@@ -24,8 +24,8 @@
 //!   streams closed at start.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
-//! no I/O and nothing from the other modules but the pure `json_members`; everything else
-//! builds on them.
+//! no I/O and nothing from the other modules but the pure `json_members` and `line_index`;
+//! everything else builds on them.
 //!
 //! # Delivery semantics
 //! At least once. A record's offset is stored only after the broker acknowledged its enriched
@@ -59,6 +59,7 @@ pub mod event;
 pub mod generate;
 pub mod json_members;
 pub mod kafka;
+pub mod line_index;
 pub mod metrics;
 pub mod pipeline;
 pub mod reload;

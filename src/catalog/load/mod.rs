@@ -15,6 +15,7 @@ use super::{Catalog, CatalogEntry};
 use validate::validate;
 
 use crate::json_members::{Members, RawJson};
+use crate::line_index::LineIndex;
 
 /// A parsed and validated catalog file, before it is turned into a [`Catalog`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,7 +223,8 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
         #[serde(flatten)]
         rest: toml::Table,
     }
-    let line_of = |offset: usize| Some(text[..offset.min(text.len())].matches('\n').count() + 1);
+    let lines = LineIndex::new(text);
+    let line_of = |offset: usize| Some(lines.line_of(offset));
     let file: File = toml::from_str(text).map_err(|e| CatalogError::Syntax {
         origin: origin.to_owned(),
         line: e.span().and_then(|s| line_of(s.start)),
@@ -251,7 +253,7 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
             let fields = table
                 .into_iter()
                 .map(|(name, value)| RawField {
-                    line: line.and_then(|l| find_key_line(text, l, &name)),
+                    line: line.and_then(|l| find_key_line(&lines, l, &name)),
                     name,
                     value: toml_raw(value),
                 })
@@ -288,16 +290,16 @@ fn top_level_key_line(text: &str, name: &str) -> Option<usize> {
 }
 
 /// The line of `name = ...` at or after `from` (1-based), before the next table header.
-fn find_key_line(text: &str, from: usize, name: &str) -> Option<usize> {
-    for (i, l) in text.lines().enumerate().skip(from - 1) {
-        let t = l.trim_start();
-        if i + 1 > from && t.starts_with('[') {
+fn find_key_line(lines: &LineIndex<'_>, from: usize, name: &str) -> Option<usize> {
+    for n in from..=lines.lines() {
+        let t = lines.line(n)?.trim_start();
+        if n > from && t.starts_with('[') {
             break;
         }
         if let Some(rest) = t.strip_prefix(name)
             && rest.trim_start().starts_with('=')
         {
-            return Some(i + 1);
+            return Some(n);
         }
     }
     Some(from)
@@ -330,7 +332,8 @@ pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
     };
     // Syntax first, so that its errors carry the parser's own line and message.
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
-    let line_of = |raw: &RawJson| crate::json_members::line_of(text, raw);
+    let lines = LineIndex::new(text);
+    let line_of = |raw: &RawJson| Some(lines.line_of_slice(raw.get()));
     let Ok(Members(top)) = serde_json::from_str::<Members<'_>>(text) else {
         return Err(CatalogError::Syntax {
             origin: origin.to_owned(),
