@@ -140,6 +140,8 @@ fn librdkafka_properties_are_checked_without_a_broker() {
             "true",
         ),
         ("ZPA_ENRICHER__KAFKA__PRODUCER_LIBRDKAFKA__LINGER_MS", "50"),
+        // A second conflict of the same client is listed too.
+        ("ZPA_ENRICHER__KAFKA__PRODUCER_LIBRDKAFKA__ACKS", "1"),
     ]))
     .unwrap_err()
     .to_string();
@@ -151,7 +153,11 @@ fn librdkafka_properties_are_checked_without_a_broker() {
     ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }
-    assert!(err.contains("4 problem(s)"), "{err}");
+    assert!(
+        err.contains("kafka.producer_librdkafka.\"acks\" = \"1\" cannot be changed"),
+        "{err}"
+    );
+    assert!(err.contains("5 problem(s)"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
 

@@ -147,33 +147,55 @@ fn finish(
     owned: &Owned,
     maps: &[(&'static str, &BTreeMap<String, String>)],
 ) -> Result<ClientConfig, KafkaSetupError> {
+    if let Some(conflict) = conflicts(owned, maps).into_iter().next() {
+        return Err(conflict);
+    }
     let mut cfg = ClientConfig::new();
     for (k, v) in owned.defaults.iter().chain(&owned.props) {
         cfg.set(*k, v);
     }
-    for &(map, props) in maps {
+    for &(_, props) in maps {
         for (key, value) in props {
-            // librdkafka property names never contain '_': accept it for '.', so that the maps
-            // can be set through environment variables (ZPA_ENRICHER__KAFKA__LIBRDKAFKA__
-            // SOCKET_KEEPALIVE_ENABLE=true), where a '.' would start a nested key.
-            let key = &key.replace('_', ".");
-            if let Some(ours) = owned.props.get(key.as_str()) {
-                if ours != value {
-                    // Never echo a secret back.
-                    let secret = crate::config::is_secret_property(key);
-                    return Err(KafkaSetupError::Conflict {
-                        map,
-                        key: key.clone(),
-                        value: if secret { "***".into() } else { value.clone() },
-                        ours: if secret { "***".into() } else { ours.clone() },
-                    });
-                }
-            } else {
+            let key = property_name(key);
+            if !owned.props.contains_key(key.as_str()) {
                 cfg.set(key, value);
             }
         }
     }
     Ok(cfg)
+}
+
+/// librdkafka property names never contain '_': it is accepted for '.', so that the maps can be
+/// set through environment variables (`ZPA_ENRICHER__KAFKA__LIBRDKAFKA__
+/// SOCKET_KEEPALIVE_ENABLE=true`), where a '.' would start a nested key.
+fn property_name(key: &str) -> String {
+    key.replace('_', ".")
+}
+
+/// Every pass-through property that differs from what the service sets itself.
+fn conflicts(
+    owned: &Owned,
+    maps: &[(&'static str, &BTreeMap<String, String>)],
+) -> Vec<KafkaSetupError> {
+    let mut found = Vec::new();
+    for &(map, props) in maps {
+        for (key, value) in props {
+            let key = property_name(key);
+            if let Some(ours) = owned.props.get(key.as_str())
+                && ours != value
+            {
+                // Never echo a secret back.
+                let secret = crate::config::is_secret_property(&key);
+                found.push(KafkaSetupError::Conflict {
+                    map,
+                    value: if secret { "***".into() } else { value.clone() },
+                    ours: if secret { "***".into() } else { ours.clone() },
+                    key,
+                });
+            }
+        }
+    }
+    found
 }
 
 /// The consumer configuration. Offsets are stored by the application only after delivery
@@ -182,6 +204,18 @@ fn finish(
 /// # Errors
 /// A pass-through property contradicts a typed setting.
 pub fn consumer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
+    finish(&consumer_owned(s), &consumer_maps(&s.kafka))
+}
+
+fn consumer_maps(k: &KafkaSettings) -> [(&'static str, &BTreeMap<String, String>); 2] {
+    [
+        ("librdkafka", &k.librdkafka),
+        ("consumer_librdkafka", &k.consumer_librdkafka),
+    ]
+}
+
+/// What the consumer's configuration sets before the pass-through maps.
+fn consumer_owned(s: &Settings) -> Owned {
     let k = &s.kafka;
     let mut o = common(k);
     o.set("group.id", k.group_id.clone());
@@ -219,13 +253,7 @@ pub fn consumer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
         "statistics.interval.ms",
         s.service.statistics_interval_ms.to_string(),
     );
-    finish(
-        &o,
-        &[
-            ("librdkafka", &k.librdkafka),
-            ("consumer_librdkafka", &k.consumer_librdkafka),
-        ],
-    )
+    o
 }
 
 /// The producer configuration: idempotent, `acks=all`, Java-compatible key hashing.
@@ -233,7 +261,18 @@ pub fn consumer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
 /// # Errors
 /// A pass-through property contradicts a typed setting.
 pub fn producer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
-    let k = &s.kafka;
+    finish(&producer_owned(&s.kafka), &producer_maps(&s.kafka))
+}
+
+fn producer_maps(k: &KafkaSettings) -> [(&'static str, &BTreeMap<String, String>); 2] {
+    [
+        ("librdkafka", &k.librdkafka),
+        ("producer_librdkafka", &k.producer_librdkafka),
+    ]
+}
+
+/// What the producer's configuration sets before the pass-through maps.
+fn producer_owned(k: &KafkaSettings) -> Owned {
     let mut o = common(k);
     o.set("enable.idempotence", "true");
     o.set("acks", "all");
@@ -246,13 +285,7 @@ pub fn producer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
         "queue.buffering.max.messages",
         (k.max_in_flight.saturating_mul(2)).max(1000).to_string(),
     );
-    finish(
-        &o,
-        &[
-            ("librdkafka", &k.librdkafka),
-            ("producer_librdkafka", &k.producer_librdkafka),
-        ],
-    )
+    o
 }
 
 /// Problems with the librdkafka properties that show without a broker: a pass-through property
@@ -281,12 +314,14 @@ pub fn check_clients(s: &Settings) -> Vec<String> {
             }
         }
     }
-    for built in [consumer_config(s), producer_config(s)] {
-        if let Err(e @ KafkaSetupError::Conflict { .. }) = built {
-            let message = e.to_string();
-            if !problems.contains(&message) {
-                problems.push(message);
-            }
+    let all = conflicts(&consumer_owned(s), &consumer_maps(k))
+        .into_iter()
+        .chain(conflicts(&producer_owned(k), &producer_maps(k)));
+    for conflict in all {
+        // A property of `kafka.librdkafka` conflicts in both clients: said once.
+        let message = conflict.to_string();
+        if !problems.contains(&message) {
+            problems.push(message);
         }
     }
     problems
