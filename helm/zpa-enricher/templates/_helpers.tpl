@@ -96,7 +96,12 @@ Name of the ConfigMap holding the catalog override, and the file name in it.
 {{- if .Values.catalogOverride.existingConfigMap }}
 {{- .Values.catalogOverride.existingConfigMapKey }}
 {{- else }}
-{{- printf "catalog.%s" .Values.catalogOverride.format }}
+{{- $format := .Values.catalogOverride.format }}
+{{- if not $format }}
+{{- /* Not given: JSON when the content is a JSON object, else TOML. */}}
+{{- $format = ternary "json" "toml" (hasPrefix "{" (trim .Values.catalogOverride.content)) }}
+{{- end }}
+{{- printf "catalog.%s" $format }}
 {{- end }}
 {{- end }}
 

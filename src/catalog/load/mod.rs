@@ -228,7 +228,14 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
     let file: File = toml::from_str(text).map_err(|e| CatalogError::Syntax {
         origin: origin.to_owned(),
         line: e.span().and_then(|s| line_of(s.start)),
-        message: e.message().to_owned(),
+        message: if text.trim_start().starts_with('{') {
+            format!(
+                "{} (this looks like a JSON catalog: name the file .json)",
+                e.message()
+            )
+        } else {
+            e.message().to_owned()
+        },
     })?;
     let mut problems = Vec::new();
     for key in file.rest.keys() {
@@ -325,6 +332,8 @@ fn toml_raw(v: toml::Value) -> RawValue {
 /// # Errors
 /// Syntax errors (with line) or every validation problem found.
 pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError> {
+    // A UTF-8 byte order mark, as some Windows editors write, is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let syntax = |e: serde_json::Error| CatalogError::Syntax {
         origin: origin.to_owned(),
         line: Some(e.line()),

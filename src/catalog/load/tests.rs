@@ -106,6 +106,20 @@ fn unknown_top_level_tables_carry_a_line() {
 }
 
 #[test]
+fn a_byte_order_mark_is_skipped_and_json_in_a_toml_file_is_named() {
+    let json = "\u{feff}{\"catalog_version\": \"b\", \"entry\": [{\"code\": \"X_1\", \"status\": \"S\", \"description\": \"D\", \"severity\": \"low\", \"component\": \"Service Edge\", \"category\": \"error\"}]}";
+    let file = parse_json(json, "bom.json").unwrap();
+    assert_eq!(file.entries.len(), 1);
+    let err = parse_toml(json.trim_start_matches('\u{feff}'), "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("this looks like a JSON catalog: name the file .json"),
+        "{err}"
+    );
+}
+
+#[test]
 fn syntax_errors_carry_a_line() {
     let err = parse_toml("catalog_version = \"x\"\n[[entry]\ncode=1\n", "s.toml").unwrap_err();
     assert!(
