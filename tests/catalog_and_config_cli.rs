@@ -60,6 +60,20 @@ fn json_export_round_trips_to_the_catalog() {
         let back: zpa_enricher::catalog::CatalogEntry = serde_json::from_value(item).unwrap();
         assert_eq!(&back, e);
     }
+
+    // The export is a catalog file too: loaded alone, it exports the same bytes again.
+    let again = common::run_with(
+        common::bin()
+            .env("ZPA_ENRICHER__CATALOG__MODE", "replace")
+            .args(["--catalog", path.to_str().unwrap()])
+            .args(["catalog", "export", "--format", "json"]),
+        b"",
+    );
+    assert!(again.status.success(), "{}", common::stderr(&again));
+    assert!(
+        again.stdout == std::fs::read(&path).unwrap(),
+        "the exported catalog does not load back as itself"
+    );
 }
 
 #[test]

@@ -343,11 +343,16 @@ pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
     let lines = LineIndex::new(text);
     let line_of = |raw: &RawJson| Some(lines.line_of_slice(raw.get()));
+    if let Ok(items) = serde_json::from_str::<Vec<&RawJson>>(text) {
+        return parse_exported(items, origin, &line_of);
+    }
     let Ok(Members(top)) = serde_json::from_str::<Members<'_>>(text) else {
         return Err(CatalogError::Syntax {
             origin: origin.to_owned(),
             line: None,
-            message: "expected an object with catalog_version and entry".into(),
+            message: "expected an object with catalog_version and entry (or the array of \
+                      entries that `catalog export --format json` writes)"
+                .into(),
         });
     };
     let mut problems = Vec::new();
@@ -377,6 +382,50 @@ pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
                 format!("unknown top-level key {key:?} (expected catalog_version and entry)"),
             )),
         }
+    }
+    validate(origin, version, entries, problems)
+}
+
+/// The JSON that `catalog export --format json` writes, an array of entries each carrying the
+/// catalog version, read as a catalog file: so that an exported catalog can be edited and
+/// loaded back. The entries must agree on the version.
+fn parse_exported(
+    items: Vec<&RawJson>,
+    origin: &str,
+    line_of: &impl Fn(&RawJson) -> Option<usize>,
+) -> Result<CatalogFile, CatalogError> {
+    let mut problems = Vec::new();
+    let mut version: Option<(RawValue, Option<usize>)> = None;
+    let mut entries = Vec::with_capacity(items.len());
+    for item in items {
+        let mut entry = json_entry(item, line_of(item), line_of);
+        let mut kept = Vec::with_capacity(entry.fields.len());
+        for field in entry.fields {
+            if field.name != "catalog_version" {
+                kept.push(field);
+                continue;
+            }
+            match (&version, &field.value) {
+                (None, _) => version = Some((field.value, field.line)),
+                (Some((RawValue::Str(first), first_line)), RawValue::Str(this))
+                    if first != this =>
+                {
+                    problems.push(Problem::file(
+                        field.line,
+                        format!(
+                            "catalog_version {this:?} differs from {first:?}{}: the entries of \
+                             one catalog share one version",
+                            first_line
+                                .map(|l| format!(" at line {l}"))
+                                .unwrap_or_default()
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        entry.fields = kept;
+        entries.push(entry);
     }
     validate(origin, version, entries, problems)
 }
