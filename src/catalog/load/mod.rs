@@ -228,14 +228,7 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
     let file: File = toml::from_str(text).map_err(|e| CatalogError::Syntax {
         origin: origin.to_owned(),
         line: e.span().and_then(|s| line_of(s.start)),
-        message: if text.trim_start().starts_with('{') {
-            format!(
-                "{} (this looks like a JSON catalog: name the file .json)",
-                e.message()
-            )
-        } else {
-            e.message().to_owned()
-        },
+        message: toml_syntax_message(text, &e),
     })?;
     let mut problems = Vec::new();
     for key in file.rest.keys() {
@@ -269,6 +262,38 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
         })
         .collect();
     validate(origin, version, entries, problems)
+}
+
+/// The TOML parser's message, with what it leaves out: the key given twice, the key whose
+/// value has the wrong type, or that the text is JSON.
+fn toml_syntax_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message();
+    let spanned = e
+        .span()
+        .and_then(|s| text.get(s))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 80);
+    if text.trim_start().starts_with('{') {
+        format!("{message} (this looks like a JSON catalog: name the file .json)")
+    } else if message == "duplicate key"
+        && let Some(key) = spanned
+    {
+        format!("key {key} is given twice in one table; give each key once")
+    } else if message.starts_with("invalid type")
+        && let Some(start) = e.span().map(|s| s.start)
+    {
+        // The key is on the value's line: `entry = "x"`.
+        let lines = LineIndex::new(text);
+        match lines
+            .line(lines.line_of(start))
+            .and_then(|l| l.split_once('='))
+        {
+            Some((key, _)) => format!("{}: {message}", key.trim()),
+            None => message.to_owned(),
+        }
+    } else {
+        message.to_owned()
+    }
 }
 
 /// The line where the top-level key `name` is given: `name = ...` before the first table
@@ -343,7 +368,9 @@ pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
     let lines = LineIndex::new(text);
     let line_of = |raw: &RawJson| Some(lines.line_of_slice(raw.get()));
-    if let Ok(items) = serde_json::from_str::<Vec<&RawJson>>(text) {
+    if let Ok(items) = serde_json::from_str::<Vec<&RawJson>>(text)
+        && !items.is_empty()
+    {
         return parse_exported(items, origin, &line_of);
     }
     let Ok(Members(top)) = serde_json::from_str::<Members<'_>>(text) else {

@@ -120,6 +120,33 @@ fn a_byte_order_mark_is_skipped_and_json_in_a_toml_file_is_named() {
 }
 
 #[test]
+fn toml_syntax_errors_name_the_key() {
+    for (text, line, message) in [
+        (
+            "catalog_version = \"x\"\n[[entry]]\ncode = \"A\"\ncategory = \"error\"\ncategory = \"info\"\n",
+            5,
+            "key category is given twice in one table; give each key once",
+        ),
+        (
+            "catalog_version = \"x\"\nentry = \"x\"\n",
+            2,
+            "entry: invalid type: string \"x\", expected a sequence",
+        ),
+    ] {
+        let err = parse_toml(text, "t.toml").unwrap_err();
+        let CatalogError::Syntax {
+            line: got_line,
+            message: got,
+            ..
+        } = err
+        else {
+            panic!("{err}")
+        };
+        assert_eq!((got_line, got.as_str()), (Some(line), message));
+    }
+}
+
+#[test]
 fn syntax_errors_carry_a_line() {
     let err = parse_toml("catalog_version = \"x\"\n[[entry]\ncode=1\n", "s.toml").unwrap_err();
     assert!(
