@@ -368,10 +368,7 @@ impl Settings {
         }
         if let Some(path) = self.catalog.user_file() {
             if !path.is_file() {
-                problems.push(format!(
-                    "catalog.path: {} does not exist or is not a file",
-                    path.display()
-                ));
+                problems.push(format!("catalog.path: {}", not_a_file(path)));
             } else if crate::catalog::load::Format::from_path(path).is_none() {
                 problems.push(format!(
                     "catalog.path: {} must end in .toml or .json",
@@ -512,6 +509,21 @@ fn follows_from_type_problem(p: &str, type_problems: &[String]) -> bool {
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .any(|w| w == leaf)
     })
+}
+
+/// The problem of a path setting that names no file. A relative path is taken from the working
+/// directory (not from the config file's folder), which the message says.
+pub(crate) fn not_a_file(path: &Path) -> String {
+    let mut problem = format!("{} does not exist or is not a file", path.display());
+    if path.is_relative()
+        && let Ok(cwd) = std::env::current_dir()
+    {
+        problem.push_str(&format!(
+            " (a relative path is taken from the working directory, {})",
+            cwd.display()
+        ));
+    }
+    problem
 }
 
 /// A key given twice in a JSON config file, which the config crate would decide silently by its

@@ -431,6 +431,24 @@ fn problems_with_flag_values_say_so() {
 }
 
 #[test]
+fn a_missing_relative_path_says_where_it_was_looked_for() {
+    let err = Settings::load(&env(&[(
+        "ZPA_ENRICHER__CATALOG__PATH",
+        "no-such-dir/local.toml",
+    )]))
+    .unwrap_err()
+    .to_string();
+    let cwd = std::env::current_dir().unwrap();
+    assert!(
+        err.contains(&format!(
+            "catalog.path: no-such-dir/local.toml does not exist or is not a file (a relative path is taken from the working directory, {})",
+            cwd.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_metrics_address_may_name_a_host() {
     for ok in ["0.0.0.0:9464", "[::]:9464", "localhost:9464"] {
         assert!(

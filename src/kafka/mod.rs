@@ -482,8 +482,8 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
             ));
         } else if !path.is_file() {
             p.push(format!(
-                "kafka.security.{name}: {} does not exist or is not a file",
-                path.display()
+                "kafka.security.{name}: {}",
+                crate::config::not_a_file(path)
             ));
         } else if let Some(why) = pem_problem(path) {
             p.push(format!("kafka.security.{name}: {} {why}", path.display()));
