@@ -66,7 +66,7 @@ pub enum Command {
 pub struct HealthcheckArgs {
     /// Address of the service's metrics endpoint (default: `metrics.addr`, with a wildcard
     /// address reached over loopback).
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
     pub addr: Option<String>,
     /// The endpoint to ask: `ready` (/readyz) or `alive` (/healthz).
     #[arg(long, value_enum, default_value_t = crate::commands::healthcheck::Endpoint::Ready)]
@@ -342,6 +342,15 @@ fn burst_from_flags(
             None => b,
         }
     }))
+}
+
+fn parse_host_port(s: &str) -> Result<String, String> {
+    match s.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(s.to_owned()),
+        _ => Err(format!(
+            "{s:?} is not HOST:PORT (e.g. 127.0.0.1:9464 or localhost:9464)"
+        )),
+    }
 }
 
 fn parse_whole(s: &str) -> Result<u64, String> {

@@ -421,4 +421,12 @@ fn healthcheck_fails_clearly_when_nothing_answers() {
         err.contains(&format!("cannot reach 127.0.0.1:{}", addr.port())),
         "{err}"
     );
+    // An address without a port is a bad command line.
+    let out = common::run(&["healthcheck", "--addr", "127.0.0.1"], b"");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        common::stderr(&out).contains("\"127.0.0.1\" is not HOST:PORT"),
+        "{}",
+        common::stderr(&out)
+    );
 }
