@@ -250,7 +250,7 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
             let line = line_of(t.span().start);
             let table = t.into_inner();
             // Field lines: toml::Table has no spans; find `key =` after the entry header.
-            let fields = table
+            let mut fields: Vec<RawField> = table
                 .into_iter()
                 .map(|(name, value)| RawField {
                     line: line.and_then(|l| find_key_line(&lines, l, &name)),
@@ -258,6 +258,8 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
                     value: toml_raw(value),
                 })
                 .collect();
+            // The table comes sorted by key; problems are told in the file's order.
+            fields.sort_by_key(|f| f.line);
             RawEntry { line, fields }
         })
         .collect();

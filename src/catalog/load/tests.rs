@@ -120,6 +120,16 @@ fn a_byte_order_mark_is_skipped_and_json_in_a_toml_file_is_named() {
 }
 
 #[test]
+fn problems_of_one_toml_entry_come_in_line_order() {
+    let text = "catalog_version = \"x\"\n\n[[entry]]\nstatus = \"\"\ncode = \"A\"\nseverity = \"urgent\"\ncomponent = \"X\"\ncategory = \"bad\"\ndescription = \"\"\n";
+    let CatalogError::Invalid { problems, .. } = parse_toml(text, "t.toml").unwrap_err() else {
+        panic!("expected Invalid")
+    };
+    let lines: Vec<Option<usize>> = problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [Some(4), Some(6), Some(7), Some(8), Some(9)]);
+}
+
+#[test]
 fn toml_syntax_errors_name_the_key() {
     for (text, line, message) in [
         (
