@@ -308,10 +308,15 @@ fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
         CatalogCommand::Export { output, .. } => output.as_ref().is_none_or(|p| p == "-"),
         _ => true,
     };
-    if writes_stdout && let Err(e) = crate::stdio::stdout(crate::stdio::REDIRECT) {
-        return finish(Err(e));
+    let stdout = if writes_stdout {
+        match crate::stdio::stdout(crate::stdio::REDIRECT) {
+            Ok(out) => out,
+            Err(e) => return finish(Err(e)),
+        }
+    } else {
+        io::stdout()
     }
-    let stdout = io::stdout().lock();
+    .lock();
     match cmd {
         CatalogCommand::List {
             severity,

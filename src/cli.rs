@@ -345,11 +345,12 @@ fn burst_from_flags(
 }
 
 fn parse_host_port(s: &str) -> Result<String, String> {
-    match s.rsplit_once(':') {
-        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(s.to_owned()),
-        _ => Err(format!(
+    if crate::config::is_host_port(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
             "{s:?} is not HOST:PORT (e.g. 127.0.0.1:9464 or localhost:9464)"
-        )),
+        ))
     }
 }
 

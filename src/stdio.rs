@@ -17,22 +17,14 @@ use std::os::fd::AsFd;
 pub fn closed_at_start(fd: impl AsFd) -> bool {
     #[cfg(target_os = "linux")]
     {
-        use rustix::fs::OFlags;
-        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        use rustix::fs::{FileType, OFlags};
         let read_write =
             rustix::fs::fcntl_getfl(&fd).is_ok_and(|flags| flags & OFlags::RWMODE == OFlags::RDWR);
-        if !read_write {
-            return false;
-        }
-        let Ok(meta) = fd
-            .as_fd()
-            .try_clone_to_owned()
-            .and_then(|owned| std::fs::File::from(owned).metadata())
-        else {
-            return false;
-        };
-        meta.file_type().is_char_device()
-            && std::fs::metadata("/dev/null").is_ok_and(|null| null.rdev() == meta.rdev())
+        read_write
+            && rustix::fs::fstat(&fd).is_ok_and(|st| {
+                FileType::from_raw_mode(st.st_mode) == FileType::CharacterDevice
+                    && rustix::fs::stat("/dev/null").is_ok_and(|null| null.st_rdev == st.st_rdev)
+            })
     }
     #[cfg(not(target_os = "linux"))]
     {

@@ -133,7 +133,7 @@ pub const REASON_SHUTTING_DOWN: &str = "shutting down";
 /// Readiness and liveness reason: a fatal error happened (followed by its message).
 pub const REASON_FATAL: &str = "fatal error";
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct HealthState {
     assigned: bool,
     producer_ok: bool,
@@ -218,13 +218,13 @@ impl Health {
 
     fn update(&self, change: impl FnOnce(&mut HealthState)) {
         let mut state = self.lock();
-        let before = state.not_ready_reasons();
+        let before = state.clone();
         change(&mut state);
-        let after = state.not_ready_reasons();
-        if before == after {
+        if *state == before {
             return;
         }
         // A change of readiness, or of the reasons for not being ready, is logged.
+        let after = state.not_ready_reasons();
         self.metrics.set_ready(after.is_empty());
         if after.is_empty() {
             tracing::info!(ready = true, "readiness changed: ready");

@@ -244,20 +244,22 @@ fn write_lines_until(
     job: &GenerateJob,
     stop: &CancellationToken,
 ) -> io::Result<()> {
-    let out: Box<dyn Write> = match &job.output {
-        Some(p) if p.as_os_str() != "-" => Box::new(File::create(p).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot create {}: {e}", p.display()))
-        })?),
-        _ => Box::new(
-            crate::stdio::stdout(
-                "give --output FILE (or --brokers and --topic), or redirect it (to /dev/null to discard the records)",
-            )?
-            .lock(),
+    let (out, name): (Box<dyn Write>, String) = match &job.output {
+        Some(p) if p.as_os_str() != "-" => (
+            Box::new(File::create(p).map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot create {}: {e}", p.display()))
+            })?),
+            p.display().to_string(),
         ),
-    };
-    let name = match &job.output {
-        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
-        _ => "standard output".to_owned(),
+        _ => (
+            Box::new(
+                crate::stdio::stdout(
+                    "give --output FILE (or --brokers and --topic), or redirect it (to /dev/null to discard the records)",
+                )?
+                .lock(),
+            ),
+            "standard output".to_owned(),
+        ),
     };
     let named = crate::stdio::writing(&name);
     let mut out = Lines(io::BufWriter::with_capacity(256 * 1024, out));

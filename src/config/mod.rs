@@ -25,7 +25,7 @@ use problems::{
     deserialize_collecting, follows_from_type_problem, listen_address_problem, pass_through_origin,
     repeated_json_keys, source_error, with_origin,
 };
-pub(crate) use problems::{not_a_file, out_of_range};
+pub(crate) use problems::{is_host_port, not_a_file, out_of_range};
 
 pub use service::{
     Compression, InvalidPolicy, KafkaSettings, MetricsSettings, OffsetReset, Partitioning,
@@ -324,18 +324,22 @@ impl Settings {
                 "RUST_LOG: {value:?} is not a valid filter: {e} [from environment variable RUST_LOG]"
             ));
         }
+        // The sources the merged tree does not give by key: librdkafka properties (whose keys
+        // may be spelt with `_`), and values from flags (which have no origin in the tree).
         for problem in &mut problems {
-            if let Some(origin) = pass_through_origin(&root, problem, file) {
-                problem.push_str(&format!(" [from {origin}]"));
+            if problem.contains(" [from ") {
+                continue;
             }
-        }
-        // Values from flags have no origin in the merged tree; their keys are known.
-        for problem in &mut problems {
-            if let Some((key, _)) = problem.split_once(": ")
-                && !problem.contains(" [from ")
-                && sources.overrides.iter().any(|(k, _)| k == key)
-            {
-                problem.push_str(" [from the command line]");
+            let origin = pass_through_origin(&root, problem, file).or_else(|| {
+                let (key, _) = problem.split_once(": ")?;
+                sources
+                    .overrides
+                    .iter()
+                    .any(|(k, _)| k == key)
+                    .then(|| "the command line".to_owned())
+            });
+            if let Some(origin) = origin {
+                problem.push_str(&format!(" [from {origin}]"));
             }
         }
         if problems.is_empty() {

@@ -82,16 +82,20 @@ pub(super) fn listen_address_problem(addr: &str) -> Option<String> {
         return None;
     }
     let expected = "like 0.0.0.0:9464, [::]:9464 or localhost:9464";
-    match addr.rsplit_once(':') {
-        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
-            match addr.to_socket_addrs() {
-                Ok(found) if found.len() > 0 => None,
-                Ok(_) => Some(format!("names a host without addresses ({expected})")),
-                Err(e) => Some(format!("names a host that does not resolve: {e}")),
-            }
-        }
-        _ => Some(format!("is not an address {expected}")),
+    if !is_host_port(addr) {
+        return Some(format!("is not an address {expected}"));
     }
+    match addr.to_socket_addrs() {
+        Ok(found) if found.len() > 0 => None,
+        Ok(_) => Some(format!("names a host without addresses ({expected})")),
+        Err(e) => Some(format!("names a host that does not resolve: {e}")),
+    }
+}
+
+/// True when `s` has the shape `HOST:PORT`: something, a colon, and a port number.
+pub(crate) fn is_host_port(s: &str) -> bool {
+    s.rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
 }
 
 /// Where the property of a problem about a librdkafka pass-through map (`kafka.librdkafka."x.y"
@@ -102,9 +106,6 @@ pub(super) fn pass_through_origin(
     problem: &str,
     file: Option<&Path>,
 ) -> Option<String> {
-    if problem.contains(" [from ") {
-        return None;
-    }
     let rest = problem.strip_prefix("kafka.")?;
     let (map, rest) = rest.split_once(".\"")?;
     let (name, _) = rest.split_once('"')?;
@@ -114,7 +115,9 @@ pub(super) fn pass_through_origin(
     let ValueKind::Table(props) = &kafka.get(map)?.kind else {
         return None;
     };
-    let key = props.keys().find(|k| k.replace('_', ".") == name)?;
+    let key = props
+        .keys()
+        .find(|k| crate::kafka::property_name(k) == name)?;
     origin_of(root, &["kafka".into(), map.into(), key.clone()], file).filter(|o| !o.is_empty())
 }
 

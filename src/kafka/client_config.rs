@@ -102,7 +102,7 @@ fn finish(
 /// librdkafka property names never contain '_': it is accepted for '.', so that the maps can be
 /// set through environment variables (`ZPA_ENRICHER__KAFKA__LIBRDKAFKA__
 /// SOCKET_KEEPALIVE_ENABLE=true`), where a '.' would start a nested key.
-fn property_name(key: &str) -> String {
+pub(crate) fn property_name(key: &str) -> String {
     key.replace('_', ".")
 }
 
@@ -235,7 +235,7 @@ pub fn check_clients(s: &Settings) -> Vec<String> {
         ("producer_librdkafka", &k.producer_librdkafka),
     ] {
         for (key, value) in props {
-            let name = key.replace('_', ".");
+            let name = property_name(key);
             let mut one = ClientConfig::new();
             one.set(&name, value);
             if let Err(KafkaError::ClientConfig(_, reason, ..)) = one.create_native_config() {

@@ -11,6 +11,7 @@ mod probe;
 mod validate;
 
 use client_config::conflict_reason;
+pub(crate) use client_config::property_name;
 pub use client_config::{check_clients, consumer_config, generator_configs, producer_config};
 pub use validate::{topic_name_problem, validate};
 

@@ -228,7 +228,7 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
     let file: File = toml::from_str(text).map_err(|e| CatalogError::Syntax {
         origin: origin.to_owned(),
         line: e.span().and_then(|s| line_of(s.start)),
-        message: toml_syntax_message(text, &e),
+        message: toml_syntax_message(text, &lines, &e),
     })?;
     let mut problems = Vec::new();
     for key in file.rest.keys() {
@@ -268,7 +268,7 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError>
 
 /// The TOML parser's message, with what it leaves out: the key given twice, the key whose
 /// value has the wrong type, or that the text is JSON.
-fn toml_syntax_message(text: &str, e: &toml::de::Error) -> String {
+fn toml_syntax_message(text: &str, lines: &LineIndex<'_>, e: &toml::de::Error) -> String {
     let message = e.message();
     let spanned = e
         .span()
@@ -285,7 +285,6 @@ fn toml_syntax_message(text: &str, e: &toml::de::Error) -> String {
         && let Some(start) = e.span().map(|s| s.start)
     {
         // The key is on the value's line: `entry = "x"`.
-        let lines = LineIndex::new(text);
         match lines
             .line(lines.line_of(start))
             .and_then(|l| l.split_once('='))

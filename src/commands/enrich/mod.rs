@@ -118,28 +118,23 @@ fn is_stdio(p: Option<&Path>) -> bool {
 
 /// Device and inode of a regular file, to tell when two names are one file. `None` for anything
 /// else (a pipe, a terminal, a missing file), which cannot be clobbered by being written.
-fn identity(meta: io::Result<std::fs::Metadata>) -> Option<(u64, u64)> {
+fn identity(meta: Option<&std::fs::Metadata>) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
-    meta.ok()
-        .filter(std::fs::Metadata::is_file)
-        .map(|m| (m.dev(), m.ino()))
+    meta.filter(|m| m.is_file()).map(|m| (m.dev(), m.ino()))
 }
 
-/// [`identity`] of what a standard stream is connected to.
-fn stdio_identity(fd: impl std::os::fd::AsFd) -> Option<(u64, u64)> {
-    identity(stdio_metadata(fd))
-}
-
-fn stdio_metadata(fd: impl std::os::fd::AsFd) -> io::Result<std::fs::Metadata> {
-    File::from(fd.as_fd().try_clone_to_owned()?).metadata()
+/// What a standard stream is connected to.
+fn stdio_metadata(fd: impl std::os::fd::AsFd) -> Option<std::fs::Metadata> {
+    File::from(fd.as_fd().try_clone_to_owned().ok()?)
+        .metadata()
+        .ok()
 }
 
 /// Device and inode of a pipe or socket: two writers on one would mix their lines (the rejects
 /// into the output, `--rejects /dev/stdout`). `None` for anything else.
-fn pipe_identity(meta: io::Result<std::fs::Metadata>) -> Option<(u64, u64)> {
+fn pipe_identity(meta: Option<&std::fs::Metadata>) -> Option<(u64, u64)> {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    meta.ok()
-        .filter(|m| m.file_type().is_fifo() || m.file_type().is_socket())
+    meta.filter(|m| m.file_type().is_fifo() || m.file_type().is_socket())
         .map(|m| (m.dev(), m.ino()))
 }
 
@@ -204,7 +199,7 @@ impl Files {
                     )));
                 }
                 widen_pipe(&stdin);
-                let id = stdio_identity(&stdin);
+                let id = identity(stdio_metadata(&stdin).as_ref());
                 let fd = rustix::stdio::stdin();
                 (
                     Named::new(Box::new(stdin.lock()), "reading standard input".into()),
@@ -223,7 +218,7 @@ impl Files {
                 if meta.as_ref().is_ok_and(std::fs::Metadata::is_dir) {
                     return Err(open(io::ErrorKind::IsADirectory.into()));
                 }
-                let id = identity(meta);
+                let id = identity(meta.ok().as_ref());
                 (
                     Named::new(Box::new(file), format!("reading input {}", path.display())),
                     None,
@@ -236,8 +231,9 @@ impl Files {
             let stdout = crate::stdio::stdout(
                 "give --output FILE, or redirect it (to /dev/null to discard the records)",
             )?;
-            let id = stdio_identity(&stdout);
-            output_pipe = pipe_identity(stdio_metadata(&stdout));
+            let meta = stdio_metadata(&stdout);
+            let id = identity(meta.as_ref());
+            output_pipe = pipe_identity(meta.as_ref());
             if same(input_id, id) {
                 return Err(EnrichError::SameFile {
                     first: "input",
@@ -251,7 +247,7 @@ impl Files {
             )
         } else {
             let path = job.output.clone().unwrap_or_default();
-            if same(input_id, identity(std::fs::metadata(&path))) {
+            if same(input_id, identity(std::fs::metadata(&path).ok().as_ref())) {
                 return Err(EnrichError::SameFile {
                     first: "input",
                     second: format!("the output {}", path.display()),
@@ -262,7 +258,7 @@ impl Files {
                 path: path.clone(),
                 source,
             })?;
-            let id = identity(file.metadata());
+            let id = identity(file.metadata().ok().as_ref());
             (
                 Named::new(Box::new(file), format!("writing output {}", path.display())),
                 id,
@@ -270,8 +266,8 @@ impl Files {
         };
         let rejects = match (&job.rejects, job.on_invalid) {
             (Some(path), OnInvalid::Reject) => {
-                let id = identity(std::fs::metadata(path));
-                let pipe = pipe_identity(std::fs::metadata(path));
+                let meta = std::fs::metadata(path).ok();
+                let (id, pipe) = (identity(meta.as_ref()), pipe_identity(meta.as_ref()));
                 for (first, other, theirs) in [
                     ("input", input_id, id),
                     ("output", output_id, id),
