@@ -9,11 +9,11 @@ use serde::Deserialize;
 use crate::line_index::LineIndex;
 
 /// A borrowed raw JSON value.
-pub type RawJson = serde_json::value::RawValue;
+pub(crate) type RawJson = serde_json::value::RawValue;
 
 /// A JSON object's members in file order, a key given twice kept twice.
 #[derive(Debug)]
-pub struct Members<'a>(pub Vec<(String, &'a RawJson)>);
+pub(crate) struct Members<'a>(pub Vec<(String, &'a RawJson)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -40,7 +40,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
 
 /// A key given twice in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Repeated {
+pub(crate) struct Repeated {
     /// The dotted path of the key (`output.mode`).
     pub path: String,
     /// The line of the second occurrence.
@@ -53,7 +53,7 @@ pub struct Repeated {
 /// looked into too). A document that does not parse gives none: its syntax error is reported
 /// elsewhere.
 #[must_use]
-pub fn repeated_keys(text: &str) -> Vec<Repeated> {
+pub(crate) fn repeated_keys(text: &str) -> Vec<Repeated> {
     let mut found = Vec::new();
     if let Ok(raw) = serde_json::from_str::<&RawJson>(text) {
         walk(&LineIndex::new(text), raw, "", &mut found);

@@ -2,30 +2,33 @@
 //! something a SOC analyst can read, and counts them.
 //!
 //! # Layout
+//! The library is the service and its core; the `zpa-enricher` binary (`src/main.rs`,
+//! `src/cli/`) is the command line on top of it, and nothing here imports it.
+//!
 //! - [`catalog`]: the status-code catalog (built-in TOML, optional user file), validation,
 //!   lookup, export. Pure.
 //! - [`event`]: the LSS record model: a validating JSON scanner, log-type detection, status
 //!   field extraction, invalid-input classification. Pure.
 //! - [`enrich`]: the core: record bytes in, record bytes plus an enrichment object out, and an
 //!   [`enrich::Outcome`]. Pure; no I/O, no async.
-//! - [`json_members`]: JSON objects read with a repeated key kept, for the files that report
-//!   one (catalogs, config files); [`line_index`]: line numbers for their messages. Pure.
-//! - [`config`]: layered settings (defaults, file, environment, flags) with full validation.
+//! - `json_members`: JSON objects read with a repeated key kept, for the files that report
+//!   one (catalogs, config files); `line_index`: line numbers for their messages. Pure.
+//! - [`checks`]: what a settings problem is, and the value checks several sections share;
+//!   [`errors`]: an error and its causes on one line. Leaves.
+//! - [`config`]: layered settings (defaults, file, environment, flags) with full validation;
+//!   it owns every section but `[kafka]`, which [`kafka`] owns.
 //! - [`generate`]: synthetic LSS traffic (pure); [`traffic`] puts it on a schedule, to Kafka or
 //!   lines.
-//! - [`kafka`]: typed settings into librdkafka configurations, topic checks, error classes, and
-//!   the client context (statistics, rebalances, fatal errors).
+//! - [`kafka`]: the `[kafka]` settings and their checks, librdkafka configurations, topic
+//!   checks, error classes, and the client context (statistics, rebalances, fatal errors).
 //! - [`pipeline`]: the consume → enrich → produce → store-offset loop; the only module that
 //!   joins Kafka I/O to the core.
-//! - [`service`]: `run`, wiring [`metrics`], [`admin`] (health endpoint), [`reload`] (catalog
-//!   hot reload), [`shutdown`] (signals) and the pipeline. [`demo`] runs it on a mock cluster.
-//! - [`commands`]: the file-and-pipe commands on top of the library.
-//! - [`cli`], [`app`], [`telemetry`], [`stdio`]: argument parsing, dispatch, logging, standard
-//!   streams closed at start.
+//! - [`service`]: `run`, wiring [`metrics`], `admin` (health endpoint), `reload` (catalog
+//!   hot reload), [`shutdown`] (signals) and the pipeline.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
 //! no I/O and nothing from the other modules but the pure `json_members` and `line_index`;
-//! everything else builds on them.
+//! `config` builds on `kafka`, never the reverse; everything else builds on them.
 //!
 //! # Delivery semantics
 //! At least once. A record's offset is stored only after the broker acknowledged its enriched
@@ -47,25 +50,21 @@
 //! (default key `enrichment`) or as prefixed top-level keys. Records that cannot be read are
 //! never dropped silently: callers choose to pass, reject or fail them.
 
-pub mod admin;
-pub mod app;
+pub(crate) mod admin;
 pub mod catalog;
-pub mod cli;
-pub mod commands;
+pub mod checks;
 pub mod config;
-pub mod demo;
 pub mod enrich;
+pub mod errors;
 pub mod event;
 pub mod generate;
-pub mod json_members;
+pub(crate) mod json_members;
 pub mod kafka;
-pub mod line_index;
+pub(crate) mod line_index;
 pub mod metrics;
 pub mod pipeline;
-pub mod reload;
+pub(crate) mod reload;
 pub mod service;
 pub mod shutdown;
-pub mod stdio;
-pub mod telemetry;
 pub mod traffic;
 mod vocab;

@@ -4,7 +4,7 @@
 
 /// The start offset of every line of a text.
 #[derive(Debug)]
-pub struct LineIndex<'a> {
+pub(crate) struct LineIndex<'a> {
     text: &'a str,
     /// Offsets where lines start; the first is 0.
     starts: Vec<usize>,
@@ -13,7 +13,7 @@ pub struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     /// Indexes `text`.
     #[must_use]
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         let starts = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
             .collect();
@@ -22,20 +22,20 @@ impl<'a> LineIndex<'a> {
 
     /// The 1-based line of byte `offset` (the last line for an offset past the end).
     #[must_use]
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset).max(1)
     }
 
     /// The 1-based line where `part`, a slice of the indexed text, starts.
     #[must_use]
-    pub fn line_of_slice(&self, part: &str) -> usize {
+    pub(crate) fn line_of_slice(&self, part: &str) -> usize {
         let offset = (part.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
         self.line_of(offset.min(self.text.len()))
     }
 
     /// The text of 1-based line `n` without its line end, or `None` past the last line.
     #[must_use]
-    pub fn line(&self, n: usize) -> Option<&'a str> {
+    pub(crate) fn line(&self, n: usize) -> Option<&'a str> {
         let start = *self.starts.get(n.checked_sub(1)?)?;
         let end = self.starts.get(n).map_or(self.text.len(), |&e| e - 1);
         let line = &self.text[start..end.max(start)];
@@ -44,7 +44,7 @@ impl<'a> LineIndex<'a> {
 
     /// The number of lines.
     #[must_use]
-    pub fn lines(&self) -> usize {
+    pub(crate) fn lines(&self) -> usize {
         self.starts.len()
     }
 }

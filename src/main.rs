@@ -1,10 +1,12 @@
-//! The `zpa-enricher` binary: parse arguments, hand over to [`zpa_enricher::app::run`].
+//! The `zpa-enricher` binary: the command line ([`cli`]) on top of the `zpa_enricher` library,
+//! which is the service and its core.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use zpa_enricher::cli::Cli;
+
+mod cli;
 
 fn main() -> ExitCode {
-    zpa_enricher::app::run(Cli::parse())
+    cli::run(cli::args::Cli::parse())
 }

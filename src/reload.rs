@@ -36,7 +36,7 @@ fn stamp(path: &PathBuf) -> Option<Stamp> {
 
 /// Settings of the reloader.
 #[derive(Debug, Clone)]
-pub struct Reloader {
+pub(crate) struct Reloader {
     /// The user catalog file (reload only makes sense with one).
     pub path: PathBuf,
     /// Replace the built-in catalog instead of extending it.
@@ -50,7 +50,7 @@ pub struct Reloader {
 impl Reloader {
     /// Runs until `shutdown`: checks on every tick and on every message of `hup`; sends each
     /// valid new catalog, compiled, on `out`.
-    pub async fn run(
+    pub(crate) async fn run(
         self,
         mut hup: mpsc::Receiver<()>,
         out: mpsc::Sender<Arc<Enricher>>,
@@ -87,7 +87,7 @@ impl Reloader {
                 }
                 Err(e) => {
                     metrics.catalog_reload_failed();
-                    tracing::error!(path = %self.path.display(), error = %crate::app::error_chain(&e), "catalog reload rejected; the current catalog stays in use");
+                    tracing::error!(path = %self.path.display(), error = %crate::errors::error_chain(&e), "catalog reload rejected; the current catalog stays in use");
                 }
             }
         }

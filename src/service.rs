@@ -106,12 +106,12 @@ pub async fn run_with(
     tracing::info!(addr = %metrics_addr, "metrics on /metrics, health on /healthz and /readyz");
 
     let k = &settings.kafka;
-    if k.security.sasl_mechanism == crate::config::SaslMechanism::Plain
-        && k.security.protocol == crate::config::SecurityProtocol::SaslPlaintext
+    if k.security.sasl_mechanism == crate::kafka::SaslMechanism::Plain
+        && k.security.protocol == crate::kafka::SecurityProtocol::SaslPlaintext
     {
         tracing::warn!("SASL PLAIN without TLS sends the password in clear text");
     }
-    kafka::ensure_topics(settings).await?;
+    kafka::ensure_topics(&settings.kafka).await?;
     let context = || {
         ServiceContext::new(
             Arc::clone(&metrics),
@@ -120,13 +120,13 @@ pub async fn run_with(
             Duration::from_secs(settings.service.readiness_stall_secs),
         )
     };
-    let consumer: StreamConsumer<ServiceContext> = kafka::consumer_config(settings)?
+    let consumer: StreamConsumer<ServiceContext> = kafka::consumer_config(&settings.kafka)?
         .create_with_context(context())
         .map_err(|source| KafkaSetupError::Client {
             what: "consumer",
             source,
         })?;
-    let producer: FutureProducer<ServiceContext> = kafka::producer_config(settings)?
+    let producer: FutureProducer<ServiceContext> = kafka::producer_config(&settings.kafka)?
         .create_with_context(context())
         .map_err(|source| KafkaSetupError::Client {
             what: "producer",

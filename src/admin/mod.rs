@@ -44,7 +44,7 @@ pub enum AdminError {
 /// # Errors
 /// [`AdminError::Bind`], naming the address, when it cannot be resolved or bound (in use,
 /// permission denied, unknown host).
-pub async fn bind(addr: &str) -> Result<TcpListener, AdminError> {
+pub(crate) async fn bind(addr: &str) -> Result<TcpListener, AdminError> {
     TcpListener::bind(addr)
         .await
         .map_err(|source| AdminError::Bind {
@@ -61,7 +61,7 @@ pub async fn bind(addr: &str) -> Result<TcpListener, AdminError> {
 ///
 /// # Errors
 /// Only an I/O error of the server itself; failed accepts are retried internally.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     metrics: Arc<Metrics>,
     health: Arc<Health>,
@@ -121,17 +121,17 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Readiness reason: no input partition is assigned.
-pub const REASON_NOT_ASSIGNED: &str = "no partitions assigned";
+pub(crate) const REASON_NOT_ASSIGNED: &str = "no partitions assigned";
 /// Readiness reason: the producer reports a persistent failure.
-pub const REASON_PRODUCER: &str = "producer unavailable";
+pub(crate) const REASON_PRODUCER: &str = "producer unavailable";
 /// Readiness reason: the oldest unacknowledged record has waited too long.
-pub const REASON_STALLED: &str = "deliveries stalled";
+pub(crate) const REASON_STALLED: &str = "deliveries stalled";
 /// Readiness reason: no broker has answered the consumer for the stall period.
-pub const REASON_BROKERS_SILENT: &str = "brokers not answering";
+pub(crate) const REASON_BROKERS_SILENT: &str = "brokers not answering";
 /// Readiness reason: shutdown has begun.
-pub const REASON_SHUTTING_DOWN: &str = "shutting down";
+pub(crate) const REASON_SHUTTING_DOWN: &str = "shutting down";
 /// Readiness and liveness reason: a fatal error happened (followed by its message).
-pub const REASON_FATAL: &str = "fatal error";
+pub(crate) const REASON_FATAL: &str = "fatal error";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct HealthState {

@@ -22,15 +22,13 @@ mod service;
 mod strict;
 
 use problems::{
-    deserialize_collecting, follows_from_type_problem, listen_address_problem, pass_through_origin,
-    repeated_json_keys, source_error, with_origin,
+    deserialize_collecting, follows_from_type_problem, origin_of_setting, repeated_json_keys,
+    source_error, stray_variables,
 };
-pub(crate) use problems::{is_host_port, not_a_file, out_of_range};
+pub use service::{MetricsSettings, ServiceSettings};
 
-pub use service::{
-    Compression, InvalidPolicy, KafkaSettings, MetricsSettings, OffsetReset, Partitioning,
-    SaslMechanism, Secret, SecurityProtocol, SecuritySettings, ServiceSettings, is_secret_property,
-};
+use crate::checks::{Problem, listen_address_problem, not_a_file, out_of_range};
+use crate::kafka::{KafkaSettings, STATISTICS_INTERVAL_MS};
 
 /// The defaults, with a comment for every key.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -207,10 +205,10 @@ pub enum ConfigError {
     Source(String),
     /// One or more keys are unknown or have bad values.
     #[error("invalid configuration, {} problem(s):{}", .0.len(), ProblemList(.0))]
-    Invalid(Vec<String>),
+    Invalid(Vec<Problem>),
 }
 
-struct ProblemList<'a>(&'a [String]);
+struct ProblemList<'a>(&'a [Problem]);
 
 impl fmt::Display for ProblemList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -242,6 +240,15 @@ impl From<String> for Override {
     }
 }
 
+/// Settings as loaded, with what deserves a warning about them.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The settings.
+    pub settings: Settings,
+    /// Deprecated keys used, environment variables that name no setting.
+    pub warnings: Vec<String>,
+}
+
 /// Where settings come from, besides the compiled-in defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
@@ -260,6 +267,16 @@ impl Settings {
     /// A source cannot be read or parsed, or any key is unknown, mistyped or out of range; the
     /// error lists every problem.
     pub fn load(sources: &Sources) -> Result<Settings, ConfigError> {
+        Self::load_with_warnings(sources).map(|loaded| loaded.settings)
+    }
+
+    /// Loads and validates settings from all layers, like [`Settings::load`], and returns the
+    /// warnings about them too (deprecated keys, environment variables that name no setting),
+    /// for the caller to log once logging is set up.
+    ///
+    /// # Errors
+    /// As [`Settings::load`].
+    pub fn load_with_warnings(sources: &Sources) -> Result<Loaded, ConfigError> {
         let mut builder =
             Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
         if let Some(path) = &sources.file {
@@ -303,11 +320,20 @@ impl Settings {
         if let Some(path) = file {
             problems.extend(repeated_json_keys(path));
         }
+        let mut warnings = match &sources.env {
+            Some(map) => stray_variables(map.keys().map(String::as_str)),
+            None => {
+                let names: Vec<String> = std::env::vars_os()
+                    .filter_map(|(k, _)| k.into_string().ok())
+                    .collect();
+                stray_variables(names.iter().map(String::as_str))
+            }
+        };
+        settings.apply_deprecated(&root, file, &mut warnings);
         if let Err(ConfigError::Invalid(found)) = settings.validate() {
-            let consequences: Vec<String> = found
+            let consequences: Vec<Problem> = found
                 .into_iter()
                 .filter(|p| !follows_from_type_problem(p, &problems))
-                .map(|p| with_origin(&root, p, file))
                 .collect();
             problems.extend(consequences);
         }
@@ -320,30 +346,29 @@ impl Settings {
         if let Some(value) = rust_log
             && let Err(e) = tracing_subscriber::EnvFilter::try_new(&value)
         {
-            problems.push(format!(
-                "RUST_LOG: {value:?} is not a valid filter: {e} [from environment variable RUST_LOG]"
-            ));
+            problems.push(
+                Problem::new("RUST_LOG", format!("{value:?} is not a valid filter: {e}"))
+                    .from_origin(Some("environment variable RUST_LOG".to_owned())),
+            );
         }
-        // The sources the merged tree does not give by key: librdkafka properties (whose keys
-        // may be spelt with `_`), and values from flags (which have no origin in the tree).
-        for problem in &mut problems {
-            if problem.contains(" [from ") {
-                continue;
-            }
-            let origin = pass_through_origin(&root, problem, file).or_else(|| {
-                let (key, _) = problem.split_once(": ")?;
-                sources
-                    .overrides
-                    .iter()
-                    .any(|(k, _)| k == key)
-                    .then(|| "the command line".to_owned())
-            });
-            if let Some(origin) = origin {
-                problem.push_str(&format!(" [from {origin}]"));
-            }
-        }
+        // Where each value came from: the file or an environment variable (by key in the merged
+        // tree), else a flag (values from flags have no origin in the tree).
+        let problems: Vec<Problem> = problems
+            .into_iter()
+            .map(|p| {
+                let origin = origin_of_setting(&root, p.key(), file).or_else(|| {
+                    let key = p.dotted_key();
+                    sources
+                        .overrides
+                        .iter()
+                        .any(|(k, _)| *k == key)
+                        .then(|| "the command line".to_owned())
+                });
+                p.from_origin(origin)
+            })
+            .collect();
         if problems.is_empty() {
-            Ok(settings)
+            Ok(Loaded { settings, warnings })
         } else {
             Err(ConfigError::Invalid(problems))
         }
@@ -372,44 +397,49 @@ impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
-            problems.push(format!(
-                "log.filter: {:?} is not a valid filter: {e}",
-                self.log.filter
+            problems.push(Problem::new(
+                "log.filter",
+                format!("{:?} is not a valid filter: {e}", self.log.filter),
             ));
         }
         if let Some(path) = self.catalog.user_file() {
             if !path.is_file() {
-                problems.push(format!("catalog.path: {}", not_a_file(path)));
+                problems.push(Problem::new("catalog.path", not_a_file(path)));
             } else if crate::catalog::load::Format::from_path(path).is_none() {
-                problems.push(format!(
-                    "catalog.path: {} must end in .toml or .json",
-                    path.display()
+                problems.push(Problem::new(
+                    "catalog.path",
+                    format!("{} must end in .toml or .json", path.display()),
                 ));
             }
         } else if self.catalog.mode == CatalogMode::Replace {
-            problems.push("catalog.mode: \"replace\" needs catalog.path to name a file".into());
-        }
-        let (lo, hi) = MAX_DEPTH_RANGE;
-        if !(lo..=hi).contains(&self.enrich.max_depth) {
-            problems.push(format!(
-                "enrich.max_depth: {} is out of range ({lo} to {hi})",
-                self.enrich.max_depth
+            problems.push(Problem::new(
+                "catalog.mode",
+                "\"replace\" needs catalog.path to name a file",
             ));
         }
-        let (lo, hi) = MAX_RECORD_BYTES_RANGE;
-        if !(lo..=hi).contains(&self.enrich.max_record_bytes) {
-            problems.push(format!(
-                "enrich.max_record_bytes: {} is out of range ({lo} to {hi})",
-                self.enrich.max_record_bytes
-            ));
+        for (key, value, (lo, hi)) in [
+            ("enrich.max_depth", self.enrich.max_depth, MAX_DEPTH_RANGE),
+            (
+                "enrich.max_record_bytes",
+                self.enrich.max_record_bytes,
+                MAX_RECORD_BYTES_RANGE,
+            ),
+        ] {
+            problems.extend(out_of_range(key, value as u64, lo as u64, hi as u64));
         }
         match self.output.mode {
             OutputKind::Nested if self.output.field.trim().is_empty() => {
-                problems.push("output.field: must not be empty in nested mode".into());
+                problems.push(Problem::new(
+                    "output.field",
+                    "must not be empty in nested mode",
+                ));
             }
-            OutputKind::Flat if self.output.flat_prefix.trim().is_empty() => problems.push(
-                "output.flat_prefix: must not be empty in flat mode (the added keys would collide with record keys)".into(),
-            ),
+            OutputKind::Flat if self.output.flat_prefix.trim().is_empty() => {
+                problems.push(Problem::new(
+                    "output.flat_prefix",
+                    "must not be empty in flat mode (the added keys would collide with record keys)",
+                ));
+            }
             _ => {}
         }
         // The enrichment must not take the place of the field that holds the code. (Flat keys
@@ -419,18 +449,24 @@ impl Settings {
                 .iter()
                 .any(|s| s.as_str() == self.output.field)
         {
-            problems.push(format!(
-                "output.field: {:?} is the record field that holds the status code, which the enrichment would replace; choose another name",
-                self.output.field
+            problems.push(Problem::new(
+                "output.field",
+                format!(
+                    "{:?} is the record field that holds the status code, which the enrichment would replace; choose another name",
+                    self.output.field
+                ),
             ));
         }
         if let Err(e) = FieldSet::from_names(&self.output.fields) {
-            problems.push(format!("output.fields: {e}"));
+            problems.push(Problem::new("output.fields", e.clone()));
         }
         problems.extend(crate::kafka::validate(&self.kafka));
-        problems.extend(crate::kafka::check_clients(self));
+        problems.extend(crate::kafka::check_clients(&self.kafka));
         if let Some(why) = listen_address_problem(&self.metrics.addr) {
-            problems.push(format!("metrics.addr: {:?} {why}", self.metrics.addr));
+            problems.push(Problem::new(
+                "metrics.addr",
+                format!("{:?} {why}", self.metrics.addr),
+            ));
         }
         let sv = &self.service;
         for (key, value, lo, hi) in [
@@ -448,20 +484,52 @@ impl Settings {
                 0,
                 86_400,
             ),
-            // librdkafka's statistics.interval.ms, from 100 ms: more often costs CPU for nothing.
-            (
-                "statistics_interval_ms",
-                sv.statistics_interval_ms,
-                100,
-                86_400_000,
-            ),
         ] {
-            problems.extend(out_of_range("service", key, value, lo, hi));
+            problems.extend(out_of_range(&format!("service.{key}"), value, lo, hi));
+        }
+        if let Some(value) = sv.statistics_interval_ms {
+            let (lo, hi) = STATISTICS_INTERVAL_MS;
+            problems.extend(out_of_range(
+                "service.statistics_interval_ms",
+                value,
+                lo,
+                hi,
+            ));
         }
         if problems.is_empty() {
             Ok(())
         } else {
             Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// Moves the values of keys that have a new name to it, with a warning for each. The new
+    /// key wins when both are given.
+    fn apply_deprecated(&mut self, root: &Value, file: Option<&Path>, warnings: &mut Vec<String>) {
+        let (lo, hi) = STATISTICS_INTERVAL_MS;
+        // An out-of-range value is reported under its own name by `validate`.
+        if let Some(value) = self
+            .service
+            .statistics_interval_ms
+            .filter(|v| (lo..=hi).contains(v))
+        {
+            // Said once, under the new name (`--print-config` shows only that).
+            self.service.statistics_interval_ms = None;
+            let new_key: Vec<String> = vec!["kafka".into(), "statistics_interval_ms".into()];
+            let old_key: Vec<String> = vec!["service".into(), "statistics_interval_ms".into()];
+            let from = origin_of_setting(root, &old_key, file)
+                .map(|o| format!(" [from {o}]"))
+                .unwrap_or_default();
+            if origin_of_setting(root, &new_key, file).is_some() {
+                warnings.push(format!(
+                    "service.statistics_interval_ms is deprecated and kafka.statistics_interval_ms is also given, which is used{from}"
+                ));
+            } else {
+                warnings.push(format!(
+                    "service.statistics_interval_ms is deprecated: its value is used as kafka.statistics_interval_ms, the name to use from now on{from}"
+                ));
+                self.kafka.statistics_interval_ms = value;
+            }
         }
     }
 

@@ -1,55 +1,39 @@
 //! How the problems of the settings are found and told: type problems collected one key at a
 //! time, where each value came from (file, environment variable, flag), the wording of the
-//! config files' syntax errors, and the checks of single values used by the validation.
+//! config files' syntax errors.
 
 use std::path::Path;
 
 use config::{Value, ValueKind};
 
 use super::{ConfigError, ENV_PREFIX, Settings};
+use crate::checks::{Problem, nearest};
 
 /// True when the value problem `p` is about a key whose own value was refused by a type
 /// problem, and so only describes the default that stood in for it: with `protocol = "sasl"`
 /// refused, "kafka.security: a password is set but protocol is plaintext" says nothing new.
-pub(super) fn follows_from_type_problem(p: &str, type_problems: &[String]) -> bool {
-    let Some((key, text)) = p.split_once(": ") else {
-        return false;
-    };
+pub(super) fn follows_from_type_problem(p: &Problem, type_problems: &[Problem]) -> bool {
+    let key = p.key();
     type_problems.iter().any(|t| {
-        let Some((bad, _)) = t.split_once(": ") else {
+        let bad = t.key();
+        let Some(leaf) = bad.last() else {
             return false;
         };
-        let leaf = bad.rsplit('.').next().unwrap_or(bad);
         // The refused key itself, or a problem that names it in full.
-        if bad == key || text.contains(bad) {
+        if bad == key || p.text().contains(&t.dotted_key()) {
             return true;
         }
-        bad.strip_prefix(key)
-            .is_some_and(|rest| rest.starts_with('.'))
-            && text
+        bad.starts_with(key)
+            && bad.len() > key.len()
+            && p.text()
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .any(|w| w == leaf)
     })
 }
 
-/// The problem of a path setting that names no file. A relative path is taken from the working
-/// directory (not from the config file's folder), which the message says.
-pub(crate) fn not_a_file(path: &Path) -> String {
-    let mut problem = format!("{} does not exist or is not a file", path.display());
-    if path.is_relative()
-        && let Ok(cwd) = std::env::current_dir()
-    {
-        problem.push_str(&format!(
-            " (a relative path is taken from the working directory, {})",
-            cwd.display()
-        ));
-    }
-    problem
-}
-
 /// A key given twice in a JSON config file, which the config crate would decide silently by its
 /// last occurrence (TOML refuses it as a syntax error, YAML as a parse error).
-pub(super) fn repeated_json_keys(path: &Path) -> Vec<String> {
+pub(super) fn repeated_json_keys(path: &Path) -> Vec<Problem> {
     let is_json = path
         .extension()
         .is_some_and(|x| x.eq_ignore_ascii_case("json"));
@@ -63,62 +47,40 @@ pub(super) fn repeated_json_keys(path: &Path) -> Vec<String> {
     crate::json_members::repeated_keys(&text)
         .into_iter()
         .map(|r| {
-            format!(
-                "{}: given twice in {} ({}, first{}); give each key once",
-                r.path,
-                path.display(),
-                line(r.line).trim_start(),
-                line(r.first)
+            Problem::new(
+                &r.path,
+                format!(
+                    "given twice in {} ({}, first{}); give each key once",
+                    path.display(),
+                    line(r.line).trim_start(),
+                    line(r.first)
+                ),
             )
         })
         .collect()
 }
 
-/// Why `addr` is not an address to listen on (`IP:PORT`, or `HOST:PORT` with a host name that
-/// resolves), or `None`.
-pub(super) fn listen_address_problem(addr: &str) -> Option<String> {
-    use std::net::ToSocketAddrs;
-    if addr.parse::<std::net::SocketAddr>().is_ok() {
-        return None;
-    }
-    let expected = "like 0.0.0.0:9464, [::]:9464 or localhost:9464";
-    if !is_host_port(addr) {
-        return Some(format!("is not an address {expected}"));
-    }
-    match addr.to_socket_addrs() {
-        Ok(found) if found.len() > 0 => None,
-        Ok(_) => Some(format!("names a host without addresses ({expected})")),
-        Err(e) => Some(format!("names a host that does not resolve: {e}")),
-    }
-}
-
-/// True when `s` has the shape `HOST:PORT`: something, a colon, and a port number.
-pub(crate) fn is_host_port(s: &str) -> bool {
-    s.rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
-}
-
-/// Where the property of a problem about a librdkafka pass-through map (`kafka.librdkafka."x.y"
-/// = ...: ...`) came from. Its key in the map may be written with `_` for `.` (environment
-/// variables), so the map is searched for it.
-pub(super) fn pass_through_origin(
+/// Where the value of the setting at `path` came from, when the user gave it: the config
+/// file, an environment variable. A librdkafka pass-through property
+/// (`["kafka", "librdkafka", "linger.ms"]`) may be spelt with `_` for `.` in its map
+/// (environment variables), so the map is searched for it.
+pub(super) fn origin_of_setting(
     root: &Value,
-    problem: &str,
+    path: &[String],
     file: Option<&Path>,
 ) -> Option<String> {
-    let rest = problem.strip_prefix("kafka.")?;
-    let (map, rest) = rest.split_once(".\"")?;
-    let (name, _) = rest.split_once('"')?;
-    let ValueKind::Table(kafka) = &root_table(root)?.get("kafka")?.kind else {
-        return None;
-    };
-    let ValueKind::Table(props) = &kafka.get(map)?.kind else {
-        return None;
-    };
-    let key = props
-        .keys()
-        .find(|k| crate::kafka::property_name(k) == name)?;
-    origin_of(root, &["kafka".into(), map.into(), key.clone()], file).filter(|o| !o.is_empty())
+    if let [kafka, map, name] = path
+        && kafka == "kafka"
+        && let Some(ValueKind::Table(kafka)) = root_table(root)?.get("kafka").map(|v| &v.kind)
+        && let Some(ValueKind::Table(props)) = kafka.get(map).map(|v| &v.kind)
+        && let Some(key) = props
+            .keys()
+            .find(|k| crate::kafka::property_name(k) == *name)
+    {
+        return origin_of(root, &["kafka".into(), map.clone(), key.clone()], file)
+            .filter(|o| !o.is_empty());
+    }
+    origin_of(root, path, file).filter(|o| !o.is_empty())
 }
 
 fn root_table(root: &Value) -> Option<&config::Map<String, Value>> {
@@ -128,37 +90,17 @@ fn root_table(root: &Value) -> Option<&config::Map<String, Value>> {
     }
 }
 
-/// Appends where the value came from to a problem of [`Settings::validate`], which starts with
-/// the key's dotted path (`enrich.max_depth: ...`).
-pub(super) fn with_origin(root: &Value, problem: String, file: Option<&Path>) -> String {
-    let Some((key, _)) = problem.split_once(": ") else {
-        return problem;
-    };
-    if key.contains(' ') || problem.contains(" [from ") {
-        return problem;
-    }
-    let path: Vec<String> = key.split('.').map(str::to_owned).collect();
-    match origin_of(root, &path, file) {
-        // The compiled-in defaults are not a source the user chose; say nothing then.
-        Some(o) if !o.is_empty() => format!("{problem} [from {o}]"),
-        _ => problem,
-    }
-}
-
 /// Deserialises the merged value, collecting every error: after each failure the offending key
 /// is removed (so the default applies) and deserialisation is retried. Returns the settings with
 /// the defaults in place of the offending keys, and the problems.
 pub(super) fn deserialize_collecting(
     mut root: Value,
     file: Option<&Path>,
-) -> Result<(Settings, Vec<String>), ConfigError> {
+) -> Result<(Settings, Vec<Problem>), ConfigError> {
     let mut problems = Vec::new();
     for (path, message) in super::strict::mistyped(&root) {
-        problems.push(with_origin(
-            &root,
-            format!("{}: {message}", path.join(".")),
-            file,
-        ));
+        let origin = origin_of_setting(&root, &path, file);
+        problems.push(Problem::at(path.clone(), message).from_origin(origin));
         remove_path(&mut root, &path);
     }
     // Each round removes one key, so this terminates; the bound is a safety net.
@@ -183,23 +125,27 @@ pub(super) fn deserialize_collecting(
                 }
                 let origin = origin_of(&root, &path, file);
                 let shown = if path.is_empty() {
-                    "(top level)".to_owned()
+                    vec!["(top level)".to_owned()]
                 } else {
-                    path.join(".")
+                    path.clone()
                 };
-                let message = if unknown.is_some() {
+                let text = if unknown.is_some() {
                     let expected = message
                         .split_once(", expected ")
                         .map(|(_, rest)| format!(" (expected {})", strip_origin(rest)))
                         .unwrap_or_default();
-                    format!("{shown}: unknown key{expected}")
+                    let parent = &path[..path.len().saturating_sub(1)];
+                    let siblings = known_keys(parent);
+                    let guess = path
+                        .last()
+                        .and_then(|k| nearest(k, siblings.iter().map(String::as_str)))
+                        .map(|k| format!("; did you mean `{k}`?"))
+                        .unwrap_or_default();
+                    format!("unknown key{expected}{guess}")
                 } else {
-                    format!("{shown}: {}", strip_origin(&message))
+                    strip_origin(&message).to_owned()
                 };
-                problems.push(match origin {
-                    Some(o) => format!("{message} [from {o}]"),
-                    None => message,
-                });
+                problems.push(Problem::at(shown, text).from_origin(origin));
                 if path.is_empty() || !remove_path(&mut root, &path) {
                     return Err(ConfigError::Invalid(problems));
                 }
@@ -207,18 +153,6 @@ pub(super) fn deserialize_collecting(
         }
     }
     Err(ConfigError::Invalid(problems))
-}
-
-/// The problem of `section.key = value` outside `lo..=hi`, if it is.
-pub(crate) fn out_of_range(
-    section: &str,
-    key: &str,
-    value: u64,
-    lo: u64,
-    hi: u64,
-) -> Option<String> {
-    (!(lo..=hi).contains(&value))
-        .then(|| format!("{section}.{key}: {value} is out of range ({lo} to {hi})"))
 }
 
 /// A settings source that cannot be read, named as the user gave it. (The config crate names a
@@ -323,4 +257,74 @@ fn remove_path(root: &mut Value, path: &[String]) -> bool {
         ValueKind::Table(t) => t.remove(last).is_some(),
         _ => false,
     }
+}
+
+/// The keys of the settings table at `parent` (`[]`: the sections), from the defaults.
+fn known_keys(parent: &[String]) -> Vec<String> {
+    let mut v = serde_json::to_value(Settings::default()).unwrap_or_default();
+    for key in parent {
+        v = v.get(key).cloned().unwrap_or_default();
+    }
+    v.as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The environment variable of every setting (`ZPA_ENRICHER__KAFKA__BROKERS`), from the
+/// defaults. The librdkafka maps take any property, so they are named as a prefix.
+fn setting_variables() -> Vec<String> {
+    fn walk(v: &serde_json::Value, path: &mut Vec<String>, out: &mut Vec<String>) {
+        match v.as_object() {
+            Some(o) if !o.is_empty() => {
+                for (k, child) in o {
+                    path.push(k.to_ascii_uppercase());
+                    walk(child, path, out);
+                    path.pop();
+                }
+            }
+            _ => out.push(format!("{ENV_PREFIX}__{}", path.join("__"))),
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &serde_json::to_value(Settings::default()).unwrap_or_default(),
+        &mut Vec::new(),
+        &mut out,
+    );
+    out
+}
+
+/// Warnings about environment variables that look meant for zpa-enricher but are not read:
+/// settings are `ZPA_ENRICHER__SECTION__KEY`, with double underscores, and a variable spelt
+/// otherwise (`ZPA_ENRICHER_KAFKA_BROKERS`) would be ignored without a word. (Variables with the
+/// right prefix that name no setting are errors of the settings themselves.)
+pub(super) fn stray_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let prefix = format!("{ENV_PREFIX}__");
+    let mut known: Option<Vec<String>> = None;
+    let mut warnings = Vec::new();
+    let mut names: Vec<&str> = names
+        .into_iter()
+        .filter(|n| {
+            let upper = n.to_ascii_uppercase();
+            upper.starts_with(ENV_PREFIX) && !upper.starts_with(&prefix)
+        })
+        .collect();
+    names.sort_unstable();
+    for name in names {
+        let known = known.get_or_insert_with(setting_variables);
+        // Compared without underscores, so that `_` for `__` costs nothing.
+        let squeeze = |s: &str| s.replace('_', "").to_ascii_uppercase();
+        let wanted = squeeze(name);
+        let guess = known
+            .iter()
+            .map(|k| (crate::checks::edit_distance(&wanted, &squeeze(k)), k))
+            .filter(|(d, _)| *d <= (wanted.len() / 4).max(2))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, k)| format!("; did you mean {k}?"))
+            .unwrap_or_default();
+        warnings.push(format!(
+            "environment variable {name} is not read: settings are {prefix}SECTION__KEY, with double underscores{guess}"
+        ));
+    }
+    warnings
 }

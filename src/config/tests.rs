@@ -1,4 +1,5 @@
 use super::*;
+use crate::kafka::{Compression, SaslMechanism, SecurityProtocol};
 
 fn env(pairs: &[(&str, &str)]) -> Sources {
     Sources {
@@ -511,7 +512,11 @@ fn a_refused_value_is_not_reported_again_through_its_default() {
         panic!("{err}")
     };
     assert_eq!(problems.len(), 1, "{problems:#?}");
-    assert!(problems[0].starts_with("kafka.security.protocol: unknown value \"sasl\""));
+    assert!(
+        problems[0]
+            .to_string()
+            .starts_with("kafka.security.protocol: unknown value \"sasl\"")
+    );
     // With a type problem of another key in the same section, the problem still counts.
     let err = Settings::load(&env(&[
         ("ZPA_ENRICHER__KAFKA__SECURITY__VERIFY_HOSTNAME", "maybe"),
@@ -567,7 +572,7 @@ fn tls_files_must_hold_pem() {
         (&problems[1], "key_file", &key),
     ] {
         assert!(
-            problem.starts_with(&format!(
+            problem.to_string().starts_with(&format!(
                 "kafka.security.{name}: {} holds no PEM block",
                 path.display()
             )),
@@ -623,7 +628,7 @@ fn numbers_past_64_bits_and_past_the_clients_ranges_are_reported() {
     .unwrap();
     assert_eq!(s.kafka.linger_ms, 900_000);
     assert!(
-        crate::kafka::producer_config(&s)
+        crate::kafka::producer_config(&s.kafka)
             .unwrap()
             .create_native_config()
             .is_ok()
@@ -666,5 +671,80 @@ fn an_unreadable_config_file_is_named_as_given_with_its_line() {
             "config file {}: \"mode\" is given twice at byte 29 line 3 column 9; give each key once",
             path.display()
         )
+    );
+}
+
+#[test]
+fn the_former_name_of_the_statistics_interval_still_works_with_a_warning() {
+    let old = Settings::load_with_warnings(&env(&[(
+        "ZPA_ENRICHER__SERVICE__STATISTICS_INTERVAL_MS",
+        "2000",
+    )]))
+    .unwrap();
+    assert_eq!(old.settings.kafka.statistics_interval_ms, 2_000);
+    assert_eq!(old.warnings.len(), 1, "{:?}", old.warnings);
+    assert!(
+        old.warnings[0].contains("service.statistics_interval_ms is deprecated")
+            && old.warnings[0].contains("kafka.statistics_interval_ms"),
+        "{:?}",
+        old.warnings
+    );
+    // The new name wins when both are given.
+    let both = Settings::load_with_warnings(&env(&[
+        ("ZPA_ENRICHER__SERVICE__STATISTICS_INTERVAL_MS", "2000"),
+        ("ZPA_ENRICHER__KAFKA__STATISTICS_INTERVAL_MS", "3000"),
+    ]))
+    .unwrap();
+    assert_eq!(both.settings.kafka.statistics_interval_ms, 3_000);
+    assert!(
+        both.warnings[0].contains("also given"),
+        "{:?}",
+        both.warnings
+    );
+    // --print-config shows only the new name.
+    assert!(!old.settings.to_toml().contains("[service]\nstatistics"));
+    let printed: Settings = toml::from_str(&old.settings.to_toml()).unwrap();
+    assert_eq!(printed.service.statistics_interval_ms, None);
+}
+
+#[test]
+fn variables_spelt_with_single_underscores_are_warned_about_with_the_right_name() {
+    let loaded = Settings::load_with_warnings(&env(&[
+        ("ZPA_ENRICHER_KAFKA_BROKERS", "x:9092"),
+        ("ZPA_ENRICHER_KAFKA__GROUP_ID", "g"),
+        ("ZPA_ENRICHER_SOMETHING_ELSE_ENTIRELY_UNRELATED", "1"),
+        ("OTHER_TOOL_KAFKA_BROKERS", "y"),
+    ]))
+    .unwrap();
+    // Not read: the defaults stay.
+    assert_eq!(loaded.settings, Settings::default());
+    let w = &loaded.warnings;
+    assert_eq!(w.len(), 3, "{w:#?}");
+    assert!(
+        w.iter()
+            .any(|m| m.contains("ZPA_ENRICHER_KAFKA_BROKERS is not read")
+                && m.ends_with("did you mean ZPA_ENRICHER__KAFKA__BROKERS?")),
+        "{w:#?}"
+    );
+    assert!(
+        w.iter().any(|m| m.contains("ZPA_ENRICHER_KAFKA__GROUP_ID")
+            && m.ends_with("did you mean ZPA_ENRICHER__KAFKA__GROUP_ID?")),
+        "{w:#?}"
+    );
+    assert!(
+        w.iter()
+            .any(|m| m.contains("ZPA_ENRICHER_SOMETHING_ELSE") && !m.contains("did you mean")),
+        "{w:#?}"
+    );
+}
+
+#[test]
+fn a_misspelt_key_gets_the_nearest_valid_key() {
+    let err = Settings::load(&env(&[("ZPA_ENRICHER__KAFKA__BROKER", "x:9092")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("kafka.broker: unknown key") && err.contains("did you mean `brokers`?"),
+        "{err}"
     );
 }

@@ -7,7 +7,7 @@
 
 mod invalid;
 mod log_type;
-pub mod scan;
+pub(crate) mod scan;
 #[cfg(test)]
 mod tests;
 

@@ -8,8 +8,8 @@ use std::path::Path;
 use rdkafka::ClientConfig;
 use rdkafka::error::KafkaError;
 
-use super::KafkaSetupError;
-use crate::config::{KafkaSettings, SecurityProtocol, Settings};
+use super::{KafkaSettings, KafkaSetupError, SecurityProtocol, is_secret_property};
+use crate::checks::Problem;
 
 /// A property set by typed settings: a pass-through map may repeat it only with the same value.
 struct Owned {
@@ -119,7 +119,7 @@ fn conflicts(
                 && ours != value
             {
                 // Never echo a secret back.
-                let secret = crate::config::is_secret_property(&key);
+                let secret = is_secret_property(&key);
                 found.push(KafkaSetupError::Conflict {
                     map,
                     value: if secret { "***".into() } else { value.clone() },
@@ -137,8 +137,8 @@ fn conflicts(
 ///
 /// # Errors
 /// A pass-through property contradicts a typed setting.
-pub fn consumer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
-    finish(&consumer_owned(s), &consumer_maps(&s.kafka))
+pub fn consumer_config(k: &KafkaSettings) -> Result<ClientConfig, KafkaSetupError> {
+    finish(&consumer_owned(k), &consumer_maps(k))
 }
 
 fn consumer_maps(k: &KafkaSettings) -> [(&'static str, &BTreeMap<String, String>); 2] {
@@ -149,8 +149,7 @@ fn consumer_maps(k: &KafkaSettings) -> [(&'static str, &BTreeMap<String, String>
 }
 
 /// What the consumer's configuration sets before the pass-through maps.
-fn consumer_owned(s: &Settings) -> Owned {
-    let k = &s.kafka;
+fn consumer_owned(k: &KafkaSettings) -> Owned {
     let mut o = common(k);
     o.set("group.id", k.group_id.clone());
     o.set("enable.auto.commit", "true");
@@ -185,7 +184,7 @@ fn consumer_owned(s: &Settings) -> Owned {
     );
     o.set(
         "statistics.interval.ms",
-        s.service.statistics_interval_ms.to_string(),
+        k.statistics_interval_ms.to_string(),
     );
     o
 }
@@ -194,8 +193,8 @@ fn consumer_owned(s: &Settings) -> Owned {
 ///
 /// # Errors
 /// A pass-through property contradicts a typed setting.
-pub fn producer_config(s: &Settings) -> Result<ClientConfig, KafkaSetupError> {
-    finish(&producer_owned(&s.kafka), &producer_maps(&s.kafka))
+pub fn producer_config(k: &KafkaSettings) -> Result<ClientConfig, KafkaSetupError> {
+    finish(&producer_owned(k), &producer_maps(k))
 }
 
 fn producer_maps(k: &KafkaSettings) -> [(&'static str, &BTreeMap<String, String>); 2] {
@@ -226,9 +225,8 @@ fn producer_owned(k: &KafkaSettings) -> Owned {
 /// that librdkafka does not know or whose value it refuses, and one that contradicts a typed
 /// setting. Secret values are not repeated.
 #[must_use]
-pub fn check_clients(s: &Settings) -> Vec<String> {
-    let k = &s.kafka;
-    let mut problems = Vec::new();
+pub fn check_clients(k: &KafkaSettings) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = Vec::new();
     for (map, props) in [
         ("librdkafka", &k.librdkafka),
         ("consumer_librdkafka", &k.consumer_librdkafka),
@@ -239,23 +237,32 @@ pub fn check_clients(s: &Settings) -> Vec<String> {
             let mut one = ClientConfig::new();
             one.set(&name, value);
             if let Err(KafkaError::ClientConfig(_, reason, ..)) = one.create_native_config() {
-                let shown = if crate::config::is_secret_property(&name) {
+                let shown = if is_secret_property(&name) {
                     "***".to_owned()
                 } else {
                     format!("{value:?}")
                 };
-                problems.push(format!("kafka.{map}.\"{name}\" = {shown}: {reason}"));
+                problems.push(Problem::named(
+                    vec!["kafka".into(), map.into(), name.clone()],
+                    format!("kafka.{map}.\"{name}\" = {shown}: {reason}"),
+                ));
             }
         }
     }
-    let all = conflicts(&consumer_owned(s), &consumer_maps(k))
+    let all = conflicts(&consumer_owned(k), &consumer_maps(k))
         .into_iter()
         .chain(conflicts(&producer_owned(k), &producer_maps(k)));
     for conflict in all {
+        let KafkaSetupError::Conflict { map, key, .. } = &conflict else {
+            continue;
+        };
+        let problem = Problem::named(
+            vec!["kafka".into(), (*map).into(), key.clone()],
+            conflict.to_string(),
+        );
         // A property of `kafka.librdkafka` conflicts in both clients: said once.
-        let message = conflict.to_string();
-        if !problems.contains(&message) {
-            problems.push(message);
+        if !problems.contains(&problem) {
+            problems.push(problem);
         }
     }
     problems

@@ -1,19 +1,24 @@
-//! Typed Kafka settings into librdkafka client configurations, in one place
-//! (`client_config`, checked by `validate`); topic checks at start; and the
-//! classification of Kafka errors into fatal and transient.
+//! The Kafka side of the service: its settings (`[kafka]`, in `settings`), their checks
+//! (`validate`), the librdkafka client configurations built from them (`client_config`), topic
+//! checks at start, and the classification of Kafka errors into fatal and transient.
 //!
 //! This module knows nothing of the catalog or the enrichment: it only builds and inspects
 //! clients.
 
 mod client_config;
-pub mod context;
+pub(crate) mod context;
 mod probe;
+mod settings;
 mod validate;
 
 use client_config::conflict_reason;
 pub(crate) use client_config::property_name;
 pub use client_config::{check_clients, consumer_config, generator_configs, producer_config};
-pub use validate::{topic_name_problem, validate};
+pub use settings::{
+    Compression, InvalidPolicy, KafkaSettings, OffsetReset, Partitioning, SaslMechanism, Secret,
+    SecurityProtocol, SecuritySettings, is_secret_property,
+};
+pub use validate::{STATISTICS_INTERVAL_MS, topic_name_problem, validate};
 
 use std::time::Duration;
 
@@ -22,8 +27,6 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode as Code;
-
-use crate::config::Settings;
 
 /// A problem with the Kafka settings or the cluster at start.
 #[derive(Debug, thiserror::Error)]
@@ -137,16 +140,15 @@ pub fn is_fatal_code(code: Code) -> bool {
 ///
 /// # Errors
 /// Metadata cannot be fetched, topics are missing and may not be created, or creation fails.
-pub async fn ensure_topics(s: &Settings) -> Result<(), KafkaSetupError> {
-    let k = &s.kafka;
+pub async fn ensure_topics(k: &KafkaSettings) -> Result<(), KafkaSetupError> {
     let mut wanted: Vec<&str> = k.input_topics.iter().map(String::as_str).collect();
     wanted.push(&k.output_topic);
-    if k.on_invalid == crate::config::InvalidPolicy::Dlq {
+    if k.on_invalid == InvalidPolicy::Dlq {
         wanted.push(&k.dlq_topic);
     }
     wanted.sort_unstable();
     wanted.dedup();
-    let mut cfg = consumer_config(s)?;
+    let mut cfg = consumer_config(k)?;
     // Metadata only: no group membership, no statistics.
     cfg.remove("group.id");
     cfg.remove("statistics.interval.ms");

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::config::{Secret, Settings};
+use crate::kafka::Secret;
 
 fn get(cfg: &ClientConfig, key: &str) -> Option<String> {
     cfg.get(key).map(str::to_owned)
@@ -9,7 +9,7 @@ fn get(cfg: &ClientConfig, key: &str) -> Option<String> {
 
 #[test]
 fn consumer_stores_offsets_only_by_hand() {
-    let s = Settings::default();
+    let s = KafkaSettings::default();
     let c = consumer_config(&s).unwrap();
     assert_eq!(
         get(&c, "enable.auto.offset.store").as_deref(),
@@ -24,7 +24,7 @@ fn consumer_stores_offsets_only_by_hand() {
 
 #[test]
 fn producer_is_idempotent_with_acks_all() {
-    let p = producer_config(&Settings::default()).unwrap();
+    let p = producer_config(&KafkaSettings::default()).unwrap();
     assert_eq!(get(&p, "enable.idempotence").as_deref(), Some("true"));
     assert_eq!(get(&p, "acks").as_deref(), Some("all"));
     assert_eq!(get(&p, "compression.type").as_deref(), Some("lz4"));
@@ -34,10 +34,10 @@ fn producer_is_idempotent_with_acks_all() {
 
 #[test]
 fn sasl_scram_over_tls_with_mtls() {
-    let mut s = Settings::default();
-    let sec = &mut s.kafka.security;
-    sec.protocol = crate::config::SecurityProtocol::SaslSsl;
-    sec.sasl_mechanism = crate::config::SaslMechanism::ScramSha256;
+    let mut s = KafkaSettings::default();
+    let sec = &mut s.security;
+    sec.protocol = crate::kafka::SecurityProtocol::SaslSsl;
+    sec.sasl_mechanism = crate::kafka::SaslMechanism::ScramSha256;
     sec.sasl_username = "svc".into();
     sec.sasl_password = Secret::new("pw");
     sec.ca_file = "/etc/ca.pem".into();
@@ -69,25 +69,25 @@ fn sasl_scram_over_tls_with_mtls() {
 
 #[test]
 fn passthrough_applies_last_but_cannot_contradict_typed_settings() {
-    let mut s = Settings::default();
-    s.kafka.librdkafka = BTreeMap::from([("socket.keepalive.enable".into(), "true".into())]);
-    s.kafka.producer_librdkafka = BTreeMap::from([("batch_size".into(), "1000000".into())]);
+    let mut s = KafkaSettings {
+        librdkafka: BTreeMap::from([("socket.keepalive.enable".into(), "true".into())]),
+        producer_librdkafka: BTreeMap::from([("batch_size".into(), "1000000".into())]),
+        ..KafkaSettings::default()
+    };
     let p = producer_config(&s).unwrap();
     assert_eq!(get(&p, "socket.keepalive.enable").as_deref(), Some("true"));
     assert_eq!(get(&p, "batch.size").as_deref(), Some("1000000"));
 
-    s.kafka.consumer_librdkafka =
-        BTreeMap::from([("enable.auto.offset.store".into(), "true".into())]);
+    s.consumer_librdkafka = BTreeMap::from([("enable.auto.offset.store".into(), "true".into())]);
     let err = consumer_config(&s).unwrap_err().to_string();
     assert!(err.contains("enable.auto.offset.store"), "{err}");
     // Repeating a typed value is fine.
-    s.kafka.consumer_librdkafka =
-        BTreeMap::from([("enable.auto.offset.store".into(), "false".into())]);
+    s.consumer_librdkafka = BTreeMap::from([("enable.auto.offset.store".into(), "false".into())]);
     assert!(consumer_config(&s).is_ok());
     // Secrets are not echoed in the error.
-    s.kafka.security.protocol = crate::config::SecurityProtocol::SaslSsl;
-    s.kafka.security.sasl_password = Secret::new("right");
-    s.kafka.librdkafka = BTreeMap::from([("sasl.password".into(), "wrong".into())]);
+    s.security.protocol = crate::kafka::SecurityProtocol::SaslSsl;
+    s.security.sasl_password = Secret::new("right");
+    s.librdkafka = BTreeMap::from([("sasl.password".into(), "wrong".into())]);
     let err = producer_config(&s).unwrap_err().to_string();
     assert!(!err.contains("right") && !err.contains("wrong"), "{err}");
 }
@@ -102,9 +102,9 @@ fn a_client_refused_for_a_tls_file_names_the_setting() {
         "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
     )
     .unwrap();
-    let mut s = Settings::default();
-    s.kafka.security.protocol = crate::config::SecurityProtocol::Ssl;
-    s.kafka.security.ca_file = ca;
+    let mut s = KafkaSettings::default();
+    s.security.protocol = crate::kafka::SecurityProtocol::Ssl;
+    s.security.ca_file = ca;
     let Err(source) = consumer_config(&s)
         .unwrap()
         .create::<rdkafka::consumer::BaseConsumer>()
@@ -115,7 +115,7 @@ fn a_client_refused_for_a_tls_file_names_the_setting() {
         what: "consumer",
         source,
     };
-    let text = crate::app::error_chain(&err);
+    let text = crate::errors::error_chain(&err);
     assert!(
         text.starts_with("cannot create the Kafka consumer (kafka.security.ca_file): ")
             && text.contains("ssl.ca.location"),
@@ -125,7 +125,7 @@ fn a_client_refused_for_a_tls_file_names_the_setting() {
 
 #[test]
 fn tuned_consumer_defaults_can_be_changed_through_the_pass_through_map() {
-    let mut s = Settings::default();
+    let mut s = KafkaSettings::default();
     let c = consumer_config(&s).unwrap();
     assert_eq!(get(&c, "fetch.queue.backoff.ms").as_deref(), Some("1"));
     assert_eq!(
@@ -134,7 +134,7 @@ fn tuned_consumer_defaults_can_be_changed_through_the_pass_through_map() {
     );
     assert_eq!(get(&c, "fetch.wait.max.ms").as_deref(), Some("100"));
     // Unlike a typed setting, a tuned default is not a contradiction, also with '_' for '.'.
-    s.kafka.consumer_librdkafka = BTreeMap::from([
+    s.consumer_librdkafka = BTreeMap::from([
         ("fetch_queue_backoff_ms".into(), "100".into()),
         ("max.partition.fetch.bytes".into(), "1048576".into()),
     ]);
@@ -145,7 +145,7 @@ fn tuned_consumer_defaults_can_be_changed_through_the_pass_through_map() {
         Some("1048576")
     );
     // The producer has none of the consumer's tuning.
-    let p = producer_config(&Settings::default()).unwrap();
+    let p = producer_config(&KafkaSettings::default()).unwrap();
     assert!(get(&p, "fetch.queue.backoff.ms").is_none());
 }
 

@@ -1,7 +1,8 @@
 //! The checks of the Kafka settings that types alone cannot make: topic names, consistency of
 //! the security settings, TLS files, and the ranges librdkafka allows.
 
-use crate::config::{KafkaSettings, SecurityProtocol};
+use super::{InvalidPolicy, KafkaSettings, SecurityProtocol};
+use crate::checks::{Problem, not_a_file, out_of_range};
 
 /// Why `name` cannot be a Kafka topic name (the broker's own rule), or `None` when it can.
 #[must_use]
@@ -33,16 +34,23 @@ pub fn topic_name_problem(name: &str) -> Option<String> {
 
 /// Checks the Kafka settings that types alone cannot; returns every problem.
 #[must_use]
-pub fn validate(k: &KafkaSettings) -> Vec<String> {
+pub fn validate(k: &KafkaSettings) -> Vec<Problem> {
     let mut p = Vec::new();
+    let problem = |key: &str, text: String| Problem::new(&format!("kafka.{key}"), text);
     if k.brokers.trim().is_empty() {
-        p.push("kafka.brokers: must name at least one broker".to_owned());
+        p.push(problem(
+            "brokers",
+            "must name at least one broker".to_owned(),
+        ));
     }
     if k.input_topics.is_empty() || k.input_topics.iter().any(|t| t.trim().is_empty()) {
-        p.push("kafka.input_topics: must name at least one topic, none empty".to_owned());
+        p.push(problem(
+            "input_topics",
+            "must name at least one topic, none empty".to_owned(),
+        ));
     }
     if k.output_topic.trim().is_empty() {
-        p.push("kafka.output_topic: must not be empty".to_owned());
+        p.push(problem("output_topic", "must not be empty".to_owned()));
     }
     let named = k.input_topics.iter().map(|t| ("input_topics", t)).chain([
         ("output_topic", &k.output_topic),
@@ -50,26 +58,32 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
     ]);
     for (key, topic) in named {
         if let Some(why) = topic_name_problem(topic).filter(|_| !topic.trim().is_empty()) {
-            p.push(format!("kafka.{key}: {why}"));
+            p.push(problem(key, why));
         }
     }
     if k.input_topics.contains(&k.output_topic) {
-        p.push(format!(
-            "kafka.output_topic: {:?} is also an input topic (records would be enriched again and again)",
-            k.output_topic
+        p.push(problem(
+            "output_topic",
+            format!(
+                "{:?} is also an input topic (records would be enriched again and again)",
+                k.output_topic
+            ),
         ));
     }
-    if k.dlq_topic.trim().is_empty() && k.on_invalid == crate::config::InvalidPolicy::Dlq {
-        p.push("kafka.dlq_topic: must not be empty when kafka.on_invalid = \"dlq\"".to_owned());
+    if k.dlq_topic.trim().is_empty() && k.on_invalid == InvalidPolicy::Dlq {
+        p.push(problem(
+            "dlq_topic",
+            "must not be empty when kafka.on_invalid = \"dlq\"".to_owned(),
+        ));
     }
     if k.input_topics.contains(&k.dlq_topic) {
-        p.push(format!(
-            "kafka.dlq_topic: {:?} is also an input topic",
-            k.dlq_topic
+        p.push(problem(
+            "dlq_topic",
+            format!("{:?} is also an input topic", k.dlq_topic),
         ));
     }
     if k.group_id.trim().is_empty() {
-        p.push("kafka.group_id: must not be empty".to_owned());
+        p.push(problem("group_id", "must not be empty".to_owned()));
     }
     // The librdkafka properties behind the typed settings bound the ranges.
     for (key, value, lo, hi) in [
@@ -92,15 +106,22 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
             1,
             2_097_151,
         ),
+        // statistics.interval.ms, from 100 ms: more often costs CPU for nothing.
+        (
+            "statistics_interval_ms",
+            k.statistics_interval_ms,
+            STATISTICS_INTERVAL_MS.0,
+            STATISTICS_INTERVAL_MS.1,
+        ),
     ] {
-        p.extend(crate::config::out_of_range("kafka", key, value, lo, hi));
+        p.extend(out_of_range(&format!("kafka.{key}"), value, lo, hi));
     }
     for (key, value) in [
         ("create_partitions", k.create_partitions),
         ("create_replication_factor", k.create_replication_factor),
     ] {
         if value < 1 {
-            p.push(format!("kafka.{key}: must be at least 1, not {value}"));
+            p.push(problem(key, format!("must be at least 1, not {value}")));
         }
     }
     let sec = &k.security;
@@ -109,9 +130,12 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
         SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
     );
     if sasl && (sec.sasl_username.is_empty() || sec.sasl_password.is_empty()) {
-        p.push(format!(
-            "kafka.security.protocol: {} needs kafka.security.sasl_username and sasl_password",
-            sec.protocol
+        p.push(problem(
+            "security.protocol",
+            format!(
+                "{} needs kafka.security.sasl_username and sasl_password",
+                sec.protocol
+            ),
         ));
     }
     if !sasl && (!sec.sasl_username.is_empty() || !sec.sasl_password.is_empty()) {
@@ -120,23 +144,26 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
         } else {
             "sasl_username"
         };
-        p.push(format!(
-            "kafka.security.{set}: set, but kafka.security.protocol is {} (use sasl_ssl or sasl_plaintext)",
-            sec.protocol
+        p.push(problem(
+            &format!("security.{set}"),
+            format!(
+                "set, but kafka.security.protocol is {} (use sasl_ssl or sasl_plaintext)",
+                sec.protocol
+            ),
         ));
     }
     match (
         sec.cert_file.as_os_str().is_empty(),
         sec.key_file.as_os_str().is_empty(),
     ) {
-        (false, true) => p.push(
-            "kafka.security.cert_file: set without kafka.security.key_file (mTLS needs both)"
-                .to_owned(),
-        ),
-        (true, false) => p.push(
-            "kafka.security.key_file: set without kafka.security.cert_file (mTLS needs both)"
-                .to_owned(),
-        ),
+        (false, true) => p.push(problem(
+            "security.cert_file",
+            "set without kafka.security.key_file (mTLS needs both)".to_owned(),
+        )),
+        (true, false) => p.push(problem(
+            "security.key_file",
+            "set without kafka.security.cert_file (mTLS needs both)".to_owned(),
+        )),
         _ => {}
     }
     let tls = matches!(
@@ -151,22 +178,23 @@ pub fn validate(k: &KafkaSettings) -> Vec<String> {
         if path.as_os_str().is_empty() {
             continue;
         }
+        let key = format!("security.{name}");
         if !tls {
-            p.push(format!(
-                "kafka.security.{name}: set but protocol is {} (use ssl or sasl_ssl)",
-                sec.protocol
+            p.push(problem(
+                &key,
+                format!("set but protocol is {} (use ssl or sasl_ssl)", sec.protocol),
             ));
         } else if !path.is_file() {
-            p.push(format!(
-                "kafka.security.{name}: {}",
-                crate::config::not_a_file(path)
-            ));
+            p.push(problem(&key, not_a_file(path)));
         } else if let Some(why) = pem_problem(path) {
-            p.push(format!("kafka.security.{name}: {} {why}", path.display()));
+            p.push(problem(&key, format!("{} {why}", path.display())));
         }
     }
     p
 }
+
+/// The range of `kafka.statistics_interval_ms` (and of its former name).
+pub const STATISTICS_INTERVAL_MS: (u64, u64) = (100, 86_400_000);
 
 /// Why the file at `path` cannot be the PEM file librdkafka expects, or `None` when it holds a
 /// PEM block. (Whether the block is sound only the TLS library can tell, at start.)

@@ -52,8 +52,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::admin::Health;
-use crate::config::InvalidPolicy;
 use crate::enrich::Enricher;
+use crate::kafka::InvalidPolicy;
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::metrics::{EventCounters, Metrics, ProduceErrorKind, UnknownCodes};
 

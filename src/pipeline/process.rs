@@ -13,9 +13,9 @@ use rdkafka::types::RDKafkaErrorCode;
 use super::record::OutputRecord;
 use super::window::{Pending, Window};
 use super::{Clients, Core, Passthrough, PipelineError};
-use crate::config::{InvalidPolicy, Partitioning};
 use crate::enrich::Outcome;
 use crate::event::InvalidRecord;
+use crate::kafka::{InvalidPolicy, Partitioning};
 use crate::metrics::{Destination, ProduceErrorKind};
 
 impl Core {

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use rdkafka::error::KafkaError;
 
-use crate::config::{InvalidPolicy, Partitioning};
 use crate::event::InvalidRecord;
+use crate::kafka::{InvalidPolicy, Partitioning};
 
 /// Why the pipeline stopped with an error.
 #[derive(Debug, thiserror::Error)]

@@ -86,7 +86,7 @@ impl Member {
 }
 
 /// Receives the members of the top-level object, in document order.
-pub trait MemberSink {
+pub(crate) trait MemberSink {
     /// Called once per top-level member, after its value was validated.
     fn member(&mut self, buf: &[u8], member: &Member);
 }
@@ -106,7 +106,7 @@ impl MemberSink for Vec<Member> {
 
 /// Where the top-level value of a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Document {
+pub(crate) struct Document {
     /// Offset of the first byte of the top-level value.
     pub start: usize,
     /// Offset one past the last byte of the top-level value (for an object: one past `}`).
@@ -119,7 +119,7 @@ pub struct Document {
 
 /// What is wrong with a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyntaxErrorKind {
+pub(crate) enum SyntaxErrorKind {
     /// A byte that cannot start or continue the current JSON construct.
     UnexpectedByte(u8),
     /// The input ended inside a value.
@@ -138,7 +138,7 @@ pub enum SyntaxErrorKind {
 
 /// Where the input ended, for truncation messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
+pub(crate) enum Context {
     /// Before any value.
     Value,
     /// Inside a string.
@@ -151,7 +151,7 @@ pub enum Context {
 
 /// A syntax error with the byte offset where it was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     /// What went wrong.
     pub kind: SyntaxErrorKind,
     /// Byte offset of the problem in the scanned buffer.
@@ -209,7 +209,7 @@ impl fmt::Display for DisplayByte {
 }
 
 /// The deepest nesting the scanner can track (bounded so that its stack needs no allocation).
-pub const MAX_SUPPORTED_DEPTH: usize = 1024;
+pub(crate) const MAX_SUPPORTED_DEPTH: usize = 1024;
 
 /// One bit per nesting level: set = object, clear = array.
 struct ContainerStack {
@@ -272,7 +272,7 @@ fn skip_ws(buf: &[u8], mut i: usize) -> usize {
 
 /// Skips leading JSON whitespace and returns the offset of the first other byte.
 #[must_use]
-pub fn skip_whitespace(buf: &[u8], from: usize) -> usize {
+pub(crate) fn skip_whitespace(buf: &[u8], from: usize) -> usize {
     skip_ws(buf, from)
 }
 
@@ -281,7 +281,7 @@ pub fn skip_whitespace(buf: &[u8], from: usize) -> usize {
 ///
 /// # Errors
 /// Returns the first grammar violation, with its byte offset in `buf`.
-pub fn scan<S: MemberSink>(
+pub(crate) fn scan<S: MemberSink>(
     buf: &[u8],
     start: usize,
     max_depth: usize,

@@ -2,11 +2,12 @@
 
 use std::io::{self, Write};
 
-use crate::catalog::{Catalog, CatalogEntry, Category, Component, Severity, export};
+use zpa_enricher::catalog::{Catalog, CatalogEntry, Category, Component, Severity, export};
+use zpa_enricher::checks::edit_distance;
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     /// A JSON array of entries.
     Json,
     /// CSV with a header row (Splunk lookup, Vector enrichment table).
@@ -15,7 +16,7 @@ pub enum ExportFormat {
 
 /// Filters for `catalog list`.
 #[derive(Debug, Clone, Default)]
-pub struct ListFilter {
+pub(crate) struct ListFilter {
     /// Only entries at or above this severity.
     pub min_severity: Option<Severity>,
     /// Only entries of this component.
@@ -36,7 +37,7 @@ impl ListFilter {
 ///
 /// # Errors
 /// Only I/O errors.
-pub fn list<W: Write>(catalog: &Catalog, filter: &ListFilter, mut w: W) -> io::Result<()> {
+pub(crate) fn list<W: Write>(catalog: &Catalog, filter: &ListFilter, mut w: W) -> io::Result<()> {
     let entries: Vec<&CatalogEntry> = catalog
         .entries()
         .iter()
@@ -78,7 +79,7 @@ pub fn list<W: Write>(catalog: &Catalog, filter: &ListFilter, mut w: W) -> io::R
 ///
 /// # Errors
 /// Only I/O errors.
-pub fn show<W: Write, E: Write>(
+pub(crate) fn show<W: Write, E: Write>(
     catalog: &Catalog,
     code: &str,
     json: bool,
@@ -158,28 +159,11 @@ pub fn show<W: Write, E: Write>(
     Ok(true)
 }
 
-/// The number of single-character insertions, deletions and substitutions that turn `a` into
-/// `b` (Levenshtein distance).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substituted = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substituted.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
-}
-
 /// Writes the catalog in `format`.
 ///
 /// # Errors
 /// Only I/O errors.
-pub fn export<W: Write>(catalog: &Catalog, format: ExportFormat, w: W) -> io::Result<()> {
+pub(crate) fn export<W: Write>(catalog: &Catalog, format: ExportFormat, w: W) -> io::Result<()> {
     match format {
         ExportFormat::Json => export::write_json(catalog, w),
         ExportFormat::Csv => export::write_csv(catalog, w),

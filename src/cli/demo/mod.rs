@@ -1,10 +1,10 @@
 //! `zpa-enricher demo`: the whole Kafka service on a machine with no broker.
 //!
 //! The demo starts librdkafka's in-process mock cluster, creates the raw, enriched and
-//! dead-letter topics in it, and feeds the raw topic with [`crate::traffic`] (the producer of
+//! dead-letter topics in it, and feeds the raw topic with [`zpa_enricher::traffic`] (the producer of
 //! `zpa-enricher generate --topic`) on a background thread: a steady rate, optional bursts of
 //! one code. It then runs
-//! the real service ([`crate::service::run`]) against the mock cluster, with the user's
+//! the real service ([`zpa_enricher::service::run`]) against the mock cluster, with the user's
 //! settings except the brokers and the security settings, and prints a summary of the
 //! service's own metrics every second: redrawn in place on a terminal, as plain blocks
 //! otherwise (CI logs). It stops after `--duration` or on Ctrl-C/SIGTERM through the service's
@@ -14,7 +14,7 @@
 //! This module must not reimplement any part of the pipeline: what it shows is what
 //! `zpa-enricher run` does, read from the same registry `/metrics` serves.
 
-pub mod summary;
+pub(super) mod summary;
 
 use std::io::{self, IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -28,20 +28,21 @@ use rdkafka::mocking::MockCluster;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
-use crate::catalog::Catalog;
-use crate::config::{ConfigError, SecuritySettings, Settings};
-use crate::generate::GeneratorOptions;
-use crate::service::{self, Running, ServiceError};
-use crate::traffic::{Burst, Traffic, TrafficCounts, Undelivered};
+use zpa_enricher::catalog::Catalog;
+use zpa_enricher::config::{ConfigError, Settings};
+use zpa_enricher::generate::GeneratorOptions;
+use zpa_enricher::kafka::SecuritySettings;
+use zpa_enricher::service::{self, Running, ServiceError};
+use zpa_enricher::traffic::{Burst, Traffic, TrafficCounts, Undelivered};
 
-pub use summary::{Frame, Snapshot, render};
+pub(super) use summary::{Frame, Snapshot, render};
 
 /// How long the traffic's producer may take to deliver what is queued when the demo stops.
 const TRAFFIC_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the demo does.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DemoOptions {
+pub(super) struct DemoOptions {
     /// Generated records per second (at least 1).
     pub rate: u64,
     /// Stop after this long; `None` runs until a stop signal.
@@ -58,7 +59,7 @@ pub struct DemoOptions {
 
 /// Why the demo stopped with an error.
 #[derive(Debug, thiserror::Error)]
-pub enum DemoError {
+pub(super) enum DemoError {
     /// The mock cluster could not be started.
     #[error("cannot start the mock Kafka cluster")]
     MockCluster(#[source] KafkaError),
@@ -96,7 +97,7 @@ pub enum DemoError {
 ///
 /// # Errors
 /// The adjusted settings do not validate.
-pub fn demo_settings(settings: &Settings, brokers: &str) -> Result<Settings, DemoError> {
+pub(super) fn demo_settings(settings: &Settings, brokers: &str) -> Result<Settings, DemoError> {
     let mut s = settings.clone();
     s.kafka.brokers = brokers.to_owned();
     if s.kafka.security != SecuritySettings::default() {
@@ -110,7 +111,7 @@ pub fn demo_settings(settings: &Settings, brokers: &str) -> Result<Settings, Dem
 /// The topics the demo creates: the input topics, the output topic and the dead-letter topic,
 /// without duplicates or empty names.
 #[must_use]
-pub fn demo_topics(settings: &Settings) -> Vec<String> {
+pub(super) fn demo_topics(settings: &Settings) -> Vec<String> {
     let k = &settings.kafka;
     let mut topics: Vec<String> = Vec::new();
     for t in k.input_topics.iter().chain([&k.output_topic, &k.dlq_topic]) {
@@ -124,7 +125,7 @@ pub fn demo_topics(settings: &Settings) -> Vec<String> {
 /// The URL of `/metrics` on `addr`; an unspecified address (`0.0.0.0`, `::`) is shown as the
 /// loopback address, which is where a browser on this machine reaches it.
 #[must_use]
-pub fn metrics_url(addr: SocketAddr) -> String {
+pub(super) fn metrics_url(addr: SocketAddr) -> String {
     let ip = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
@@ -139,7 +140,7 @@ pub fn metrics_url(addr: SocketAddr) -> String {
 /// # Errors
 /// The mock cluster, its topics, the service or the traffic generator fail, or stdout cannot be
 /// written.
-pub async fn run(
+pub(super) async fn run(
     settings: &Settings,
     catalog: Arc<Catalog>,
     opts: &DemoOptions,
@@ -440,7 +441,8 @@ fn write_stdout(text: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{SecurityProtocol, Sources};
+    use zpa_enricher::config::Sources;
+    use zpa_enricher::kafka::SecurityProtocol;
 
     fn settings() -> Settings {
         Settings::load(&Sources {

@@ -10,15 +10,15 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::enrich::{Enricher, Outcome};
-use crate::event::InvalidRecord;
+use zpa_enricher::enrich::{Enricher, Outcome};
+use zpa_enricher::event::InvalidRecord;
 
 use lines::Piece;
 use summary::Summary;
 
 /// What to do with a record the core cannot read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OnInvalid {
+pub(crate) enum OnInvalid {
     /// Write it to the output unchanged and report it on stderr.
     Pass,
     /// Leave it out of the output and append it to the `--rejects` file.
@@ -29,7 +29,7 @@ pub enum OnInvalid {
 
 /// Format of the end-of-run summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StatsFormat {
+pub(crate) enum StatsFormat {
     /// A table for humans.
     Text,
     /// One JSON object.
@@ -40,7 +40,7 @@ pub enum StatsFormat {
 
 /// Arguments of the `enrich` command.
 #[derive(Debug, Clone)]
-pub struct EnrichJob {
+pub(crate) struct EnrichJob {
     /// Input file; `None` or `-` reads stdin.
     pub input: Option<PathBuf>,
     /// Output file; `None` or `-` writes stdout.
@@ -55,7 +55,7 @@ pub struct EnrichJob {
 
 /// Why the job stopped early.
 #[derive(Debug, thiserror::Error)]
-pub enum EnrichError {
+pub(crate) enum EnrichError {
     /// Opening a file failed.
     #[error("cannot open {what} {}", path.display())]
     Open {
@@ -192,8 +192,8 @@ impl Files {
         let (input, input_fd, input_id): (Named<Box<dyn Read>>, _, _) =
             if is_stdio(job.input.as_deref()) {
                 let stdin = io::stdin();
-                if crate::stdio::closed_at_start(&stdin) {
-                    return Err(EnrichError::Io(crate::stdio::closed(
+                if crate::cli::stdio::closed_at_start(&stdin) {
+                    return Err(EnrichError::Io(crate::cli::stdio::closed(
                         "standard input",
                         "give --input FILE, or redirect it from a file or a pipe",
                     )));
@@ -228,7 +228,7 @@ impl Files {
         let same = |a: Option<(u64, u64)>, b: Option<(u64, u64)>| a.is_some() && a == b;
         let mut output_pipe = None;
         let (output, output_id): (Named<Box<dyn Write>>, _) = if is_stdio(job.output.as_deref()) {
-            let stdout = crate::stdio::stdout(
+            let stdout = crate::cli::stdio::stdout(
                 "give --output FILE, or redirect it (to /dev/null to discard the records)",
             )?;
             let meta = stdio_metadata(&stdout);
@@ -311,7 +311,7 @@ impl Files {
 /// # Errors
 /// Files cannot be opened or are one file, I/O fails, or an invalid record is met under
 /// `--on-invalid fail` (everything before it has been written).
-pub fn run(enricher: &Enricher, job: &EnrichJob) -> Result<(), EnrichError> {
+pub(crate) fn run(enricher: &Enricher, job: &EnrichJob) -> Result<(), EnrichError> {
     let started = Instant::now();
     let Files {
         input,

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::catalog::{Catalog, Component, Severity};
-use crate::enrich::Outcome;
-use crate::event::{InvalidReason, LogType};
-use crate::metrics::shown_code;
+use zpa_enricher::catalog::{Catalog, Component, Severity};
+use zpa_enricher::enrich::Outcome;
+use zpa_enricher::event::{InvalidReason, LogType};
+use zpa_enricher::metrics::shown_code;
 
 /// Distinct unknown codes tracked by text; beyond this they are counted together.
 const MAX_TRACKED_UNKNOWN: usize = 10_000;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// Which endpoint to ask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     /// `/readyz`: partitions assigned and the producer working.
     Ready,
     /// `/healthz`: the process is alive (no fatal error).
@@ -20,7 +20,7 @@ pub enum Endpoint {
 impl Endpoint {
     /// The HTTP path.
     #[must_use]
-    pub fn path(self) -> &'static str {
+    pub(crate) fn path(self) -> &'static str {
         match self {
             Endpoint::Ready => "/readyz",
             Endpoint::Alive => "/healthz",
@@ -30,7 +30,7 @@ impl Endpoint {
 
 /// The answer of the service.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// HTTP status code.
     pub status: u16,
     /// Response body (the service's reason text), trimmed.
@@ -40,14 +40,14 @@ pub struct Answer {
 impl Answer {
     /// True for 200.
     #[must_use]
-    pub fn healthy(&self) -> bool {
+    pub(crate) fn healthy(&self) -> bool {
         self.status == 200
     }
 }
 
 /// Why the service could not be asked.
 #[derive(Debug, thiserror::Error)]
-pub enum HealthcheckError {
+pub(crate) enum HealthcheckError {
     /// The address does not resolve.
     #[error("cannot resolve {addr}: {source}")]
     Resolve {
@@ -79,7 +79,7 @@ pub enum HealthcheckError {
 ///
 /// # Errors
 /// If `listen` does not resolve.
-pub fn target(listen: &str) -> Result<SocketAddr, HealthcheckError> {
+pub(crate) fn target(listen: &str) -> Result<SocketAddr, HealthcheckError> {
     let resolve = |source| HealthcheckError::Resolve {
         addr: listen.to_owned(),
         source,
@@ -102,7 +102,7 @@ pub fn target(listen: &str) -> Result<SocketAddr, HealthcheckError> {
 ///
 /// # Errors
 /// If the service cannot be reached or does not answer HTTP.
-pub fn check(
+pub(crate) fn check(
     addr: SocketAddr,
     endpoint: Endpoint,
     timeout: Duration,

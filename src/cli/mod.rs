@@ -1,29 +1,39 @@
-//! Dispatch: settings, logging, catalog, then the chosen command. Maps failures to exit codes.
+//! The command line: argument parsing ([`args`]), the file-and-pipe commands ([`commands`]),
+//! the demo ([`demo`]), logging set-up ([`telemetry`]) and standard streams ([`stdio`]), and
+//! the dispatch below: settings, logging, catalog, then the chosen command. Maps failures to
+//! exit codes. The library never imports any of it.
 //!
 //! Exit codes: 0 success; 1 runtime failure (I/O); 2 bad command line (from clap);
 //! 64 bad settings or catalog; 65 an invalid record under `--on-invalid fail`.
+
+pub(crate) mod args;
+mod commands;
+mod demo;
+mod stdio;
+mod telemetry;
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::catalog::{self, Catalog};
-use crate::cli::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs};
-use crate::commands;
-use crate::config::{CatalogMode, Settings, Sources};
-use crate::enrich::Enricher;
-use crate::pipeline::Passthrough;
-use crate::stdio::writing;
+use zpa_enricher::catalog::{self, Catalog};
+use zpa_enricher::config::{CatalogMode, Settings, Sources};
+use zpa_enricher::enrich::Enricher;
+use zpa_enricher::errors::error_chain;
+use zpa_enricher::pipeline::Passthrough;
+
+use args::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs};
+use stdio::writing;
 
 /// Exit status for bad settings or catalog (`EX_USAGE`).
-pub const EXIT_CONFIG: u8 = 64;
+pub(crate) const EXIT_CONFIG: u8 = 64;
 /// Exit status for invalid input under `--on-invalid fail` (`EX_DATAERR`).
-pub const EXIT_DATA: u8 = 65;
+pub(crate) const EXIT_DATA: u8 = 65;
 
 /// Runs the parsed command line and returns the process exit code.
 #[must_use]
-pub fn run(cli: Cli) -> ExitCode {
+pub(crate) fn run(cli: Cli) -> ExitCode {
     let mut overrides = Vec::new();
     if let Some(f) = cli.log_format {
         overrides.push(("log.format".to_owned(), f.as_str().into()));
@@ -43,24 +53,25 @@ pub fn run(cli: Cli) -> ExitCode {
         env: None,
         overrides,
     };
-    let settings = match Settings::load(&sources) {
-        Ok(s) => s,
+    let (settings, warnings) = match Settings::load_with_warnings(&sources) {
+        Ok(loaded) => (loaded.settings, loaded.warnings),
         Err(e) => {
             report_error(&e);
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    crate::telemetry::init(settings.log.format, &settings.log.filter);
+    telemetry::init(settings.log.format, &settings.log.filter);
+    for warning in &warnings {
+        tracing::warn!("{warning}");
+    }
 
     if cli.print_config {
         let text = settings.to_toml();
-        return finish(
-            crate::stdio::stdout(crate::stdio::REDIRECT).and_then(|out| {
-                out.lock()
-                    .write_all(text.as_bytes())
-                    .map_err(writing("standard output"))
-            }),
-        );
+        return finish(stdio::stdout(stdio::REDIRECT).and_then(|out| {
+            out.lock()
+                .write_all(text.as_bytes())
+                .map_err(writing("standard output"))
+        }));
     }
     let catalog = match catalog::load::load(
         settings.catalog.user_file(),
@@ -147,7 +158,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let job = commands::generate::GenerateJob {
                 count: args.count,
                 rate: args.rate,
-                options: crate::generate::GeneratorOptions {
+                options: zpa_enricher::generate::GeneratorOptions {
                     seed,
                     log_types: args.log_types,
                     unknown_ratio: args.unknown_ratio,
@@ -182,7 +193,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Exit status of the service after a fatal error or a failed start.
-pub const EXIT_SERVICE: u8 = 1;
+pub(crate) const EXIT_SERVICE: u8 = 1;
 
 /// Runs `job` on a fresh two-worker runtime (librdkafka brings its own threads), with a short
 /// shutdown so that stray tasks do not hold the exit up. `None` when the runtime cannot start
@@ -208,9 +219,9 @@ fn block_on<F: Future>(
 }
 
 fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: Passthrough) -> ExitCode {
-    let Some(result) =
-        block_on(|token| crate::service::run_with(settings, catalog, token, passthrough, |_| {}))
-    else {
+    let Some(result) = block_on(|token| {
+        zpa_enricher::service::run_with(settings, catalog, token, passthrough, |_| {})
+    }) else {
         return ExitCode::from(EXIT_SERVICE);
     };
     match result {
@@ -233,11 +244,11 @@ fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> Exit
             return ExitCode::from(2);
         }
     };
-    let opts = crate::demo::DemoOptions {
+    let opts = crate::cli::demo::DemoOptions {
         rate: args.rate,
         duration: (args.duration > 0).then(|| std::time::Duration::from_secs(args.duration)),
         partitions: args.partitions,
-        generator: crate::generate::GeneratorOptions {
+        generator: zpa_enricher::generate::GeneratorOptions {
             seed: args.seed.unwrap_or_else(clock_seed),
             log_types: Vec::new(),
             unknown_ratio: args.unknown_ratio,
@@ -246,12 +257,13 @@ fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> Exit
         burst,
         top: args.top,
     };
-    let Some(result) = block_on(|token| crate::demo::run(settings, catalog, &opts, token)) else {
+    let Some(result) = block_on(|token| crate::cli::demo::run(settings, catalog, &opts, token))
+    else {
         return ExitCode::from(EXIT_SERVICE);
     };
     match result {
         Ok(_) => ExitCode::SUCCESS,
-        Err(crate::demo::DemoError::Output(e)) => finish(Err(e)),
+        Err(crate::cli::demo::DemoError::Output(e)) => finish(Err(e)),
         Err(e) => {
             report_error(&e);
             ExitCode::from(EXIT_SERVICE)
@@ -309,7 +321,7 @@ fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
         _ => true,
     };
     let stdout = if writes_stdout {
-        match crate::stdio::stdout(crate::stdio::REDIRECT) {
+        match stdio::stdout(stdio::REDIRECT) {
             Ok(out) => out,
             Err(e) => return finish(Err(e)),
         }
@@ -380,48 +392,4 @@ fn report_message(message: &str) {
     let mut stderr = io::stderr().lock();
     // Nothing sensible is left to do if stderr itself fails.
     let _ignored = writeln!(stderr, "error: {message}");
-}
-
-/// An error with its `source()` chain, joined by ": ". A cause whose text the message already
-/// ends with (some errors repeat their source in their own text) is not repeated.
-#[must_use]
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let cause = s.to_string();
-        if !text.ends_with(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-        source = s.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::error_chain;
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("cannot reach the service: {0}")]
-    struct Repeats(#[source] std::io::Error);
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("cannot open the input")]
-    struct Names(#[source] std::io::Error);
-
-    #[test]
-    fn a_cause_is_shown_once() {
-        let refused = || std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        let cause = refused().to_string();
-        assert_eq!(
-            error_chain(&Repeats(refused())),
-            format!("cannot reach the service: {cause}")
-        );
-        assert_eq!(
-            error_chain(&Names(refused())),
-            format!("cannot open the input: {cause}")
-        );
-    }
 }

@@ -13,18 +13,20 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-use crate::catalog::Catalog;
-use crate::enrich::Enricher;
-use crate::event::LogType;
-use crate::generate::{Generator, GeneratorOptions};
-use crate::traffic::{Burst, Schedule, Sink, Traffic, TrafficCounts, Undelivered, pump_records};
+use zpa_enricher::catalog::Catalog;
+use zpa_enricher::enrich::Enricher;
+use zpa_enricher::event::LogType;
+use zpa_enricher::generate::{Generator, GeneratorOptions};
+use zpa_enricher::traffic::{
+    Burst, Schedule, Sink, Traffic, TrafficCounts, Undelivered, pump_records,
+};
 
 /// How long the producer may take to deliver what is queued at the end: everything must arrive.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Arguments of the `generate` command.
 #[derive(Debug, Clone)]
-pub struct GenerateJob {
+pub(crate) struct GenerateJob {
     /// Number of paced records; 0 means without end. Burst records come on top.
     pub count: u64,
     /// Paced records per second; 0 means as fast as possible.
@@ -43,7 +45,7 @@ pub struct GenerateJob {
 
 /// Where generated records go in Kafka.
 #[derive(Debug, Clone)]
-pub struct KafkaSink {
+pub(crate) struct KafkaSink {
     /// Bootstrap servers.
     pub brokers: String,
     /// Topic.
@@ -53,12 +55,12 @@ pub struct KafkaSink {
     /// The record field whose value becomes the message key (empty: no key).
     pub key_field: String,
     /// The `[kafka]` settings whose security and pass-through properties apply.
-    pub settings: crate::config::KafkaSettings,
+    pub settings: zpa_enricher::kafka::KafkaSettings,
 }
 
 /// Why generating stopped.
 #[derive(Debug, thiserror::Error)]
-pub enum GenerateError {
+pub(crate) enum GenerateError {
     /// Writing failed.
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -68,7 +70,7 @@ pub enum GenerateError {
     /// The client settings are contradictory, or the cluster does not answer or refuses the
     /// client.
     #[error(transparent)]
-    Setup(Box<crate::kafka::KafkaSetupError>),
+    Setup(Box<zpa_enricher::kafka::KafkaSetupError>),
     /// The SIGINT/SIGTERM handlers could not be installed.
     #[error("cannot install the signal handlers")]
     Signals(#[source] io::Error),
@@ -78,7 +80,7 @@ pub enum GenerateError {
 ///
 /// # Errors
 /// An unknown log type or a weight that is not a positive integer.
-pub fn parse_log_type_weight(s: &str) -> Result<(LogType, u32), String> {
+pub(crate) fn parse_log_type_weight(s: &str) -> Result<(LogType, u32), String> {
     let (name, weight) = match s.split_once('=') {
         Some((n, w)) => (
             n,
@@ -110,7 +112,7 @@ pub fn parse_log_type_weight(s: &str) -> Result<(LogType, u32), String> {
 ///
 /// # Errors
 /// The output cannot be created or written, or producing to Kafka fails.
-pub fn run(catalog: &Arc<Catalog>, job: &GenerateJob) -> Result<(), GenerateError> {
+pub(crate) fn run(catalog: &Arc<Catalog>, job: &GenerateJob) -> Result<(), GenerateError> {
     match &job.kafka {
         Some(sink) => produce(catalog, job, sink),
         None => write_lines(catalog, job),
@@ -129,9 +131,10 @@ fn produce(
 ) -> Result<(), GenerateError> {
     let setup = |e| GenerateError::Setup(Box::new(e));
     let (connection, client) =
-        crate::kafka::generator_configs(&sink.settings, &sink.brokers, CLIENT_ID).map_err(setup)?;
+        zpa_enricher::kafka::generator_configs(&sink.settings, &sink.brokers, CLIENT_ID)
+            .map_err(setup)?;
     // Fail with the client's reason rather than after the flush timeout with "timed out".
-    crate::kafka::check_reachable(&connection, &sink.brokers).map_err(setup)?;
+    zpa_enricher::kafka::check_reachable(&connection, &sink.brokers).map_err(setup)?;
     let traffic = Traffic {
         client,
         topic: sink.topic.clone(),
@@ -205,7 +208,7 @@ fn watch_signals(
                     };
                     if stop.is_cancelled() {
                         tracing::warn!(signal = name, "second stop signal: exiting now");
-                        std::process::exit(crate::shutdown::EXIT_FORCED);
+                        std::process::exit(zpa_enricher::shutdown::EXIT_FORCED);
                     }
                     tracing::info!(signal = name, "stop requested: {then}");
                     stop.cancel();
@@ -253,7 +256,7 @@ fn write_lines_until(
         ),
         _ => (
             Box::new(
-                crate::stdio::stdout(
+                crate::cli::stdio::stdout(
                     "give --output FILE (or --brokers and --topic), or redirect it (to /dev/null to discard the records)",
                 )?
                 .lock(),
@@ -261,7 +264,7 @@ fn write_lines_until(
             "standard output".to_owned(),
         ),
     };
-    let named = crate::stdio::writing(&name);
+    let named = crate::cli::stdio::writing(&name);
     let mut out = Lines(io::BufWriter::with_capacity(256 * 1024, out));
     let mut generator = Generator::new(catalog, job.options.clone());
     let mut schedule = Schedule::new(job.rate, job.count, job.burst.clone());

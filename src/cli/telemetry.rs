@@ -5,11 +5,11 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogFormat;
+use zpa_enricher::config::LogFormat;
 
 /// Installs the global subscriber. `RUST_LOG`, when set, wins over `default_filter`.
 /// Calling it twice is harmless (the second call does nothing).
-pub fn init(format: LogFormat, default_filter: &str) {
+pub(super) fn init(format: LogFormat, default_filter: &str) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(default_filter))
         .unwrap_or_else(|_| EnvFilter::new("info"));

@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::catalog::Catalog;
-use crate::enrich::{EnrichOptions, Enricher};
-use crate::event::InvalidReason;
-use crate::metrics::{Destination, EventCounters, Metrics};
+use zpa_enricher::catalog::Catalog;
+use zpa_enricher::enrich::{EnrichOptions, Enricher};
+use zpa_enricher::event::InvalidReason;
+use zpa_enricher::metrics::{Destination, EventCounters, Metrics};
 
 const BLOCK: &str =
     r#"{"InternalReason":"BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY","ConnectionStatus":"close"}"#;

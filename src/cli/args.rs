@@ -4,18 +4,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::catalog::{Category, Component, Severity};
-use crate::commands::catalog::ExportFormat;
-use crate::commands::enrich::{OnInvalid, StatsFormat};
-use crate::config::LogFormat;
-use crate::traffic::Burst;
+use crate::cli::commands::catalog::ExportFormat;
+use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
+use zpa_enricher::catalog::{Category, Component, Severity};
+use zpa_enricher::config::LogFormat;
+use zpa_enricher::traffic::Burst;
 
 /// Enriches Zscaler Private Access (ZPA) LSS log records with human-readable status-code
 /// context: status, description, severity, component, category and remediation.
 #[derive(Debug, Parser)]
 #[command(name = "zpa-enricher", version, about, long_about = None)]
 #[command(args_conflicts_with_subcommands = false, subcommand_required = false)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Settings file (TOML, YAML or JSON); see config/default.toml for every key.
     #[arg(short, long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -43,7 +43,7 @@ pub struct Cli {
 
 /// Commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Enrich newline-delimited LSS records (stdin to stdout by default).
     Enrich(EnrichArgs),
     /// Inspect or export the status-code catalog.
@@ -63,14 +63,14 @@ pub enum Command {
 
 /// `healthcheck` arguments.
 #[derive(Debug, Args)]
-pub struct HealthcheckArgs {
+pub(crate) struct HealthcheckArgs {
     /// Address of the service's metrics endpoint (default: `metrics.addr`, with a wildcard
     /// address reached over loopback).
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
     pub addr: Option<String>,
     /// The endpoint to ask: `ready` (/readyz) or `alive` (/healthz).
-    #[arg(long, value_enum, default_value_t = crate::commands::healthcheck::Endpoint::Ready)]
-    pub endpoint: crate::commands::healthcheck::Endpoint,
+    #[arg(long, value_enum, default_value_t = crate::cli::commands::healthcheck::Endpoint::Ready)]
+    pub endpoint: crate::cli::commands::healthcheck::Endpoint,
     /// Give up after this many milliseconds (each of connect, send, receive).
     #[arg(long, default_value_t = 2000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub timeout_ms: u64,
@@ -78,7 +78,7 @@ pub struct HealthcheckArgs {
 
 /// `demo` arguments.
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Generated records per second produced into the raw topic.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub rate: u64,
@@ -128,7 +128,7 @@ pub struct DemoArgs {
 /// `run` arguments: the common Kafka settings as flags (everything else in the config file or
 /// environment).
 #[derive(Debug, Args, Default)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Bootstrap servers, e.g. 127.0.0.1:9092 (`kafka.brokers`).
     #[arg(long, value_name = "HOST:PORT,...")]
     pub brokers: Option<String>,
@@ -162,7 +162,7 @@ pub struct RunArgs {
 
 /// `run --passthrough` modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PassthroughMode {
+pub(crate) enum PassthroughMode {
     /// Records unchanged.
     Copy,
     /// Enrichment spliced in without validation.
@@ -172,8 +172,8 @@ pub enum PassthroughMode {
 impl RunArgs {
     /// What the pipeline does with each record.
     #[must_use]
-    pub fn passthrough(&self) -> crate::pipeline::Passthrough {
-        use crate::pipeline::Passthrough;
+    pub(crate) fn passthrough(&self) -> zpa_enricher::pipeline::Passthrough {
+        use zpa_enricher::pipeline::Passthrough;
         match self.passthrough {
             None => Passthrough::Off,
             Some(PassthroughMode::Copy) => Passthrough::Copy,
@@ -183,8 +183,8 @@ impl RunArgs {
 
     /// The settings these flags override, as `(key, value)` pairs.
     #[must_use]
-    pub fn overrides(&self) -> Vec<(String, crate::config::Override)> {
-        use crate::config::Override;
+    pub(crate) fn overrides(&self) -> Vec<(String, zpa_enricher::config::Override)> {
+        use zpa_enricher::config::Override;
         let mut o = Vec::new();
         let mut put = |k: &str, v: &Option<String>| {
             if let Some(v) = v {
@@ -208,7 +208,7 @@ impl RunArgs {
 
 /// `generate` arguments.
 #[derive(Debug, Args)]
-pub struct GenerateArgs {
+pub(crate) struct GenerateArgs {
     /// Number of records (0: without end, until interrupted).
     #[arg(short = 'n', long, default_value_t = 1000, value_parser = parse_whole)]
     pub count: u64,
@@ -220,8 +220,8 @@ pub struct GenerateArgs {
     pub seed: Option<u64>,
     /// Log types to generate, as TYPE or TYPE=WEIGHT, repeatable, e.g.
     /// `--log-type user_activity=9 --log-type user_status` (default: a realistic mix of all).
-    #[arg(long = "log-type", value_name = "TYPE[=WEIGHT]", value_parser = crate::commands::generate::parse_log_type_weight)]
-    pub log_types: Vec<(crate::event::LogType, u32)>,
+    #[arg(long = "log-type", value_name = "TYPE[=WEIGHT]", value_parser = crate::cli::commands::generate::parse_log_type_weight)]
+    pub log_types: Vec<(zpa_enricher::event::LogType, u32)>,
     /// Fraction of User Activity records with a code the catalog does not know (0 to 1).
     #[arg(long, default_value_t = 0.0, value_parser = parse_ratio)]
     pub unknown_ratio: f64,
@@ -294,7 +294,7 @@ impl GenerateArgs {
     ///
     /// # Errors
     /// A spread longer than the interval between bursts.
-    pub fn burst(&self) -> Result<Option<Burst>, String> {
+    pub(crate) fn burst(&self) -> Result<Option<Burst>, String> {
         burst_from_flags(
             &self.burst_code,
             self.burst_every_secs,
@@ -310,7 +310,7 @@ impl DemoArgs {
     ///
     /// # Errors
     /// A spread longer than the interval between bursts.
-    pub fn burst(&self) -> Result<Option<Burst>, String> {
+    pub(crate) fn burst(&self) -> Result<Option<Burst>, String> {
         burst_from_flags(
             &self.burst_code,
             self.burst_every_secs,
@@ -345,7 +345,7 @@ fn burst_from_flags(
 }
 
 fn parse_host_port(s: &str) -> Result<String, String> {
-    if crate::config::is_host_port(s) {
+    if zpa_enricher::checks::is_host_port(s) {
         Ok(s.to_owned())
     } else {
         Err(format!(
@@ -361,7 +361,7 @@ fn parse_whole(s: &str) -> Result<u64, String> {
 }
 
 fn parse_topic(s: &str) -> Result<String, String> {
-    match crate::kafka::topic_name_problem(s) {
+    match zpa_enricher::kafka::topic_name_problem(s) {
         Some(why) => Err(why),
         None => Ok(s.to_owned()),
     }
@@ -377,7 +377,7 @@ fn parse_ratio(s: &str) -> Result<f64, String> {
 
 /// `enrich` arguments.
 #[derive(Debug, Args)]
-pub struct EnrichArgs {
+pub(crate) struct EnrichArgs {
     /// Input file, one record per line ("-" for stdin).
     #[arg(short, long, value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -398,7 +398,7 @@ pub struct EnrichArgs {
 
 /// `catalog` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum CatalogCommand {
+pub(crate) enum CatalogCommand {
     /// List the codes (optionally filtered).
     List {
         /// Only codes at or above this severity.
@@ -490,7 +490,7 @@ mod tests {
 
     #[test]
     fn passthrough_modes() {
-        use crate::pipeline::Passthrough;
+        use zpa_enricher::pipeline::Passthrough;
         let mode = |args: &[&str]| {
             let cli = Cli::try_parse_from(args).unwrap();
             let Some(Command::Run(run)) = cli.command else {

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use prometheus::proto::{Metric, MetricFamily};
 
-use crate::catalog::Severity;
-use crate::metrics::{NO_CODE_LABEL, UNKNOWN_CODE_LABEL};
+use zpa_enricher::catalog::Severity;
+use zpa_enricher::metrics::{NO_CODE_LABEL, UNKNOWN_CODE_LABEL};
 
 /// The count of one catalog code, over every log type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CodeCount {
+pub(crate) struct CodeCount {
     /// The code's severity (the `severity` label).
     pub severity: Severity,
     /// Records enriched with it.
@@ -23,7 +23,7 @@ pub struct CodeCount {
 
 /// The service's counters at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Records the traffic generator produced into the raw topic (not a service metric; the
     /// caller fills it in).
     pub generated: u64,
@@ -81,7 +81,7 @@ impl Snapshot {
     /// Reads the counters from gathered metric families (`Metrics::registry().gather()`).
     /// Families it does not know are ignored; missing ones read as zero.
     #[must_use]
-    pub fn from_families(families: &[MetricFamily]) -> Self {
+    pub(crate) fn from_families(families: &[MetricFamily]) -> Self {
         let mut s = Snapshot::default();
         for family in families {
             let metrics = family.get_metric();
@@ -148,27 +148,27 @@ impl Snapshot {
 
     /// Records delivered to the output or the dead-letter topic.
     #[must_use]
-    pub fn produced(&self) -> u64 {
+    pub(crate) fn produced(&self) -> u64 {
         self.produced_output + self.produced_dlq
     }
 
     /// Records consumed whose delivery is not (yet) acknowledged.
     #[must_use]
-    pub fn unacknowledged(&self) -> u64 {
+    pub(crate) fn unacknowledged(&self) -> u64 {
         self.consumed.saturating_sub(self.produced())
     }
 
     /// True when every consumed record was delivered to the output or the dead-letter topic,
     /// once: `consumed == output + dlq`.
     #[must_use]
-    pub fn balanced(&self) -> bool {
+    pub(crate) fn balanced(&self) -> bool {
         self.consumed == self.produced()
     }
 }
 
 /// What a rendered block shows besides the counters.
 #[derive(Debug, Clone)]
-pub struct Frame<'a> {
+pub(crate) struct Frame<'a> {
     /// First line, e.g. `live` or `final summary`.
     pub title: &'a str,
     /// Time since the demo started.
@@ -196,7 +196,12 @@ fn rate(delta: u64, over: Duration) -> String {
 /// Renders `now` as a text block (lines ending in `\n`). Rates are the change since `prev` over
 /// `interval`; for the final block pass [`Snapshot::default`] and the whole run time.
 #[must_use]
-pub fn render(now: &Snapshot, prev: &Snapshot, interval: Duration, frame: &Frame<'_>) -> String {
+pub(crate) fn render(
+    now: &Snapshot,
+    prev: &Snapshot,
+    interval: Duration,
+    frame: &Frame<'_>,
+) -> String {
     let mut o = String::new();
     write_block(&mut o, now, prev, interval, frame).expect("writing to a String never fails");
     o

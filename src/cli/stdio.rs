@@ -14,7 +14,7 @@ use std::os::fd::AsFd;
 /// Whether `fd` is a standard stream that was closed when the process started (see the module
 /// documentation). Always false where that cannot be told.
 #[must_use]
-pub fn closed_at_start(fd: impl AsFd) -> bool {
+pub(super) fn closed_at_start(fd: impl AsFd) -> bool {
     #[cfg(target_os = "linux")]
     {
         use rustix::fs::{FileType, OFlags};
@@ -36,7 +36,7 @@ pub fn closed_at_start(fd: impl AsFd) -> bool {
 /// The error for a standard stream that was closed at start: `name` is "standard input" or
 /// "standard output", `fix` says what to give instead.
 #[must_use]
-pub fn closed(name: &str, fix: &str) -> io::Error {
+pub(super) fn closed(name: &str, fix: &str) -> io::Error {
     io::Error::other(format!(
         "{name} was closed when zpa-enricher started, so there is nothing to {}; {fix}",
         if name.ends_with("input") {
@@ -48,14 +48,14 @@ pub fn closed(name: &str, fix: &str) -> io::Error {
 }
 
 /// What to say for a command whose only output is standard output.
-pub const REDIRECT: &str = "redirect it to a file, or to /dev/null to discard the output";
+pub(super) const REDIRECT: &str = "redirect it to a file, or to /dev/null to discard the output";
 
 /// The process's standard output, or an error saying it was closed at start, with `fix`: output
 /// written to it would be lost without a word.
 ///
 /// # Errors
 /// Standard output was closed at start.
-pub fn stdout(fix: &str) -> io::Result<io::Stdout> {
+pub(super) fn stdout(fix: &str) -> io::Result<io::Stdout> {
     let out = io::stdout();
     if closed_at_start(&out) {
         return Err(closed("standard output", fix));
@@ -65,7 +65,7 @@ pub fn stdout(fix: &str) -> io::Result<io::Stdout> {
 
 /// Adds what was being written to an I/O error ("writing standard output: No space left on
 /// device"); a closed pipe stays as it is, so that the command ends quietly (`| head`).
-pub fn writing(what: &str) -> impl Fn(io::Error) -> io::Error + '_ {
+pub(super) fn writing(what: &str) -> impl Fn(io::Error) -> io::Error + '_ {
     move |e| {
         if e.kind() == io::ErrorKind::BrokenPipe {
             e
