@@ -267,7 +267,19 @@ impl Catalog {
                 None => entries.push(e),
             }
         }
-        Self::new(format!("{}+{}", self.version, overlay.version), entries)
+        // An overlay that names this catalog's version already (an exported catalog loaded
+        // back, edited or not) keeps its own; any other is added after a '+'.
+        let version = if overlay.version == self.version
+            || overlay
+                .version
+                .strip_prefix(self.version.as_str())
+                .is_some_and(|rest| rest.starts_with('+'))
+        {
+            overlay.version
+        } else {
+            format!("{}+{}", self.version, overlay.version)
+        };
+        Self::new(version, entries)
     }
 
     /// The catalog version (stamped on every enriched record).
@@ -382,6 +394,25 @@ mod tests {
         assert_eq!(merged.len(), 3);
         assert_eq!(merged.get("B").unwrap().description, "override");
         assert!(merged.get("C").is_some());
+    }
+
+    #[test]
+    fn an_exported_catalog_loaded_back_keeps_its_version() {
+        let base = Catalog::new("2026.1".into(), vec![entry("A")]).unwrap();
+        let again = |version: &str| {
+            base.extend(CatalogFile {
+                version: version.into(),
+                entries: vec![entry("A")],
+            })
+            .unwrap()
+            .version()
+            .to_owned()
+        };
+        // The export of the built-in catalog, and of one already extended.
+        assert_eq!(again("2026.1"), "2026.1");
+        assert_eq!(again("2026.1+site-3"), "2026.1+site-3");
+        // A version that only starts alike is another version.
+        assert_eq!(again("2026.10"), "2026.1+2026.10");
     }
 
     #[test]
