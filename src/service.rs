@@ -141,6 +141,7 @@ pub async fn run_with(
         })?;
     health.set_producer_ok(true);
 
+    let (catalog_version, catalog_entries) = (catalog.version().to_owned(), catalog.len());
     let enricher = Arc::new(Enricher::new(catalog, settings.enrich_options()));
     let (hup_tx, hup_rx) = mpsc::channel(1);
     let (reload_tx, reload_rx) = mpsc::channel(1);
@@ -189,6 +190,13 @@ pub async fn run_with(
         dlq = %k.dlq_topic,
         group = %k.group_id,
         grace_secs = settings.service.shutdown_grace_period_secs,
+        catalog_version = %catalog_version,
+        catalog_entries,
+        catalog_path = %settings
+            .catalog
+            .user_file()
+            .map_or_else(|| "built-in".to_owned(), |p| p.display().to_string()),
+        catalog_mode = %settings.catalog.mode,
         "zpa-enricher running"
     );
     on_start(&Running {
