@@ -67,11 +67,12 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
 
     if cli.print_config {
         let text = settings.to_toml();
-        return finish(stdio::stdout(stdio::REDIRECT).and_then(|out| {
-            out.lock()
+        return finish(
+            io::stdout()
+                .lock()
                 .write_all(text.as_bytes())
-                .map_err(writing("standard output"))
-        }));
+                .map_err(writing("standard output")),
+        );
     }
     let catalog = match catalog::load::load(
         settings.catalog.user_file(),
@@ -316,19 +317,7 @@ fn clock_seed() -> u64 {
 }
 
 fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
-    let writes_stdout = match &cmd {
-        CatalogCommand::Export { output, .. } => output.as_ref().is_none_or(|p| p == "-"),
-        _ => true,
-    };
-    let stdout = if writes_stdout {
-        match stdio::stdout(stdio::REDIRECT) {
-            Ok(out) => out,
-            Err(e) => return finish(Err(e)),
-        }
-    } else {
-        io::stdout()
-    }
-    .lock();
+    let stdout = io::stdout().lock();
     match cmd {
         CatalogCommand::List {
             severity,

@@ -254,15 +254,7 @@ fn write_lines_until(
             })?),
             p.display().to_string(),
         ),
-        _ => (
-            Box::new(
-                crate::cli::stdio::stdout(
-                    "give --output FILE (or --brokers and --topic), or redirect it (to /dev/null to discard the records)",
-                )?
-                .lock(),
-            ),
-            "standard output".to_owned(),
-        ),
+        _ => (Box::new(io::stdout().lock()), "standard output".to_owned()),
     };
     let named = crate::cli::stdio::writing(&name);
     let mut out = Lines(io::BufWriter::with_capacity(256 * 1024, out));

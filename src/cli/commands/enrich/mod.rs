@@ -192,12 +192,6 @@ impl Files {
         let (input, input_fd, input_id): (Named<Box<dyn Read>>, _, _) =
             if is_stdio(job.input.as_deref()) {
                 let stdin = io::stdin();
-                if crate::cli::stdio::closed_at_start(&stdin) {
-                    return Err(EnrichError::Io(crate::cli::stdio::closed(
-                        "standard input",
-                        "give --input FILE, or redirect it from a file or a pipe",
-                    )));
-                }
                 widen_pipe(&stdin);
                 let id = identity(stdio_metadata(&stdin).as_ref());
                 let fd = rustix::stdio::stdin();
@@ -228,9 +222,7 @@ impl Files {
         let same = |a: Option<(u64, u64)>, b: Option<(u64, u64)>| a.is_some() && a == b;
         let mut output_pipe = None;
         let (output, output_id): (Named<Box<dyn Write>>, _) = if is_stdio(job.output.as_deref()) {
-            let stdout = crate::cli::stdio::stdout(
-                "give --output FILE, or redirect it (to /dev/null to discard the records)",
-            )?;
+            let stdout = io::stdout();
             let meta = stdio_metadata(&stdout);
             let id = identity(meta.as_ref());
             output_pipe = pipe_identity(meta.as_ref());
