@@ -26,7 +26,7 @@ impl Problem {
 
     /// A problem of the setting at the path of keys `path`, told as `a.b.c: text`.
     #[must_use]
-    pub fn at(path: Vec<String>, text: impl Into<String>) -> Self {
+    pub(crate) fn at(path: Vec<String>, text: impl Into<String>) -> Self {
         Self {
             key: path,
             text: text.into(),
@@ -39,7 +39,7 @@ impl Problem {
     /// librdkafka property do (`kafka.librdkafka."linger.ms" = "50" contradicts ...`): the
     /// text is told as it is.
     #[must_use]
-    pub fn named(path: Vec<String>, text: impl Into<String>) -> Self {
+    pub(crate) fn named(path: Vec<String>, text: impl Into<String>) -> Self {
         Self {
             key: path,
             text: text.into(),
@@ -51,7 +51,7 @@ impl Problem {
     /// The problem with where the value came from (`environment variable ...`, a file, `the
     /// command line`), unless that is already known.
     #[must_use]
-    pub fn from_origin(mut self, origin: Option<String>) -> Self {
+    pub(crate) fn with_origin(mut self, origin: Option<String>) -> Self {
         if self.origin.is_none() {
             self.origin = origin.filter(|o| !o.is_empty());
         }
@@ -60,26 +60,20 @@ impl Problem {
 
     /// The path of keys of the setting (`["kafka", "security", "protocol"]`).
     #[must_use]
-    pub fn key(&self) -> &[String] {
+    pub(crate) fn key(&self) -> &[String] {
         &self.key
     }
 
     /// The dotted key (`kafka.security.protocol`).
     #[must_use]
-    pub fn dotted_key(&self) -> String {
+    pub(crate) fn dotted_key(&self) -> String {
         self.key.join(".")
     }
 
     /// What is wrong, without the key (unless the text names the setting itself).
     #[must_use]
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         &self.text
-    }
-
-    /// Where the value came from, once known.
-    #[must_use]
-    pub fn origin(&self) -> Option<&str> {
-        self.origin.as_deref()
     }
 }
 
@@ -99,7 +93,7 @@ impl fmt::Display for Problem {
 
 /// The problem of `key = value` outside `lo..=hi`, if it is.
 #[must_use]
-pub fn out_of_range(key: &str, value: u64, lo: u64, hi: u64) -> Option<Problem> {
+pub(crate) fn out_of_range(key: &str, value: u64, lo: u64, hi: u64) -> Option<Problem> {
     (!(lo..=hi).contains(&value))
         .then(|| Problem::new(key, format!("{value} is out of range ({lo} to {hi})")))
 }
@@ -107,7 +101,7 @@ pub fn out_of_range(key: &str, value: u64, lo: u64, hi: u64) -> Option<Problem> 
 /// Why a path setting names no file. A relative path is taken from the working directory (not
 /// from the config file's folder), which the text says.
 #[must_use]
-pub fn not_a_file(path: &Path) -> String {
+pub(crate) fn not_a_file(path: &Path) -> String {
     let mut problem = format!("{} does not exist or is not a file", path.display());
     if path.is_relative()
         && let Ok(cwd) = std::env::current_dir()
@@ -130,7 +124,7 @@ pub fn is_host_port(s: &str) -> bool {
 /// Why `addr` is not an address to listen on (`IP:PORT`, or `HOST:PORT` with a host name that
 /// resolves), or `None`.
 #[must_use]
-pub fn listen_address_problem(addr: &str) -> Option<String> {
+pub(crate) fn listen_address_problem(addr: &str) -> Option<String> {
     use std::net::ToSocketAddrs;
     if addr.parse::<std::net::SocketAddr>().is_ok() {
         return None;
@@ -167,7 +161,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// The candidate nearest to `input` (ignoring letter case), if one is within a few edits of it:
 /// what a misspelt name most likely meant.
 #[must_use]
-pub fn nearest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input = input.to_ascii_lowercase();
     let most = (input.len() / 4).max(2);
     candidates
@@ -190,14 +187,17 @@ mod tests {
             "enrich.max_depth: 0 is out of range (1 to 64)"
         );
         assert_eq!(p.key(), ["enrich", "max_depth"]);
-        let p = p.from_origin(Some("environment variable X".into()));
+        let p = p.with_origin(Some("environment variable X".into()));
         assert_eq!(
             p.to_string(),
             "enrich.max_depth: 0 is out of range (1 to 64) [from environment variable X]"
         );
         // The first origin found stays.
-        let p = p.from_origin(Some("the command line".into()));
-        assert_eq!(p.origin(), Some("environment variable X"));
+        let p = p.with_origin(Some("the command line".into()));
+        assert!(
+            p.to_string().ends_with("[from environment variable X]"),
+            "{p}"
+        );
     }
 
     #[test]
@@ -209,7 +209,8 @@ mod tests {
             "kafka.librdkafka.\"linger.ms\" = \"x\": invalid"
         );
         assert_eq!(p.key()[2], "linger.ms");
-        assert_eq!(p.from_origin(Some(String::new())).origin(), None);
+        let p = p.with_origin(Some(String::new()));
+        assert!(!p.to_string().contains("[from"), "{p}");
     }
 
     #[test]

@@ -42,11 +42,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Repeated {
     /// The dotted path of the key (`output.mode`).
-    pub path: String,
+    pub(crate) path: String,
     /// The line of the second occurrence.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// The line of the first.
-    pub first: Option<usize>,
+    pub(crate) first: Option<usize>,
 }
 
 /// Every key given twice in any object of the JSON document `text`, at any depth (arrays are

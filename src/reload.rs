@@ -38,13 +38,13 @@ fn stamp(path: &PathBuf) -> Option<Stamp> {
 #[derive(Debug, Clone)]
 pub(crate) struct Reloader {
     /// The user catalog file (reload only makes sense with one).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Replace the built-in catalog instead of extending it.
-    pub replace: bool,
+    pub(crate) replace: bool,
     /// How often to check the file; zero: only on SIGHUP.
-    pub interval: Duration,
+    pub(crate) interval: Duration,
     /// Options for the new enricher.
-    pub options: EnrichOptions,
+    pub(crate) options: EnrichOptions,
 }
 
 impl Reloader {

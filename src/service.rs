@@ -51,8 +51,6 @@ pub enum ServiceError {
 pub struct Running {
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
-    /// Readiness.
-    pub health: Arc<Health>,
     /// The address the metrics endpoint listens on.
     pub metrics_addr: std::net::SocketAddr,
 }
@@ -201,7 +199,6 @@ pub async fn run_with(
     );
     on_start(&Running {
         metrics: Arc::clone(&metrics),
-        health: Arc::clone(&health),
         metrics_addr,
     });
     let handles = Handles {

@@ -12,7 +12,7 @@ pub const EXIT_FORCED: i32 = 130;
 
 /// Exit status when the graceful shutdown outlasts its grace period (a broker that does not
 /// answer the final commit, say).
-pub const EXIT_GRACE_EXCEEDED: i32 = 1;
+pub(crate) const EXIT_GRACE_EXCEEDED: i32 = 1;
 
 /// Spawns the signal task: the first SIGTERM/SIGINT cancels `token` and gives the shutdown
 /// `grace` to finish, after which the process exits; a second one exits the process at once.
@@ -20,7 +20,7 @@ pub const EXIT_GRACE_EXCEEDED: i32 = 1;
 ///
 /// # Errors
 /// The signal handlers cannot be installed.
-pub fn spawn(
+pub(crate) fn spawn(
     token: CancellationToken,
     reload: mpsc::Sender<()>,
     grace: Duration,

@@ -26,7 +26,7 @@ macro_rules! vocabulary {
 
             /// The accepted spellings, for error messages.
             #[must_use]
-            pub fn expected() -> String {
+            pub(crate) fn expected() -> String {
                 Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
             }
         }

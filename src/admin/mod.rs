@@ -144,6 +144,7 @@ struct HealthState {
 }
 
 impl HealthState {
+    #[cfg(test)]
     fn is_ready(&self) -> bool {
         self.assigned
             && self.producer_ok
@@ -184,7 +185,7 @@ impl HealthState {
 /// down and no fatal error. It starts not ready (nothing assigned yet) with the producer
 /// presumed healthy. Every update that changes readiness also sets `zpa_enricher_ready`.
 #[derive(Debug)]
-pub struct Health {
+pub(crate) struct Health {
     metrics: Arc<Metrics>,
     /// One lock for all conditions: updates are rare (rebalances, producer state changes) and
     /// computing readiness and publishing the gauge under the same lock keeps the gauge equal to
@@ -195,7 +196,7 @@ pub struct Health {
 impl Health {
     /// A new, not yet ready state that publishes readiness to `metrics`.
     #[must_use]
-    pub fn new(metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(metrics: Arc<Metrics>) -> Self {
         metrics.set_ready(false);
         Self {
             metrics,
@@ -235,59 +236,61 @@ impl Health {
     }
 
     /// At least one input partition is assigned (`true`) or none is (`false`).
-    pub fn set_assigned(&self, assigned: bool) {
+    pub(crate) fn set_assigned(&self, assigned: bool) {
         self.update(|s| s.assigned = assigned);
     }
 
     /// The producer works (`true`) or reports a persistent failure (`false`).
-    pub fn set_producer_ok(&self, ok: bool) {
+    pub(crate) fn set_producer_ok(&self, ok: bool) {
         self.update(|s| s.producer_ok = ok);
     }
 
     /// Consumption is stalled (`true`) or making progress again (`false`).
-    pub fn set_stalled(&self, stalled: bool) {
+    pub(crate) fn set_stalled(&self, stalled: bool) {
         self.update(|s| s.stalled = stalled);
     }
 
     /// No broker has answered the consumer for the stall period (`true`), or one has (`false`).
-    pub fn set_brokers_silent(&self, silent: bool) {
+    pub(crate) fn set_brokers_silent(&self, silent: bool) {
         self.update(|s| s.brokers_silent = silent);
     }
 
     /// Shutdown has begun; the service stays not ready from now on.
-    pub fn set_shutting_down(&self) {
+    pub(crate) fn set_shutting_down(&self) {
         self.update(|s| s.shutting_down = true);
     }
 
     /// A fatal error happened: the service is neither ready nor live from now on. Only the
     /// first message is kept.
-    pub fn set_fatal(&self, msg: impl Into<String>) {
+    pub(crate) fn set_fatal(&self, msg: impl Into<String>) {
         self.update(|s| {
             s.fatal.get_or_insert_with(|| msg.into());
         });
     }
 
     /// True when `/readyz` answers 200.
+    #[cfg(test)]
     #[must_use]
-    pub fn is_ready(&self) -> bool {
+    pub(crate) fn is_ready(&self) -> bool {
         self.lock().is_ready()
     }
 
     /// True when `/healthz` answers 200 (no fatal error).
+    #[cfg(test)]
     #[must_use]
-    pub fn is_alive(&self) -> bool {
+    pub(crate) fn is_alive(&self) -> bool {
         self.lock().fatal.is_none()
     }
 
     /// The fatal error message, if any.
     #[must_use]
-    pub fn fatal(&self) -> Option<String> {
+    pub(crate) fn fatal(&self) -> Option<String> {
         self.lock().fatal.clone()
     }
 
     /// Why the service is not ready; empty when it is.
     #[must_use]
-    pub fn not_ready_reasons(&self) -> Vec<String> {
+    pub(crate) fn not_ready_reasons(&self) -> Vec<String> {
         self.lock().not_ready_reasons()
     }
 }

@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::vocabulary;
 
-pub use load::{CatalogError, CatalogFile, Problem};
+pub(crate) use load::{CatalogError, CatalogFile, Problem};
 
 /// The catalog compiled into the binary.
-pub const BUILTIN_CATALOG: &str = include_str!("../../config/catalog.toml");
+pub(crate) const BUILTIN_CATALOG: &str = include_str!("../../config/catalog.toml");
 
 /// Name used for the built-in catalog in messages.
-pub const BUILTIN_ORIGIN: &str = "built-in catalog";
+pub(crate) const BUILTIN_ORIGIN: &str = "built-in catalog";
 
 vocabulary! {
     /// How urgent a code is, from `info` (normal operation) to `critical`.
@@ -258,7 +258,7 @@ impl Catalog {
     ///
     /// # Errors
     /// Only when the result would have more entries than an index can hold.
-    pub fn extend(&self, overlay: CatalogFile) -> Result<Self, CatalogError> {
+    pub(crate) fn extend(&self, overlay: CatalogFile) -> Result<Self, CatalogError> {
         let mut entries = self.entries.clone();
         for e in overlay.entries {
             let key = e.code.to_ascii_lowercase();

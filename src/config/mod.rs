@@ -348,7 +348,7 @@ impl Settings {
         {
             problems.push(
                 Problem::new("RUST_LOG", format!("{value:?} is not a valid filter: {e}"))
-                    .from_origin(Some("environment variable RUST_LOG".to_owned())),
+                    .with_origin(Some("environment variable RUST_LOG".to_owned())),
             );
         }
         // Where each value came from: the file or an environment variable (by key in the merged
@@ -364,7 +364,7 @@ impl Settings {
                         .any(|(k, _)| *k == key)
                         .then(|| "the command line".to_owned())
                 });
-                p.from_origin(origin)
+                p.with_origin(origin)
             })
             .collect();
         if problems.is_empty() {

@@ -100,7 +100,7 @@ pub(super) fn deserialize_collecting(
     let mut problems = Vec::new();
     for (path, message) in super::strict::mistyped(&root) {
         let origin = origin_of_setting(&root, &path, file);
-        problems.push(Problem::at(path.clone(), message).from_origin(origin));
+        problems.push(Problem::at(path.clone(), message).with_origin(origin));
         remove_path(&mut root, &path);
     }
     // Each round removes one key, so this terminates; the bound is a safety net.
@@ -145,7 +145,7 @@ pub(super) fn deserialize_collecting(
                 } else {
                     strip_origin(&message).to_owned()
                 };
-                problems.push(Problem::at(shown, text).from_origin(origin));
+                problems.push(Problem::at(shown, text).with_origin(origin));
                 if path.is_empty() || !remove_path(&mut root, &path) {
                     return Err(ConfigError::Invalid(problems));
                 }

@@ -16,7 +16,7 @@ use crate::catalog::{Catalog, EntryId, Severity};
 use crate::event::{self, HeaderMode, InvalidRecord, LogType, OwnedKeys, ReadOptions, SourceField};
 
 use output::Fragments;
-pub use output::{FieldSet, OUTPUT_FIELDS};
+pub(crate) use output::{FieldSet, OUTPUT_FIELDS};
 
 /// Where the enrichment goes in the output record.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use crate::event::{InvalidRecord, LogType, OwnedKeys, ReadOptions, RecordView, S
 use super::{EnrichOptions, OutputMode};
 
 /// The keys of the enrichment, in output order.
-pub const OUTPUT_FIELDS: [&str; 11] = [
+pub(crate) const OUTPUT_FIELDS: [&str; 11] = [
     "code",
     "source_field",
     "status",
@@ -36,7 +36,7 @@ impl FieldSet {
     ///
     /// # Errors
     /// A name that is not one of [`OUTPUT_FIELDS`], a name given twice, or no name at all.
-    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<FieldSet, String> {
+    pub(crate) fn from_names<S: AsRef<str>>(names: &[S]) -> Result<FieldSet, String> {
         if names.is_empty() {
             return Err("at least one field is needed".into());
         }
@@ -63,8 +63,9 @@ impl FieldSet {
     }
 
     /// The selected names, in output order.
+    #[cfg(test)]
     #[must_use]
-    pub fn names(self) -> Vec<&'static str> {
+    pub(crate) fn names(self) -> Vec<&'static str> {
         (0..OUTPUT_FIELDS.len())
             .filter(|&i| self.has(i))
             .map(|i| OUTPUT_FIELDS[i])

@@ -78,7 +78,7 @@ pub struct InvalidRecord {
     /// Byte offset of the problem within the record.
     pub offset: usize,
     /// A one-line explanation.
-    pub detail: Cow<'static, str>,
+    pub(crate) detail: Cow<'static, str>,
 }
 
 impl fmt::Display for InvalidRecord {
@@ -119,7 +119,7 @@ impl InvalidRecord {
     /// The record's key at `offset` (`key`, quoted as in the record) has the name of the
     /// enrichment's own key but holds something else, which enriching would replace.
     #[must_use]
-    pub fn key_conflict(offset: usize, key: &str) -> Self {
+    pub(crate) fn key_conflict(offset: usize, key: &str) -> Self {
         Self::new(
             InvalidReason::KeyConflict,
             offset,
@@ -134,7 +134,11 @@ impl InvalidRecord {
     /// key and headers) it is larger than the producer accepts; `raw` is its size as read. The
     /// offset is the end of the record as read.
     #[must_use]
-    pub fn enriched_too_large(enriched: usize, with_key_and_headers: usize, raw: usize) -> Self {
+    pub(crate) fn enriched_too_large(
+        enriched: usize,
+        with_key_and_headers: usize,
+        raw: usize,
+    ) -> Self {
         Self::new(
             InvalidReason::TooLarge,
             raw,
@@ -151,7 +155,11 @@ impl InvalidRecord {
     /// dead-letter headers) that is too large for the producer even as read, so that it goes out
     /// without its value, pointing at its source. Reason and offset stay.
     #[must_use]
-    pub fn value_left_out(size: usize, with_key_and_headers: usize, first: &InvalidRecord) -> Self {
+    pub(crate) fn value_left_out(
+        size: usize,
+        with_key_and_headers: usize,
+        first: &InvalidRecord,
+    ) -> Self {
         Self::new(
             first.reason,
             first.offset,
@@ -166,7 +174,7 @@ impl InvalidRecord {
 
     /// The broker refused the record (`size` bytes as sent) as larger than the topic accepts.
     #[must_use]
-    pub fn refused_by_broker(size: usize) -> Self {
+    pub(crate) fn refused_by_broker(size: usize) -> Self {
         Self::new(
             InvalidReason::TooLarge,
             size,

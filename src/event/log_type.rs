@@ -97,7 +97,7 @@ impl LogType {
 
     /// The vendor's `sourceLogType` identifier, when there is one.
     #[must_use]
-    pub fn lss_source_type(self) -> Option<&'static str> {
+    pub(crate) fn lss_source_type(self) -> Option<&'static str> {
         Some(match self {
             LogType::UserActivity => "zpn_trans_log",
             LogType::UserStatus => "zpn_auth_log",

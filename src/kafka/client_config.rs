@@ -102,7 +102,7 @@ fn finish(
 /// librdkafka property names never contain '_': it is accepted for '.', so that the maps can be
 /// set through environment variables (`ZPA_ENRICHER__KAFKA__LIBRDKAFKA__
 /// SOCKET_KEEPALIVE_ENABLE=true`), where a '.' would start a nested key.
-pub(crate) fn property_name(key: &str) -> String {
+pub fn property_name(key: &str) -> String {
     key.replace('_', ".")
 }
 

@@ -17,7 +17,7 @@ use crate::metrics::{Metrics, RebalanceKind};
 
 /// A fatal condition: the first reason raised wins and cancels the token the service runs on.
 #[derive(Debug, Default)]
-pub struct Fatal {
+pub(crate) struct Fatal {
     token: CancellationToken,
     reason: Mutex<Option<String>>,
 }
@@ -25,7 +25,7 @@ pub struct Fatal {
 impl Fatal {
     /// A fatal slot that cancels `token` when raised.
     #[must_use]
-    pub fn new(token: CancellationToken) -> Self {
+    pub(crate) fn new(token: CancellationToken) -> Self {
         Self {
             token,
             reason: Mutex::new(None),
@@ -33,7 +33,7 @@ impl Fatal {
     }
 
     /// Records `reason` (unless one is already recorded) and cancels the token.
-    pub fn raise(&self, reason: String) {
+    pub(crate) fn raise(&self, reason: String) {
         let mut slot = self
             .reason
             .lock()
@@ -47,7 +47,7 @@ impl Fatal {
 
     /// The recorded reason, if any.
     #[must_use]
-    pub fn reason(&self) -> Option<String> {
+    pub(crate) fn reason(&self) -> Option<String> {
         self.reason
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -57,7 +57,7 @@ impl Fatal {
 
 /// What the Kafka clients report into.
 #[derive(Debug)]
-pub struct ServiceContext {
+pub(crate) struct ServiceContext {
     metrics: Arc<Metrics>,
     health: Arc<Health>,
     fatal: Arc<Fatal>,
@@ -69,7 +69,7 @@ impl ServiceContext {
     /// A context reporting into `metrics` and `health`, raising `fatal` on fatal errors; the
     /// service is not ready while no broker has answered the consumer for `silence_limit`.
     #[must_use]
-    pub fn new(
+    pub(crate) fn new(
         metrics: Arc<Metrics>,
         health: Arc<Health>,
         fatal: Arc<Fatal>,

@@ -12,7 +12,7 @@ mod settings;
 mod validate;
 
 use client_config::conflict_reason;
-pub(crate) use client_config::property_name;
+pub use client_config::property_name;
 pub use client_config::{check_clients, consumer_config, generator_configs, producer_config};
 pub use settings::{
     Compression, InvalidPolicy, KafkaSettings, OffsetReset, Partitioning, SaslMechanism, Secret,
@@ -104,7 +104,7 @@ fn setting_behind(e: &KafkaError) -> &'static str {
 /// authorisation, a librdkafka fatal error, a record that could not be delivered within the
 /// delivery timeout. Everything else (broker down, network) is retried.
 #[must_use]
-pub fn is_fatal(e: &KafkaError) -> bool {
+pub(crate) fn is_fatal(e: &KafkaError) -> bool {
     match e {
         KafkaError::Subscription(_) | KafkaError::MessageConsumptionFatal(_) => true,
         KafkaError::MessageProduction(c)
@@ -117,7 +117,7 @@ pub fn is_fatal(e: &KafkaError) -> bool {
 
 /// The error codes [`is_fatal`] treats as fatal.
 #[must_use]
-pub fn is_fatal_code(code: Code) -> bool {
+pub(crate) fn is_fatal_code(code: Code) -> bool {
     matches!(
         code,
         Code::Authentication
@@ -140,7 +140,7 @@ pub fn is_fatal_code(code: Code) -> bool {
 ///
 /// # Errors
 /// Metadata cannot be fetched, topics are missing and may not be created, or creation fails.
-pub async fn ensure_topics(k: &KafkaSettings) -> Result<(), KafkaSetupError> {
+pub(crate) async fn ensure_topics(k: &KafkaSettings) -> Result<(), KafkaSetupError> {
     let mut wanted: Vec<&str> = k.input_topics.iter().map(String::as_str).collect();
     wanted.push(&k.output_topic);
     if k.on_invalid == InvalidPolicy::Dlq {
@@ -240,7 +240,7 @@ fn missing_topics(md: &rdkafka::metadata::Metadata, wanted: &[&str]) -> Vec<Stri
 
 /// The librdkafka version, e.g. `2.12.1`.
 #[must_use]
-pub fn librdkafka_version() -> String {
+pub(crate) fn librdkafka_version() -> String {
     rdkafka::util::get_rdkafka_version().1
 }
 

@@ -50,12 +50,6 @@ impl EventCounters {
         }
     }
 
-    /// The catalog these counters were prepared for.
-    #[must_use]
-    pub fn catalog(&self) -> &Arc<Catalog> {
-        &self.catalog
-    }
-
     /// Counts one enriched record. [`Outcome::Invalid`] is not counted here (see
     /// [`Metrics::record_invalid`]).
     pub fn count(&mut self, outcome: &Outcome<'_>) {
@@ -153,7 +147,7 @@ impl UnknownCodes {
 
     /// An empty tracker holding up to `limit` codes.
     #[must_use]
-    pub fn with_limit(limit: usize) -> Self {
+    pub(crate) fn with_limit(limit: usize) -> Self {
         Self {
             seen: HashSet::new(),
             limit,
@@ -162,7 +156,7 @@ impl UnknownCodes {
 
     /// Records `code`; true the first time it is seen (the caller logs it then). Always false
     /// once the tracker is full.
-    pub fn observe(&mut self, code: &str) -> bool {
+    pub(crate) fn observe(&mut self, code: &str) -> bool {
         let key = truncate(code, UNKNOWN_CODE_MAX_BYTES);
         if self.seen.len() >= self.limit || self.seen.contains(key) {
             return false;
@@ -172,13 +166,14 @@ impl UnknownCodes {
 
     /// Number of distinct codes seen (at most the limit).
     #[must_use]
-    pub fn distinct(&self) -> usize {
+    pub(crate) fn distinct(&self) -> usize {
         self.seen.len()
     }
 
     /// True once the limit is reached and new codes are no longer tracked.
+    #[cfg(test)]
     #[must_use]
-    pub fn is_full(&self) -> bool {
+    pub(crate) fn is_full(&self) -> bool {
         self.seen.len() >= self.limit
     }
 }

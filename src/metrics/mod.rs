@@ -4,7 +4,7 @@
 //! [`Metrics`] owns its own [`Registry`]; nothing is ever registered in the `prometheus` default
 //! registry, so two instances (two tests) never share a counter. Business code does not touch
 //! metric objects: it calls verbs such as [`Metrics::record_consumed`] or
-//! [`Metrics::produce_error`]. Label values come from closed enums with `as_str()`, and every
+//! `Metrics::produce_error`. Label values come from closed enums with `as_str()`, and every
 //! child whose labels are fixed is resolved once at construction, so the hot path never looks a
 //! label set up. The per-code counter is driven through [`EventCounters`], which caches its
 //! children per catalog.
@@ -35,7 +35,7 @@ pub use events::{EventCounters, UNKNOWN_CODES_LIMIT, UnknownCodes, shown_code};
 pub use labels::{Destination, ProduceErrorKind, RebalanceKind};
 
 /// The content type of [`Metrics::encode`] output (Prometheus text exposition format 0.0.4).
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// `code` label of records whose code is not in the catalog.
 pub const UNKNOWN_CODE_LABEL: &str = "__unknown__";
@@ -297,7 +297,7 @@ impl Metrics {
         &self.registry
     }
 
-    /// Renders every metric in the Prometheus text exposition format ([`CONTENT_TYPE`]).
+    /// Renders every metric in the Prometheus text exposition format (`CONTENT_TYPE`).
     #[must_use]
     pub fn encode(&self) -> String {
         match TextEncoder::new().encode_to_string(&self.registry.gather()) {
@@ -332,7 +332,7 @@ impl Metrics {
     }
 
     /// One produce attempt failed.
-    pub fn produce_error(&self, kind: ProduceErrorKind) {
+    pub(crate) fn produce_error(&self, kind: ProduceErrorKind) {
         self.produce_errors[kind as usize].inc();
     }
 
@@ -342,12 +342,12 @@ impl Metrics {
     }
 
     /// Consumption is paused (`true`) or resumed (`false`) by backpressure.
-    pub fn set_paused(&self, paused: bool) {
+    pub(crate) fn set_paused(&self, paused: bool) {
         self.paused.set(i64::from(paused));
     }
 
     /// `/readyz` answers 200 (`true`) or 503 (`false`).
-    pub fn set_ready(&self, ready: bool) {
+    pub(crate) fn set_ready(&self, ready: bool) {
         self.ready.set(i64::from(ready));
     }
 
@@ -357,12 +357,12 @@ impl Metrics {
     }
 
     /// A rebalance event happened.
-    pub fn rebalance(&self, kind: RebalanceKind) {
+    pub(crate) fn rebalance(&self, kind: RebalanceKind) {
         self.rebalances[kind as usize].inc();
     }
 
     /// An offset commit finished, successfully or not.
-    pub fn commit(&self, ok: bool) {
+    pub(crate) fn commit(&self, ok: bool) {
         if ok {
             self.commits_success.inc();
         } else {
@@ -371,17 +371,17 @@ impl Metrics {
     }
 
     /// Time taken to enrich one record.
-    pub fn observe_processing(&self, elapsed: Duration) {
+    pub(crate) fn observe_processing(&self, elapsed: Duration) {
         self.processing_duration.observe(elapsed.as_secs_f64());
     }
 
     /// Delivery acknowledgement time minus the input record's timestamp.
-    pub fn observe_end_to_end(&self, latency: Duration) {
+    pub(crate) fn observe_end_to_end(&self, latency: Duration) {
         self.end_to_end_latency.observe(latency.as_secs_f64());
     }
 
     /// Sets the lag of one partition.
-    pub fn set_consumer_lag(&self, topic: &str, partition: i32, lag: i64) {
+    pub(crate) fn set_consumer_lag(&self, topic: &str, partition: i32, lag: i64) {
         let partition = partition.to_string();
         self.consumer_lag
             .with_label_values(&[topic, partition.as_str()])
@@ -390,7 +390,7 @@ impl Metrics {
 
     /// Replaces every lag series with `lags` (`(topic, partition, lag)`), so that partitions no
     /// longer assigned disappear.
-    pub fn replace_consumer_lag<T: AsRef<str>>(&self, lags: &[(T, i32, i64)]) {
+    pub(crate) fn replace_consumer_lag<T: AsRef<str>>(&self, lags: &[(T, i32, i64)]) {
         self.consumer_lag.reset();
         for (topic, partition, lag) in lags {
             self.set_consumer_lag(topic.as_ref(), *partition, *lag);
@@ -398,7 +398,8 @@ impl Metrics {
     }
 
     /// Removes every lag series (for example when the assignment is revoked).
-    pub fn clear_consumer_lag(&self) {
+    #[cfg(test)]
+    pub(crate) fn clear_consumer_lag(&self) {
         self.consumer_lag.reset();
     }
 
@@ -443,11 +444,11 @@ impl Metrics {
     }
 
     /// A catalog reload failed; the previous catalog stays in use.
-    pub fn catalog_reload_failed(&self) {
+    pub(crate) fn catalog_reload_failed(&self) {
         self.catalog_reloads_failure.inc();
     }
 
-    /// The number of distinct unknown codes seen so far (see [`UnknownCodes::distinct`]).
+    /// The number of distinct unknown codes seen so far (see `UnknownCodes::distinct`).
     pub fn unknown_code_seen_count(&self, n: usize) {
         self.unknown_codes.set(gauge_value(n));
     }

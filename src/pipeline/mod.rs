@@ -87,13 +87,13 @@ impl State {
 
 /// Shared handles the pipeline reports into.
 #[derive(Debug, Clone)]
-pub struct Handles {
+pub(crate) struct Handles {
     /// Metrics.
-    pub metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<Metrics>,
     /// Readiness.
-    pub health: Arc<Health>,
+    pub(crate) health: Arc<Health>,
     /// Fatal conditions raised by the Kafka clients.
-    pub fatal: Arc<Fatal>,
+    pub(crate) fatal: Arc<Fatal>,
 }
 
 /// The Kafka clients: only ever borrowed shared, so that a consumed message (which borrows the
@@ -112,7 +112,7 @@ struct Core {
 }
 
 /// The running pipeline.
-pub struct Pipeline {
+pub(crate) struct Pipeline {
     clients: Clients,
     core: Core,
 }
@@ -128,7 +128,7 @@ impl std::fmt::Debug for Pipeline {
 impl Pipeline {
     /// Assembles a pipeline from a subscribed consumer and a producer.
     #[must_use]
-    pub fn new(
+    pub(crate) fn new(
         consumer: StreamConsumer<ServiceContext>,
         producer: FutureProducer<ServiceContext>,
         opts: PipelineOptions,
@@ -166,7 +166,7 @@ impl Pipeline {
     /// # Errors
     /// A fatal condition: delivery failed past its timeout, an invalid record under the `fail`
     /// policy, or a fatal client error.
-    pub async fn run(self, shutdown: CancellationToken) -> Result<(), PipelineError> {
+    pub(crate) async fn run(self, shutdown: CancellationToken) -> Result<(), PipelineError> {
         let Pipeline { clients, mut core } = self;
         let mut window = Window::new();
         let mut stash: VecDeque<OwnedMessage> = VecDeque::new();

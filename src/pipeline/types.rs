@@ -48,23 +48,23 @@ pub enum PipelineError {
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
     /// Enriched records go here.
-    pub output_topic: String,
+    pub(crate) output_topic: String,
     /// Invalid records go here under `InvalidPolicy::Dlq`.
-    pub dlq_topic: String,
+    pub(crate) dlq_topic: String,
     /// Invalid-record policy.
-    pub on_invalid: InvalidPolicy,
+    pub(crate) on_invalid: InvalidPolicy,
     /// Output partition choice.
-    pub partitioning: Partitioning,
+    pub(crate) partitioning: Partitioning,
     /// In-flight window size.
-    pub max_in_flight: usize,
+    pub(crate) max_in_flight: usize,
     /// Pause consumption after the window has been full this long.
-    pub pause_after: Duration,
+    pub(crate) pause_after: Duration,
     /// Not ready while the oldest in-flight record is older than this.
-    pub readiness_stall: Duration,
+    pub(crate) readiness_stall: Duration,
     /// Time allowed for draining on shutdown.
-    pub shutdown_grace: Duration,
+    pub(crate) shutdown_grace: Duration,
     /// `run`, or one of the benchmark's reference set-ups.
-    pub passthrough: Passthrough,
+    pub(crate) passthrough: Passthrough,
 }
 
 /// What the pipeline does with each record: `run`'s enrichment, or one of the benchmark's

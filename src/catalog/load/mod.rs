@@ -19,22 +19,22 @@ use crate::line_index::LineIndex;
 
 /// A parsed and validated catalog file, before it is turned into a [`Catalog`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogFile {
+pub(crate) struct CatalogFile {
     /// The file's `catalog_version`.
-    pub version: String,
+    pub(crate) version: String,
     /// Its entries, in file order.
-    pub entries: Vec<CatalogEntry>,
+    pub(crate) entries: Vec<CatalogEntry>,
 }
 
 /// One problem found in a catalog file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// 1-based line, when known.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// The entry's code, or `entry N` when the code is missing.
-    pub entry: Option<String>,
+    pub(crate) entry: Option<String>,
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl Problem {
@@ -116,7 +116,7 @@ impl fmt::Display for ProblemList<'_> {
 
 /// Where a catalog file is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// TOML (`[[entry]]` tables).
     Toml,
     /// JSON (`{"catalog_version": ..., "entry": [...]}`).
@@ -126,7 +126,7 @@ pub enum Format {
 impl Format {
     /// The format a path's extension names.
     #[must_use]
-    pub fn from_path(path: &Path) -> Option<Format> {
+    pub(crate) fn from_path(path: &Path) -> Option<Format> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "toml" => Some(Format::Toml),
             "json" => Some(Format::Json),
@@ -139,7 +139,7 @@ impl Format {
 ///
 /// # Errors
 /// The file cannot be read, has an unknown extension, does not parse, or fails validation.
-pub fn from_path(path: &Path) -> Result<CatalogFile, CatalogError> {
+pub(crate) fn from_path(path: &Path) -> Result<CatalogFile, CatalogError> {
     let format = Format::from_path(path).ok_or_else(|| CatalogError::Format {
         path: path.to_owned(),
     })?;
@@ -214,7 +214,7 @@ struct RawEntry {
 ///
 /// # Errors
 /// Syntax errors (with line) or every validation problem found.
-pub fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError> {
+pub(crate) fn parse_toml(text: &str, origin: &str) -> Result<CatalogFile, CatalogError> {
     #[derive(Deserialize)]
     struct File {
         catalog_version: Option<Spanned<toml::Value>>,
@@ -357,7 +357,7 @@ fn toml_raw(v: toml::Value) -> RawValue {
 ///
 /// # Errors
 /// Syntax errors (with line) or every validation problem found.
-pub fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError> {
+pub(crate) fn parse_json(text: &str, origin: &str) -> Result<CatalogFile, CatalogError> {
     // A UTF-8 byte order mark, as some Windows editors write, is not part of the JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let syntax = |e: serde_json::Error| CatalogError::Syntax {

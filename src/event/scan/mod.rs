@@ -18,7 +18,7 @@ use primitives::{scan_literal, scan_number, scan_string};
 
 /// The kind of a JSON value, as far as the enrichment core cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueKind {
+pub(crate) enum ValueKind {
     /// A string; `escaped` tells whether its raw text contains a backslash escape.
     String {
         /// True when the raw string contains at least one `\` escape.
@@ -39,7 +39,7 @@ pub enum ValueKind {
 impl ValueKind {
     /// The JSON type name, for error messages.
     #[must_use]
-    pub fn type_name(self) -> &'static str {
+    pub(crate) fn type_name(self) -> &'static str {
         match self {
             ValueKind::String { .. } => "string",
             ValueKind::Number => "number",
@@ -55,29 +55,29 @@ impl ValueKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Member {
     /// Offset of the key's opening quote.
-    pub key_start: usize,
+    pub(crate) key_start: usize,
     /// Raw key text (between the quotes, escapes not decoded): `key_start + 1 .. key_end`.
-    pub key_end: usize,
+    pub(crate) key_end: usize,
     /// True when the raw key contains a backslash escape.
-    pub key_escaped: bool,
+    pub(crate) key_escaped: bool,
     /// Offset of the first byte of the value.
-    pub value_start: usize,
+    pub(crate) value_start: usize,
     /// Offset one past the last byte of the value.
-    pub value_end: usize,
+    pub(crate) value_end: usize,
     /// What the value is.
-    pub kind: ValueKind,
+    pub(crate) kind: ValueKind,
 }
 
 impl Member {
     /// The raw text of the key, without quotes.
     #[must_use]
-    pub fn raw_key<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+    pub(crate) fn raw_key<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
         &buf[self.key_start + 1..self.key_end]
     }
 
     /// For a string value, its raw text without quotes; otherwise the whole value text.
     #[must_use]
-    pub fn raw_value<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+    pub(crate) fn raw_value<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
         match self.kind {
             ValueKind::String { .. } => &buf[self.value_start + 1..self.value_end - 1],
             _ => &buf[self.value_start..self.value_end],
@@ -108,13 +108,13 @@ impl MemberSink for Vec<Member> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Document {
     /// Offset of the first byte of the top-level value.
-    pub start: usize,
+    pub(crate) start: usize,
     /// Offset one past the last byte of the top-level value (for an object: one past `}`).
-    pub end: usize,
+    pub(crate) end: usize,
     /// The kind of the top-level value.
-    pub kind: ValueKind,
+    pub(crate) kind: ValueKind,
     /// Number of members when the top-level value is an object.
-    pub members: usize,
+    pub(crate) members: usize,
 }
 
 /// What is wrong with a document.
@@ -153,9 +153,9 @@ pub(crate) enum Context {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SyntaxError {
     /// What went wrong.
-    pub kind: SyntaxErrorKind,
+    pub(crate) kind: SyntaxErrorKind,
     /// Byte offset of the problem in the scanned buffer.
-    pub offset: usize,
+    pub(crate) offset: usize,
 }
 
 impl fmt::Display for SyntaxError {
