@@ -8,7 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use zpa_enricher::catalog::Catalog;
 use zpa_enricher::enrich::{EnrichOptions, Enricher, OutputMode};
 use zpa_enricher::event::LogType;
-use zpa_enricher::generate::{Generator, GeneratorOptions};
+use zpa_enricher::synth::{Generator, GeneratorOptions};
 
 const USER_ACTIVITY: &str = include_str!("../tests/fixtures/bench/user_activity.json");
 

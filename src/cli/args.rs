@@ -8,7 +8,7 @@ use crate::cli::commands::catalog::ExportFormat;
 use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
 use zpa_enricher::catalog::{Category, Component, Severity};
 use zpa_enricher::config::LogFormat;
-use zpa_enricher::traffic::Burst;
+use zpa_enricher::synth::Burst;
 
 /// Enriches Zscaler Private Access (ZPA) LSS log records with human-readable status-code
 /// context: status, description, severity, component, category and remediation.

@@ -156,15 +156,24 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             };
             let seed = args.seed.unwrap_or_else(clock_seed);
             let job = commands::generate::GenerateJob {
-                count: args.count,
-                rate: args.rate,
-                options: zpa_enricher::generate::GeneratorOptions {
-                    seed,
-                    log_types: args.log_types,
-                    unknown_ratio: args.unknown_ratio,
-                    invalid_ratio: args.invalid_ratio,
+                traffic: zpa_enricher::synth::Traffic {
+                    catalog: Arc::clone(&catalog),
+                    options: zpa_enricher::synth::GeneratorOptions {
+                        seed,
+                        log_types: args.log_types,
+                        unknown_ratio: args.unknown_ratio,
+                        invalid_ratio: args.invalid_ratio,
+                    },
+                    rate: args.rate,
+                    count: args.count,
+                    burst,
+                    enricher: args.enriched.then(|| {
+                        Arc::new(Enricher::new(
+                            Arc::clone(&catalog),
+                            settings.enrich_options(),
+                        ))
+                    }),
                 },
-                burst,
                 output: args.output,
                 kafka: args.topic.map(|topic| commands::generate::KafkaSink {
                     brokers: args.brokers.unwrap_or_default(),
@@ -173,14 +182,8 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                     key_field: args.key_field,
                     settings: settings.kafka.clone(),
                 }),
-                enricher: args.enriched.then(|| {
-                    Arc::new(Enricher::new(
-                        Arc::clone(&catalog),
-                        settings.enrich_options(),
-                    ))
-                }),
             };
-            match commands::generate::run(&catalog, &job) {
+            match commands::generate::run(&job) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(commands::generate::GenerateError::Io(e)) => finish(Err(e)),
                 Err(e) => {
@@ -248,7 +251,7 @@ fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> Exit
         rate: args.rate,
         duration: (args.duration > 0).then(|| std::time::Duration::from_secs(args.duration)),
         partitions: args.partitions,
-        generator: zpa_enricher::generate::GeneratorOptions {
+        generator: zpa_enricher::synth::GeneratorOptions {
             seed: args.seed.unwrap_or_else(clock_seed),
             log_types: Vec::new(),
             unknown_ratio: args.unknown_ratio,

@@ -146,7 +146,7 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::enrich::{EnrichOptions, Outcome};
     use crate::event::{LogType, SourceField};
-    use crate::generate::{Generator, GeneratorOptions};
+    use crate::synth::{Generator, GeneratorOptions};
 
     #[test]
     fn splicing_writes_what_enrich_writes_for_user_activity_with_catalog_codes() {

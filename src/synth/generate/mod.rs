@@ -1,4 +1,4 @@
-//! Synthetic LSS traffic for demos, tests and benchmarks.
+//! The generator of synthetic LSS records, one at a time.
 //!
 //! A [`Generator`] writes JSON records the way the default LSS JSON templates do: the keys of
 //! each log type in template order, `%d` fields as numbers, `%j` fields as strings, list fields
@@ -37,7 +37,7 @@ use world::World;
 use write::{DayCache, Json, days_from_civil, first_key, key};
 
 /// The default log-type mix (relative weights), roughly what one tenant's receivers see.
-pub const DEFAULT_MIX: [(LogType, u32); 15] = [
+const DEFAULT_MIX: [(LogType, u32); 15] = [
     (LogType::UserActivity, 800),
     (LogType::UserStatus, 80),
     (LogType::AppConnectorStatus, 30),
@@ -60,9 +60,9 @@ pub const DEFAULT_MIX: [(LogType, u32); 15] = [
 pub struct GeneratorOptions {
     /// Seed of the generator: the same seed and options give the same records.
     pub seed: u64,
-    /// Relative weights per log type; an empty list means the default realistic mix
-    /// ([`DEFAULT_MIX`]). [`LogType::Unknown`] gives JSON objects of no known type. When no
-    /// listed type has a positive weight, the default mix is used.
+    /// Relative weights per log type; an empty list means the default realistic mix (mostly
+    /// User Activity, every type present). [`LogType::Unknown`] gives JSON objects of no known
+    /// type. When no listed type has a positive weight, the default mix is used.
     pub log_types: Vec<(LogType, u32)>,
     /// Fraction (0.0..=1.0) of User Activity records that carry a code NOT in the catalog
     /// (e.g. `BRK_MT_SETUP_FAIL_FUTURE_CODE_7`), to exercise unknown-code handling.
@@ -181,17 +181,9 @@ impl Generator {
         self.write(log_type, out)
     }
 
-    /// Appends one valid record of `log_type` (no trailing newline) to `out`, ignoring the mix
-    /// and the invalid ratio (the unknown-code ratio still applies to User Activity).
-    /// [`LogType::Unknown`] gives a JSON object of no known type.
-    pub fn record_of_type(&mut self, log_type: LogType, out: &mut Vec<u8>) -> Generated {
-        self.tick();
-        self.write(log_type, out)
-    }
-
     /// Appends one User Activity record (close) carrying exactly `code` in `InternalReason`
     /// (used for bursts of one code). Works for codes not in the catalog too.
-    pub fn record_with_code(&mut self, code: &str, out: &mut Vec<u8>) {
+    pub(crate) fn record_with_code(&mut self, code: &str, out: &mut Vec<u8>) {
         self.tick();
         let shape = if code.is_empty() {
             Shape::Normal
