@@ -202,7 +202,8 @@ class Broker:
             return
         try:
             subprocess.run([binary, "generate", "--count", str(records), "--log-type", "user_activity",
-                            "--seed", "1", "--brokers", self.brokers, "--topic", self.raw],
+                            "--seed", "1", "--start", "2026-11-25T08:00:00Z", "--brokers", self.brokers,
+                            "--topic", self.raw],
                            env=service_env(), check=True)
         except BaseException:
             self.stop()

@@ -8,7 +8,7 @@ use crate::cli::commands::catalog::ExportFormat;
 use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
 use zpa_enricher::catalog::{Category, Component, Severity};
 use zpa_enricher::config::LogFormat;
-use zpa_enricher::synth::Burst;
+use zpa_enricher::synth::{Burst, Start};
 
 /// Enriches Zscaler Private Access (ZPA) LSS log records with human-readable status-code
 /// context: status, description, severity, component, category and remediation.
@@ -215,9 +215,15 @@ pub(crate) struct GenerateArgs {
     /// Records per second (0: as fast as possible).
     #[arg(long, default_value_t = 0, value_parser = parse_whole)]
     pub rate: u64,
-    /// Seed; the same seed and options give the same records (default: a new seed each run).
+    /// Seed; the same seed and options, with --start pinned, give the same records (default: a
+    /// new seed each run).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// When the records' clock starts: `now`, the current time in UTC, or a UTC time such as
+    /// 2026-11-25T08:00:00Z to pin it (reproducible fixtures). Records are about 1 ms apart;
+    /// with --rate, a clock started now keeps up with the wall clock.
+    #[arg(long, value_name = "TIME", default_value = "now")]
+    pub start: Start,
     /// Log types to generate, as TYPE or TYPE=WEIGHT, repeatable, e.g.
     /// `--log-type user_activity=9 --log-type user_status` (default: a realistic mix of all).
     #[arg(long = "log-type", value_name = "TYPE[=WEIGHT]", value_parser = crate::cli::commands::generate::parse_log_type_weight)]

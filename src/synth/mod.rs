@@ -14,8 +14,9 @@
 //!   in memory.
 //!
 //! # Layout
-//! - `generate`: the generator. Pure: it appends record bytes to a caller's buffer, and knows
-//!   nothing of the enrichment output or of any I/O.
+//! - `generate`: the generator. Pure: it appends record bytes to a caller's buffer, knows
+//!   nothing of the enrichment output or of any I/O, and reads the clock only to start at the
+//!   current time ([`Start::Now`], the default; [`Start::At`] pins it).
 //! - `traffic`: the schedule (paced records, bursts on top; it is told the elapsed time and
 //!   reads no clock), the pump that fills a sink from it, and the sinks: lines, the enriching
 //!   wrapper, and the Kafka producer (`traffic/kafka.rs`).
@@ -26,5 +27,5 @@
 mod generate;
 mod traffic;
 
-pub use generate::{Generated, Generator, GeneratorOptions};
+pub use generate::{Generated, Generator, GeneratorOptions, Start};
 pub use traffic::{Burst, KafkaTarget, Traffic, TrafficCounts, Undelivered};

@@ -318,7 +318,10 @@ fn pump<S: Sink>(
     let timed = schedule.is_timed();
     while !stop.is_cancelled() {
         let elapsed = if timed {
-            started.elapsed()
+            let elapsed = started.elapsed();
+            // A clock started at the current time stays with it, however slow the rate.
+            generator.keep_up(elapsed);
+            elapsed
         } else {
             Duration::ZERO
         };

@@ -301,16 +301,64 @@ fn pump_stops_on_the_token_or_when_the_sink_says_so() {
 }
 
 #[test]
+fn a_paced_clock_started_now_keeps_up_and_a_pinned_one_does_not() {
+    use crate::synth::Start;
+    // Paced records at 0, 200 and 400 ms; one burst record (a close, with its end time) at 150
+    // and at 300 ms.
+    let ends = |start: Start| {
+        let mut g = Generator::new(
+            &Catalog::builtin(),
+            GeneratorOptions {
+                start,
+                ..GeneratorOptions::default()
+            },
+        );
+        let mut sink = Collect::default();
+        let schedule = &mut Schedule::new(5, 3, burst(150, 1));
+        pump(&mut g, schedule, &mut sink, &CancellationToken::new()).unwrap();
+        let ends: Vec<i64> = sink
+            .records
+            .iter()
+            .filter(|(_, burst)| *burst)
+            .map(|(r, _)| {
+                let r: serde_json::Value = serde_json::from_slice(r).unwrap();
+                let end = r["TimestampConnectionEnd"].as_str().unwrap();
+                match end.parse() {
+                    Ok(Start::At(ms)) => ms,
+                    other => panic!("{end}: {other:?}"),
+                }
+            })
+            .collect();
+        ends
+    };
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap())
+        .unwrap();
+    let live = ends(Start::Now);
+    assert_eq!(live.len(), 2, "{live:?}");
+    assert!(
+        live[1] >= before + 300,
+        "{} ms after the start",
+        live[1] - before
+    );
+    let pinned = ends(Start::At(1_795_593_600_000));
+    assert!(pinned[1] < 1_795_593_600_050, "{pinned:?}");
+}
+
+#[test]
 fn enriching_hands_on_what_the_enricher_makes_and_invalid_records_unchanged() {
     let catalog = Arc::new(Catalog::builtin());
     let enricher = Arc::new(Enricher::new(
         Arc::clone(&catalog),
         crate::enrich::EnrichOptions::default(),
     ));
+    // Pinned: the two generators below must write the same records.
     let options = GeneratorOptions {
         seed: 11,
         invalid_ratio: 0.2,
         unknown_ratio: 0.2,
+        start: crate::synth::Start::At(1_795_593_600_000),
         ..GeneratorOptions::default()
     };
     let mut plain = Collect::default();
