@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::cli::commands::catalog::ExportFormat;
 use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
@@ -149,7 +149,9 @@ pub(crate) struct RunArgs {
     pub metrics_addr: Option<String>,
     /// Benchmark reference set-ups, with the same clients, window and offset handling: `copy`
     /// (the default) sends records unchanged, the ceiling; `splice` writes the enriched output
-    /// of User Activity records with catalog codes without validating or scanning them.
+    /// of User Activity records with catalog codes without validating or scanning them. Only in
+    /// a build with the `bench-passthrough` feature.
+    #[cfg(feature = "bench-passthrough")]
     #[arg(
         long,
         hide = true,
@@ -161,7 +163,8 @@ pub(crate) struct RunArgs {
 }
 
 /// `run --passthrough` modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[cfg(feature = "bench-passthrough")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum PassthroughMode {
     /// Records unchanged.
     Copy,
@@ -171,6 +174,7 @@ pub(crate) enum PassthroughMode {
 
 impl RunArgs {
     /// What the pipeline does with each record.
+    #[cfg(feature = "bench-passthrough")]
     #[must_use]
     pub(crate) fn passthrough(&self) -> zpa_enricher::pipeline::Passthrough {
         use zpa_enricher::pipeline::Passthrough;
@@ -494,6 +498,7 @@ mod tests {
         assert!(parse_ratio("x").is_err());
     }
 
+    #[cfg(feature = "bench-passthrough")]
     #[test]
     fn passthrough_modes() {
         use zpa_enricher::pipeline::Passthrough;

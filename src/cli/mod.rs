@@ -21,9 +21,9 @@ use zpa_enricher::catalog::{self, Catalog};
 use zpa_enricher::config::{CatalogMode, Settings, Sources};
 use zpa_enricher::enrich::Enricher;
 use zpa_enricher::errors::error_chain;
-use zpa_enricher::pipeline::Passthrough;
+use zpa_enricher::service::ServiceError;
 
-use args::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs};
+use args::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs, RunArgs};
 use stdio::writing;
 
 /// Exit status for bad settings or catalog (`EX_USAGE`).
@@ -144,7 +144,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
         Some(Command::Healthcheck(args)) => run_healthcheck(&settings, &args),
-        Some(Command::Run(args)) => run_service(&settings, catalog, args.passthrough()),
+        Some(Command::Run(args)) => run_service(&settings, catalog, &args),
         Some(Command::Demo(args)) => run_demo(&settings, catalog, &args),
         Some(Command::Generate(args)) => {
             let burst = match args.burst() {
@@ -222,10 +222,8 @@ fn block_on<F: Future>(
     Some(result)
 }
 
-fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: Passthrough) -> ExitCode {
-    let Some(result) = block_on(|token| {
-        zpa_enricher::service::run_with(settings, catalog, token, passthrough, |_| {})
-    }) else {
+fn run_service(settings: &Settings, catalog: Arc<Catalog>, args: &RunArgs) -> ExitCode {
+    let Some(result) = block_on(|token| serve(settings, catalog, token, args)) else {
         return ExitCode::from(EXIT_SERVICE);
     };
     match result {
@@ -238,6 +236,29 @@ fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: Passthro
             ExitCode::from(EXIT_SERVICE)
         }
     }
+}
+
+/// The service.
+#[cfg(not(feature = "bench-passthrough"))]
+async fn serve(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    token: tokio_util::sync::CancellationToken,
+    _args: &RunArgs,
+) -> Result<(), ServiceError> {
+    zpa_enricher::service::run(settings, catalog, token, |_| {}).await
+}
+
+/// The service, or the benchmark's reference set-up that `--passthrough` asks for.
+#[cfg(feature = "bench-passthrough")]
+async fn serve(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    token: tokio_util::sync::CancellationToken,
+    args: &RunArgs,
+) -> Result<(), ServiceError> {
+    let passthrough = args.passthrough();
+    zpa_enricher::service::run_with(settings, catalog, token, passthrough, |_| {}).await
 }
 
 fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> ExitCode {
