@@ -8,7 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use zpa_enricher::catalog::Catalog;
 use zpa_enricher::enrich::{EnrichOptions, Enricher, OutputMode};
 use zpa_enricher::event::LogType;
-use zpa_enricher::generate::{Generator, GeneratorOptions};
+use zpa_enricher::synth::{Generator, GeneratorOptions, Start};
 
 const USER_ACTIVITY: &str = include_str!("../tests/fixtures/bench/user_activity.json");
 
@@ -89,6 +89,8 @@ fn bench_stream(c: &mut Criterion) {
             &catalog,
             GeneratorOptions {
                 log_types: vec![(LogType::UserActivity, 1)],
+                // The same records on every run.
+                start: Start::At(1_795_593_600_000), // 2026-11-25T08:00:00Z
                 ..GeneratorOptions::default()
             },
         );

@@ -68,7 +68,7 @@ def main():
     if not data.exists():
         subprocess.run(
             [str(binary), "generate", "--count", str(args.records), "--log-type", "user_activity",
-             "--seed", str(args.seed), "--output", str(data)],
+             "--seed", str(args.seed), "--start", "2026-11-25T08:00:00Z", "--output", str(data)],
             check=True,
         )
     size = data.stat().st_size

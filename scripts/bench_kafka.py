@@ -24,6 +24,9 @@ The broker is the test broker from ../shared/tools (started on a free port and s
 each step) unless --brokers names one, which then gets a new backlog topic for every drain.
 Quantiles are interpolated from the histogram buckets.
 
+Builds the release binary with the `bench-passthrough` feature, which the passthrough and the
+splice need; in that build `run` makes one comparison per record that a production build does not.
+
 Usage: python3 scripts/bench_kafka.py [--records 500000] [--rounds 3] [--live-rate 5000]
                                       [--live-secs 20] [--env ZPA_ENRICHER__KEY=VALUE ...]
 """
@@ -202,7 +205,8 @@ class Broker:
             return
         try:
             subprocess.run([binary, "generate", "--count", str(records), "--log-type", "user_activity",
-                            "--seed", "1", "--brokers", self.brokers, "--topic", self.raw],
+                            "--seed", "1", "--start", "2026-11-25T08:00:00Z", "--brokers", self.brokers,
+                            "--topic", self.raw],
                            env=service_env(), check=True)
         except BaseException:
             self.stop()
@@ -245,7 +249,11 @@ def main():
 
     binary = str(ROOT / "target" / "release" / "zpa-enricher")
     if not args.no_build:
-        subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
+        # The reference set-ups (`run --passthrough`) are only in a build with this feature.
+        subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--features", "bench-passthrough"],
+                       cwd=ROOT, check=True)
+    if subprocess.run([binary, "run", "--passthrough=splice", "--help"], capture_output=True).returncode != 0:
+        sys.exit(f"{binary} has no `run --passthrough`: build it with --features bench-passthrough")
 
     print(f"{args.rounds} rounds; each drain reads {args.records:,} generated User Activity records "
           f"on {'a fresh test broker' if not args.brokers else args.brokers}", flush=True)

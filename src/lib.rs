@@ -17,14 +17,15 @@
 //!   [`errors`]: an error and its causes on one line. Leaves.
 //! - [`config`]: layered settings (defaults, file, environment, flags) with full validation;
 //!   it owns every section but `[kafka]`, which [`kafka`] owns.
-//! - [`generate`]: synthetic LSS traffic (pure); [`traffic`] puts it on a schedule, to Kafka or
-//!   lines.
 //! - [`kafka`]: the `[kafka]` settings and their checks, librdkafka configurations, topic
 //!   checks, error classes, and the client context (statistics, rebalances, fatal errors).
 //! - [`pipeline`]: the consume → enrich → produce → store-offset loop; the only module that
 //!   joins Kafka I/O to the core.
 //! - [`service`]: `run`, wiring [`metrics`], `admin` (health endpoint), `reload` (catalog
 //!   hot reload), [`shutdown`] (signals) and the pipeline.
+//! - [`synth`]: synthetic LSS traffic for `generate`, the demo, tests and benchmarks: the
+//!   generator (`synth/generate/`, pure) and the schedule that writes its records as lines or
+//!   produces them to Kafka (`synth/traffic/`). The service never uses it.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
 //! no I/O and nothing from the other modules but the pure `json_members` and `line_index`;
@@ -57,7 +58,6 @@ pub mod config;
 pub mod enrich;
 pub mod errors;
 pub mod event;
-pub mod generate;
 pub(crate) mod json_members;
 pub mod kafka;
 pub(crate) mod line_index;
@@ -66,5 +66,5 @@ pub mod pipeline;
 pub(crate) mod reload;
 pub mod service;
 pub mod shutdown;
-pub mod traffic;
+pub mod synth;
 mod vocab;

@@ -23,7 +23,9 @@ use crate::enrich::Enricher;
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::kafka::{self, KafkaSetupError};
 use crate::metrics::Metrics;
-use crate::pipeline::{Handles, Passthrough, Pipeline, PipelineError, PipelineOptions};
+#[cfg(feature = "bench-passthrough")]
+use crate::pipeline::Passthrough;
+use crate::pipeline::{Handles, Pipeline, PipelineError, PipelineOptions};
 use crate::reload::Reloader;
 
 /// Why the service stopped with an error.
@@ -67,19 +69,44 @@ pub async fn run(
     shutdown: CancellationToken,
     on_start: impl FnOnce(&Running),
 ) -> Result<(), ServiceError> {
-    run_with(settings, catalog, shutdown, Passthrough::Off, on_start).await
+    serve(settings, catalog, shutdown, on_start, |_| {}).await
 }
 
-/// [`run`], or one of the benchmark's reference set-ups ([`Passthrough`]).
+/// [`run`], or one of the benchmark's reference set-ups ([`Passthrough`]). Only in a build with
+/// the `bench-passthrough` feature.
 ///
 /// # Errors
 /// As [`run`].
+#[cfg(feature = "bench-passthrough")]
 pub async fn run_with(
     settings: &Settings,
     catalog: Arc<Catalog>,
     shutdown: CancellationToken,
     passthrough: Passthrough,
     on_start: impl FnOnce(&Running),
+) -> Result<(), ServiceError> {
+    match passthrough {
+        Passthrough::Off => {}
+        Passthrough::Copy => {
+            tracing::warn!("passthrough mode: records are copied without enrichment");
+        }
+        Passthrough::Splice => tracing::warn!(
+            "splice mode: enrichment spliced into User Activity records without validation"
+        ),
+    }
+    serve(settings, catalog, shutdown, on_start, |opts| {
+        opts.passthrough = passthrough;
+    })
+    .await
+}
+
+/// [`run`]; `adjust` may change the pipeline's options before it starts.
+async fn serve(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    shutdown: CancellationToken,
+    on_start: impl FnOnce(&Running),
+    adjust: impl FnOnce(&mut PipelineOptions),
 ) -> Result<(), ServiceError> {
     let metrics =
         Arc::new(Metrics::new(&kafka::librdkafka_version()).map_err(ServiceError::Metrics)?);
@@ -161,7 +188,7 @@ pub async fn run_with(
         tokio::spawn(ignore_reloads(hup_rx));
     }
 
-    let opts = PipelineOptions {
+    let mut opts = PipelineOptions {
         output_topic: k.output_topic.clone(),
         dlq_topic: k.dlq_topic.clone(),
         on_invalid: k.on_invalid,
@@ -170,17 +197,10 @@ pub async fn run_with(
         pause_after: Duration::from_millis(settings.service.pause_after_ms),
         readiness_stall: Duration::from_secs(settings.service.readiness_stall_secs),
         shutdown_grace: Duration::from_secs(settings.service.shutdown_grace_period_secs),
-        passthrough,
+        #[cfg(feature = "bench-passthrough")]
+        passthrough: Passthrough::Off,
     };
-    match passthrough {
-        Passthrough::Off => {}
-        Passthrough::Copy => {
-            tracing::warn!("passthrough mode: records are copied without enrichment");
-        }
-        Passthrough::Splice => tracing::warn!(
-            "splice mode: enrichment spliced into User Activity records without validation"
-        ),
-    }
+    adjust(&mut opts);
     tracing::info!(
         brokers = %k.brokers,
         input = %k.input_topics.join(","),

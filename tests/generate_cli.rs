@@ -10,10 +10,22 @@ use serde_json::Value;
 
 mod common;
 
+/// The start that makes generated records reproducible.
+const START: &str = "2026-11-25T08:00:00Z";
+
+/// Milliseconds since the Unix epoch of a generated UTC time.
+fn utc_ms(s: &str) -> i64 {
+    match s.parse() {
+        Ok(zpa_enricher::synth::Start::At(ms)) => ms,
+        other => panic!("{s}: {other:?}"),
+    }
+}
+
 #[test]
 fn generated_traffic_is_deterministic_and_enriches_cleanly() {
-    let a = common::run(&["generate", "-n", "300", "--seed", "3"], b"");
-    let b = common::run(&["generate", "-n", "300", "--seed", "3"], b"");
+    let args = ["generate", "-n", "300", "--seed", "3", "--start", START];
+    let a = common::run(&args, b"");
+    let b = common::run(&args, b"");
     assert!(a.status.success(), "{}", common::stderr(&a));
     assert_eq!(a.stdout, b.stdout);
     assert_eq!(a.stdout.iter().filter(|c| **c == b'\n').count(), 300);
@@ -31,6 +43,64 @@ fn generated_traffic_is_deterministic_and_enriches_cleanly() {
 }
 
 #[test]
+fn records_carry_the_current_time_unless_start_pins_it() {
+    let now = || -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            .try_into()
+            .unwrap()
+    };
+    let times = |out: &std::process::Output| -> Vec<i64> {
+        assert!(out.status.success(), "{}", common::stderr(out));
+        let text = std::str::from_utf8(&out.stdout).unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter_map(|r| {
+                r["TimestampConnectionEnd"]
+                    .as_str()
+                    .filter(|t| !t.is_empty())
+                    .map(utc_ms)
+            })
+            .collect()
+    };
+    let args = ["generate", "-n", "50", "--log-type", "user_activity"];
+    let before = now();
+    let out = common::run(&args, b"");
+    let after = now();
+    let live = times(&out);
+    assert!(!live.is_empty());
+    for t in live {
+        assert!(
+            (before..after + 1_000).contains(&t),
+            "{before} <= {t} <= {after}"
+        );
+    }
+
+    // Pinned: the same bytes every time, from the given instant on.
+    let pinned = [&args[..], &["--seed", "4", "--start", START]].concat();
+    let a = common::run(&pinned, b"");
+    let b = common::run(&pinned, b"");
+    assert!(a.stdout == b.stdout, "--start gave different bytes");
+    let start = utc_ms(START);
+    for t in times(&a) {
+        assert!((start..start + 1_000).contains(&t), "{t}");
+    }
+    assert!(
+        std::str::from_utf8(&a.stdout)
+            .unwrap()
+            .starts_with(r#"{"LogTimestamp":"Wed Nov 25 08:00:0"#)
+    );
+
+    let help = common::run(&["generate", "--help"], b"");
+    assert!(common::stdout(&help).contains("--start <TIME>"));
+    let bad = common::run(&["generate", "--start", "2026-11-25T08:00:00+01:00"], b"");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(common::stderr(&bad).contains("is not `now` or a time in UTC"));
+}
+
+#[test]
 fn generate_enriched_writes_what_enrich_makes_of_the_same_records() {
     let args = [
         "generate",
@@ -38,6 +108,8 @@ fn generate_enriched_writes_what_enrich_makes_of_the_same_records() {
         "400",
         "--seed",
         "5",
+        "--start",
+        START,
         "--invalid-ratio",
         "0.1",
         "--unknown-ratio",

@@ -284,7 +284,16 @@ fn a_log_reader_that_goes_away_does_not_stop_the_service() {
 fn generate_produces_keyed_enriched_records_to_a_topic() {
     let spec = ServiceSpec::new("generate");
     spec.create_topics(3);
-    let args = ["generate", "-n", "500", "--seed", "21", "--enriched"];
+    let args = [
+        "generate",
+        "-n",
+        "500",
+        "--seed",
+        "21",
+        "--start",
+        "2026-11-25T08:00:00Z",
+        "--enriched",
+    ];
     let mut cmd = common::bin();
     cmd.args(args).args([
         "--topic",

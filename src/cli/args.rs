@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::cli::commands::catalog::ExportFormat;
 use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
 use zpa_enricher::catalog::{Category, Component, Severity};
 use zpa_enricher::config::LogFormat;
-use zpa_enricher::traffic::Burst;
+use zpa_enricher::synth::{Burst, Start};
 
 /// Enriches Zscaler Private Access (ZPA) LSS log records with human-readable status-code
 /// context: status, description, severity, component, category and remediation.
@@ -149,7 +149,9 @@ pub(crate) struct RunArgs {
     pub metrics_addr: Option<String>,
     /// Benchmark reference set-ups, with the same clients, window and offset handling: `copy`
     /// (the default) sends records unchanged, the ceiling; `splice` writes the enriched output
-    /// of User Activity records with catalog codes without validating or scanning them.
+    /// of User Activity records with catalog codes without validating or scanning them. Only in
+    /// a build with the `bench-passthrough` feature.
+    #[cfg(feature = "bench-passthrough")]
     #[arg(
         long,
         hide = true,
@@ -161,7 +163,8 @@ pub(crate) struct RunArgs {
 }
 
 /// `run --passthrough` modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[cfg(feature = "bench-passthrough")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum PassthroughMode {
     /// Records unchanged.
     Copy,
@@ -171,6 +174,7 @@ pub(crate) enum PassthroughMode {
 
 impl RunArgs {
     /// What the pipeline does with each record.
+    #[cfg(feature = "bench-passthrough")]
     #[must_use]
     pub(crate) fn passthrough(&self) -> zpa_enricher::pipeline::Passthrough {
         use zpa_enricher::pipeline::Passthrough;
@@ -215,9 +219,15 @@ pub(crate) struct GenerateArgs {
     /// Records per second (0: as fast as possible).
     #[arg(long, default_value_t = 0, value_parser = parse_whole)]
     pub rate: u64,
-    /// Seed; the same seed and options give the same records (default: a new seed each run).
+    /// Seed; the same seed and options, with --start pinned, give the same records (default: a
+    /// new seed each run).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// When the records' clock starts: `now`, the current time in UTC, or a UTC time such as
+    /// 2026-11-25T08:00:00Z to pin it (reproducible fixtures). Records are about 1 ms apart;
+    /// with --rate, a clock started now keeps up with the wall clock.
+    #[arg(long, value_name = "TIME", default_value = "now")]
+    pub start: Start,
     /// Log types to generate, as TYPE or TYPE=WEIGHT, repeatable, e.g.
     /// `--log-type user_activity=9 --log-type user_status` (default: a realistic mix of all).
     #[arg(long = "log-type", value_name = "TYPE[=WEIGHT]", value_parser = crate::cli::commands::generate::parse_log_type_weight)]
@@ -488,6 +498,7 @@ mod tests {
         assert!(parse_ratio("x").is_err());
     }
 
+    #[cfg(feature = "bench-passthrough")]
     #[test]
     fn passthrough_modes() {
         use zpa_enricher::pipeline::Passthrough;

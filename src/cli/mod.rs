@@ -21,9 +21,9 @@ use zpa_enricher::catalog::{self, Catalog};
 use zpa_enricher::config::{CatalogMode, Settings, Sources};
 use zpa_enricher::enrich::Enricher;
 use zpa_enricher::errors::error_chain;
-use zpa_enricher::pipeline::Passthrough;
+use zpa_enricher::service::ServiceError;
 
-use args::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs};
+use args::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs, RunArgs};
 use stdio::writing;
 
 /// Exit status for bad settings or catalog (`EX_USAGE`).
@@ -145,7 +145,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
         Some(Command::Healthcheck(args)) => run_healthcheck(&settings, &args),
-        Some(Command::Run(args)) => run_service(&settings, catalog, args.passthrough()),
+        Some(Command::Run(args)) => run_service(&settings, catalog, &args),
         Some(Command::Demo(args)) => run_demo(&settings, catalog, &args),
         Some(Command::Generate(args)) => {
             let burst = match args.burst() {
@@ -157,15 +157,25 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             };
             let seed = args.seed.unwrap_or_else(clock_seed);
             let job = commands::generate::GenerateJob {
-                count: args.count,
-                rate: args.rate,
-                options: zpa_enricher::generate::GeneratorOptions {
-                    seed,
-                    log_types: args.log_types,
-                    unknown_ratio: args.unknown_ratio,
-                    invalid_ratio: args.invalid_ratio,
+                traffic: zpa_enricher::synth::Traffic {
+                    catalog: Arc::clone(&catalog),
+                    options: zpa_enricher::synth::GeneratorOptions {
+                        seed,
+                        log_types: args.log_types,
+                        unknown_ratio: args.unknown_ratio,
+                        invalid_ratio: args.invalid_ratio,
+                        start: args.start,
+                    },
+                    rate: args.rate,
+                    count: args.count,
+                    burst,
+                    enricher: args.enriched.then(|| {
+                        Arc::new(Enricher::new(
+                            Arc::clone(&catalog),
+                            settings.enrich_options(),
+                        ))
+                    }),
                 },
-                burst,
                 output: args.output,
                 kafka: args.topic.map(|topic| commands::generate::KafkaSink {
                     brokers: args.brokers.unwrap_or_default(),
@@ -174,14 +184,8 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                     key_field: args.key_field,
                     settings: settings.kafka.clone(),
                 }),
-                enricher: args.enriched.then(|| {
-                    Arc::new(Enricher::new(
-                        Arc::clone(&catalog),
-                        settings.enrich_options(),
-                    ))
-                }),
             };
-            match commands::generate::run(&catalog, &job) {
+            match commands::generate::run(&job) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(commands::generate::GenerateError::Io(e)) => finish(Err(e)),
                 Err(e) => {
@@ -219,10 +223,8 @@ fn block_on<F: Future>(
     Some(result)
 }
 
-fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: Passthrough) -> ExitCode {
-    let Some(result) = block_on(|token| {
-        zpa_enricher::service::run_with(settings, catalog, token, passthrough, |_| {})
-    }) else {
+fn run_service(settings: &Settings, catalog: Arc<Catalog>, args: &RunArgs) -> ExitCode {
+    let Some(result) = block_on(|token| serve(settings, catalog, token, args)) else {
         return ExitCode::from(EXIT_SERVICE);
     };
     match result {
@@ -237,6 +239,29 @@ fn run_service(settings: &Settings, catalog: Arc<Catalog>, passthrough: Passthro
     }
 }
 
+/// The service.
+#[cfg(not(feature = "bench-passthrough"))]
+async fn serve(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    token: tokio_util::sync::CancellationToken,
+    _args: &RunArgs,
+) -> Result<(), ServiceError> {
+    zpa_enricher::service::run(settings, catalog, token, |_| {}).await
+}
+
+/// The service, or the benchmark's reference set-up that `--passthrough` asks for.
+#[cfg(feature = "bench-passthrough")]
+async fn serve(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    token: tokio_util::sync::CancellationToken,
+    args: &RunArgs,
+) -> Result<(), ServiceError> {
+    let passthrough = args.passthrough();
+    zpa_enricher::service::run_with(settings, catalog, token, passthrough, |_| {}).await
+}
+
 fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> ExitCode {
     let burst = match args.burst() {
         Ok(b) => b,
@@ -249,11 +274,12 @@ fn run_demo(settings: &Settings, catalog: Arc<Catalog>, args: &DemoArgs) -> Exit
         rate: args.rate,
         duration: (args.duration > 0).then(|| std::time::Duration::from_secs(args.duration)),
         partitions: args.partitions,
-        generator: zpa_enricher::generate::GeneratorOptions {
+        generator: zpa_enricher::synth::GeneratorOptions {
             seed: args.seed.unwrap_or_else(clock_seed),
             log_types: Vec::new(),
             unknown_ratio: args.unknown_ratio,
             invalid_ratio: args.invalid_ratio,
+            start: zpa_enricher::synth::Start::Now,
         },
         burst,
         top: args.top,

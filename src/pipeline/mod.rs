@@ -25,17 +25,25 @@
 //! Records that are already fetched are processed in batches of up to 256 (`BATCH`) per
 //! wake-up, and acknowledgements that have already arrived are settled in one go, so that the
 //! per-record cost is the enrichment and the hand-over to the producer, not the event loop.
+//!
+//! # Benchmark set-ups
+//! Built with the `bench-passthrough` feature, the loop can instead copy records unchanged or
+//! splice in a pre-built enrichment (`run --passthrough[=splice]`, for `scripts/bench_kafka.py`).
+//! Without it none of that is compiled, and every record takes the one path above.
 
 mod backpressure;
 mod drain;
+#[cfg(feature = "bench-passthrough")]
 mod passthrough;
 mod process;
 mod record;
 mod types;
 mod window;
 
+#[cfg(feature = "bench-passthrough")]
+pub use passthrough::Passthrough;
 pub use record::ERROR_HEADERS;
-pub use types::{Passthrough, PipelineError, PipelineOptions};
+pub use types::{PipelineError, PipelineOptions};
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -57,6 +65,7 @@ use crate::kafka::InvalidPolicy;
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::metrics::{EventCounters, Metrics, ProduceErrorKind, UnknownCodes};
 
+#[cfg(feature = "bench-passthrough")]
 use passthrough::SpliceTable;
 use window::{DeliveryResult, Offsets, Pending, Window};
 
@@ -67,6 +76,7 @@ struct State {
     unknown: UnknownCodes,
     out: Vec<u8>,
     /// The benchmark's splice set-up only.
+    #[cfg(feature = "bench-passthrough")]
     splice: Option<SpliceTable>,
     /// Topic names are shared, not copied per record.
     topics: Vec<Arc<str>>,
@@ -136,6 +146,7 @@ impl Pipeline {
         handles: Handles,
         reloads: mpsc::Receiver<Arc<Enricher>>,
     ) -> Self {
+        #[cfg(feature = "bench-passthrough")]
         let splice = (opts.passthrough == Passthrough::Splice).then(|| SpliceTable::new(&enricher));
         let counters = EventCounters::new(
             &handles.metrics,
@@ -153,6 +164,7 @@ impl Pipeline {
                     counters,
                     unknown: UnknownCodes::default(),
                     out: Vec::with_capacity(64 * 1024),
+                    #[cfg(feature = "bench-passthrough")]
                     splice,
                     topics: Vec::new(),
                     last_ack: Instant::now(),
@@ -381,6 +393,7 @@ impl Core {
             Arc::clone(enricher.catalog()),
             enricher.options().unknown_severity,
         );
+        #[cfg(feature = "bench-passthrough")]
         if self.state.splice.is_some() {
             self.state.splice = Some(SpliceTable::new(&enricher));
         }

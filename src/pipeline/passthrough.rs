@@ -1,5 +1,6 @@
 //! The benchmark's reference set-ups (hidden `run --passthrough[=copy|splice]`): the same
-//! clients, window and offset handling as `run`, with less or no work per record.
+//! clients, window and offset handling as `run`, with less or no work per record. Only in a
+//! build with the `bench-passthrough` feature.
 //!
 //! - `copy` sends every record unchanged: the ceiling.
 //! - `splice` writes exactly what `run` writes for a User Activity record with a catalog code,
@@ -17,6 +18,20 @@ use super::record::OutputRecord;
 use super::window::Window;
 use super::{Clients, Core, PipelineError};
 use crate::enrich::Enricher;
+
+/// What the pipeline does with each record: `run`'s enrichment, or one of the benchmark's
+/// reference set-ups (same clients, window and offset handling).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Passthrough {
+    /// Enrich (the service).
+    #[default]
+    Off,
+    /// Copy every record unchanged: the ceiling.
+    Copy,
+    /// Write `run`'s output for User Activity records with catalog codes, found by a byte
+    /// search and spliced without validation; copy the rest unchanged.
+    Splice,
+}
 
 const INTERNAL_REASON: &[u8] = b"\"InternalReason\":\"";
 const CONNECTION_STATUS: &[u8] = b"\"ConnectionStatus\":\"";
@@ -146,7 +161,7 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::enrich::{EnrichOptions, Outcome};
     use crate::event::{LogType, SourceField};
-    use crate::generate::{Generator, GeneratorOptions};
+    use crate::synth::{Generator, GeneratorOptions};
 
     #[test]
     fn splicing_writes_what_enrich_writes_for_user_activity_with_catalog_codes() {

@@ -12,7 +12,7 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use super::record::OutputRecord;
 use super::window::{Pending, Window};
-use super::{Clients, Core, Passthrough, PipelineError};
+use super::{Clients, Core, PipelineError};
 use crate::enrich::Outcome;
 use crate::event::InvalidRecord;
 use crate::kafka::{InvalidPolicy, Partitioning};
@@ -30,7 +30,8 @@ impl Core {
         let metrics = Arc::clone(&self.handles.metrics);
         metrics.record_consumed();
         let payload = msg.payload().unwrap_or_default();
-        if self.opts.passthrough != Passthrough::Off {
+        #[cfg(feature = "bench-passthrough")]
+        if self.opts.passthrough != super::Passthrough::Off {
             return self.pass_through(clients, msg, window, now).await;
         }
         let started = Instant::now();

@@ -64,19 +64,6 @@ pub struct PipelineOptions {
     /// Time allowed for draining on shutdown.
     pub(crate) shutdown_grace: Duration,
     /// `run`, or one of the benchmark's reference set-ups.
-    pub(crate) passthrough: Passthrough,
-}
-
-/// What the pipeline does with each record: `run`'s enrichment, or one of the benchmark's
-/// reference set-ups (same clients, window and offset handling).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Passthrough {
-    /// Enrich (the service).
-    #[default]
-    Off,
-    /// Copy every record unchanged: the ceiling.
-    Copy,
-    /// Write `run`'s output for User Activity records with catalog codes, found by a byte
-    /// search and spliced without validation; copy the rest unchanged.
-    Splice,
+    #[cfg(feature = "bench-passthrough")]
+    pub(crate) passthrough: super::Passthrough,
 }

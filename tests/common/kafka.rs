@@ -107,12 +107,12 @@ pub struct TestRecord {
 /// keys, each with an `id` header (its index) and a distinct timestamp.
 pub fn generated(n: usize, seed: u64, keys: usize, unknown_ratio: f64) -> Vec<TestRecord> {
     let catalog = zpa_enricher::catalog::Catalog::builtin();
-    let mut g = zpa_enricher::generate::Generator::new(
+    let mut g = zpa_enricher::synth::Generator::new(
         &catalog,
-        zpa_enricher::generate::GeneratorOptions {
+        zpa_enricher::synth::GeneratorOptions {
             seed,
             unknown_ratio,
-            ..zpa_enricher::generate::GeneratorOptions::default()
+            ..zpa_enricher::synth::GeneratorOptions::default()
         },
     );
     (0..n)

@@ -1,25 +1,18 @@
 //! `zpa-enricher generate`: realistic synthetic LSS records, one per line to a file or stdout,
-//! or produced to a Kafka topic. Either way the records follow one [`Schedule`]: paced at
-//! `--rate`, with optional bursts of one code on top; the Kafka side is the [`Traffic`] producer
-//! the demo uses too.
+//! or produced to a Kafka topic. Either way it is one [`Traffic`]: paced at `--rate`, with
+//! optional bursts of one code on top; the Kafka side is the producer the demo uses too.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-use zpa_enricher::catalog::Catalog;
-use zpa_enricher::enrich::Enricher;
 use zpa_enricher::event::LogType;
-use zpa_enricher::generate::{Generator, GeneratorOptions};
-use zpa_enricher::traffic::{
-    Burst, Schedule, Sink, Traffic, TrafficCounts, Undelivered, pump_records,
-};
+use zpa_enricher::synth::{KafkaTarget, Traffic, TrafficCounts, Undelivered};
 
 /// How long the producer may take to deliver what is queued at the end: everything must arrive.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
@@ -27,20 +20,12 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
 /// Arguments of the `generate` command.
 #[derive(Debug, Clone)]
 pub(crate) struct GenerateJob {
-    /// Number of paced records; 0 means without end. Burst records come on top.
-    pub count: u64,
-    /// Paced records per second; 0 means as fast as possible.
-    pub rate: u64,
-    /// Generator options (seed, log-type mix, unknown and invalid ratios).
-    pub options: GeneratorOptions,
-    /// Bursts of one code on top of the paced records, if any.
-    pub burst: Option<Burst>,
+    /// The records: seed, mix, ratios, count, rate, bursts, enriched or not.
+    pub traffic: Traffic,
     /// Output file; `None` or `-` writes stdout.
     pub output: Option<PathBuf>,
     /// Produce to Kafka instead of writing lines.
     pub kafka: Option<KafkaSink>,
-    /// Enrich the records, as `run` would publish them.
-    pub enricher: Option<Arc<Enricher>>,
 }
 
 /// Where generated records go in Kafka.
@@ -112,10 +97,10 @@ pub(crate) fn parse_log_type_weight(s: &str) -> Result<(LogType, u32), String> {
 ///
 /// # Errors
 /// The output cannot be created or written, or producing to Kafka fails.
-pub(crate) fn run(catalog: &Arc<Catalog>, job: &GenerateJob) -> Result<(), GenerateError> {
+pub(crate) fn run(job: &GenerateJob) -> Result<(), GenerateError> {
     match &job.kafka {
-        Some(sink) => produce(catalog, job, sink),
-        None => write_lines(catalog, job),
+        Some(sink) => produce(&job.traffic, sink),
+        None => write_lines(job),
     }
 }
 
@@ -124,35 +109,25 @@ const CLIENT_ID: &str = "zpa-enricher-generate";
 
 /// Produces to Kafka until the count is reached or SIGINT/SIGTERM arrives, then delivers what
 /// is queued.
-fn produce(
-    catalog: &Arc<Catalog>,
-    job: &GenerateJob,
-    sink: &KafkaSink,
-) -> Result<(), GenerateError> {
+fn produce(traffic: &Traffic, sink: &KafkaSink) -> Result<(), GenerateError> {
     let setup = |e| GenerateError::Setup(Box::new(e));
     let (connection, client) =
         zpa_enricher::kafka::generator_configs(&sink.settings, &sink.brokers, CLIENT_ID)
             .map_err(setup)?;
     // Fail with the client's reason rather than after the flush timeout with "timed out".
     zpa_enricher::kafka::check_reachable(&connection, &sink.brokers).map_err(setup)?;
-    let traffic = Traffic {
+    let target = KafkaTarget {
         client,
         topic: sink.topic.clone(),
         client_id: CLIENT_ID.into(),
         compression: sink.compression.clone(),
         key_field: sink.key_field.clone(),
-        rate: job.rate,
-        count: job.count,
-        options: job.options.clone(),
-        burst: job.burst.clone(),
-        catalog: Arc::clone(catalog),
-        enricher: job.enricher.clone(),
         flush_timeout: FLUSH_TIMEOUT,
         undelivered: Undelivered::Fail,
     };
     let counts = TrafficCounts::default();
     let result = until_signalled("delivering what is queued", |stop| {
-        traffic.run(&counts, stop)
+        traffic.produce(&target, &counts, stop)
     })?;
     tracing::debug!(
         sent = counts.sent.load(std::sync::atomic::Ordering::Relaxed),
@@ -217,36 +192,15 @@ fn watch_signals(
         })
 }
 
-/// Lines into a writer, flushed whenever the schedule waits.
-struct Lines<W>(W);
-
-impl<W: Write> Sink for Lines<W> {
-    type Error = io::Error;
-
-    fn put(&mut self, record: &[u8], _burst: bool) -> io::Result<bool> {
-        self.0.write_all(record)?;
-        self.0.write_all(b"\n")?;
-        Ok(true)
-    }
-
-    fn idle(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
-}
-
 /// Writes lines until the count is reached or SIGINT/SIGTERM arrives; the last line is always
 /// whole.
-fn write_lines(catalog: &Catalog, job: &GenerateJob) -> Result<(), GenerateError> {
+fn write_lines(job: &GenerateJob) -> Result<(), GenerateError> {
     Ok(until_signalled("ending after a whole line", |stop| {
-        write_lines_until(catalog, job, stop)
+        write_lines_until(job, stop)
     })??)
 }
 
-fn write_lines_until(
-    catalog: &Catalog,
-    job: &GenerateJob,
-    stop: &CancellationToken,
-) -> io::Result<()> {
+fn write_lines_until(job: &GenerateJob, stop: &CancellationToken) -> io::Result<()> {
     let (out, name): (Box<dyn Write>, String) = match &job.output {
         Some(p) if p.as_os_str() != "-" => (
             Box::new(File::create(p).map_err(|e| {
@@ -256,19 +210,10 @@ fn write_lines_until(
         ),
         _ => (Box::new(io::stdout().lock()), "standard output".to_owned()),
     };
-    let named = crate::cli::stdio::writing(&name);
-    let mut out = Lines(io::BufWriter::with_capacity(256 * 1024, out));
-    let mut generator = Generator::new(catalog, job.options.clone());
-    let mut schedule = Schedule::new(job.rate, job.count, job.burst.clone());
-    pump_records(
-        &mut generator,
-        &mut schedule,
-        &mut out,
-        job.enricher.as_ref(),
-        stop,
-    )
-    .map_err(&named)?;
-    out.0.flush().map_err(named)
+    let out = io::BufWriter::with_capacity(256 * 1024, out);
+    job.traffic
+        .write_lines(out, stop)
+        .map_err(crate::cli::stdio::writing(&name))
 }
 
 #[cfg(test)]

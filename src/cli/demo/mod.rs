@@ -1,9 +1,9 @@
 //! `zpa-enricher demo`: the whole Kafka service on a machine with no broker.
 //!
 //! The demo starts librdkafka's in-process mock cluster, creates the raw, enriched and
-//! dead-letter topics in it, and feeds the raw topic with [`zpa_enricher::traffic`] (the producer of
-//! `zpa-enricher generate --topic`) on a background thread: a steady rate, optional bursts of
-//! one code. It then runs
+//! dead-letter topics in it, and feeds the raw topic with [`zpa_enricher::synth::Traffic`] (the
+//! producer of `zpa-enricher generate --topic`) on a background thread: a steady rate, optional
+//! bursts of one code. It then runs
 //! the real service ([`zpa_enricher::service::run`]) against the mock cluster, with the user's
 //! settings except the brokers and the security settings, and prints a summary of the
 //! service's own metrics every second: redrawn in place on a terminal, as plain blocks
@@ -30,10 +30,11 @@ use tokio_util::sync::CancellationToken;
 
 use zpa_enricher::catalog::Catalog;
 use zpa_enricher::config::{ConfigError, Settings};
-use zpa_enricher::generate::GeneratorOptions;
 use zpa_enricher::kafka::SecuritySettings;
 use zpa_enricher::service::{self, Running, ServiceError};
-use zpa_enricher::traffic::{Burst, Traffic, TrafficCounts, Undelivered};
+use zpa_enricher::synth::{
+    Burst, GeneratorOptions, KafkaTarget, Traffic, TrafficCounts, Undelivered,
+};
 
 pub(super) use summary::{Frame, Snapshot, render};
 
@@ -221,13 +222,14 @@ pub(super) async fn run(
 /// returns the error.
 fn spawn_traffic(
     traffic: Traffic,
+    target: KafkaTarget,
     counts: Arc<TrafficCounts>,
     stop: CancellationToken,
 ) -> io::Result<JoinHandle<Result<(), KafkaError>>> {
     std::thread::Builder::new()
         .name("demo-traffic".into())
         .spawn(move || {
-            let result = traffic.run(&counts, &stop);
+            let result = traffic.produce(&target, &counts, &stop);
             if let Err(error) = &result {
                 tracing::error!(%error, "demo traffic: producing failed; stopping the demo");
                 stop.cancel();
@@ -282,21 +284,29 @@ impl Watch<'_> {
         let mut client = rdkafka::ClientConfig::new();
         client.set("bootstrap.servers", self.brokers);
         let traffic = Traffic {
+            catalog: Arc::clone(&self.catalog),
+            options: self.opts.generator.clone(),
+            rate: self.opts.rate,
+            count: 0,
+            burst: self.opts.burst.clone(),
+            enricher: None,
+        };
+        let target = KafkaTarget {
             client,
             topic: raw.clone(),
             client_id: "zpa-enricher-demo-traffic".into(),
             compression: "lz4".into(),
             key_field: "SessionID".into(),
-            rate: self.opts.rate,
-            count: 0,
-            options: self.opts.generator.clone(),
-            burst: self.opts.burst.clone(),
-            catalog: Arc::clone(&self.catalog),
-            enricher: None,
             flush_timeout: TRAFFIC_FLUSH_TIMEOUT,
             undelivered: Undelivered::Warn,
         };
-        let handle = match spawn_traffic(traffic, Arc::clone(self.counts), self.shutdown.clone()) {
+        let spawned = spawn_traffic(
+            traffic,
+            target,
+            Arc::clone(self.counts),
+            self.shutdown.clone(),
+        );
+        let handle = match spawned {
             Ok(h) => h,
             Err(e) => {
                 self.shutdown.cancel();

@@ -1,6 +1,6 @@
-//! The Kafka producer of generated traffic: [`Traffic`] pumps a [`Schedule`] into a topic.
+//! The Kafka producer of generated traffic: [`Traffic::produce`] pumps its schedule into a
+//! topic.
 
-use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -13,12 +13,9 @@ use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer}
 use rdkafka::types::RDKafkaErrorCode;
 use tokio_util::sync::CancellationToken;
 
-use super::{Burst, Schedule, Sink, pump_records};
-use crate::catalog::Catalog;
-use crate::enrich::Enricher;
-use crate::generate::{Generator, GeneratorOptions};
+use super::{Sink, Traffic};
 
-/// What [`Traffic::run`] makes of records still undelivered when it stops.
+/// What [`Traffic::produce`] makes of records still undelivered when it stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Undelivered {
     /// Log a warning and succeed (the demo stops promptly rather than completely).
@@ -27,9 +24,9 @@ pub enum Undelivered {
     Fail,
 }
 
-/// Generated traffic produced into a Kafka topic.
-#[derive(Debug)]
-pub struct Traffic {
+/// A Kafka topic that [`Traffic::produce`] produces generated records to, and how.
+#[derive(Debug, Clone)]
+pub struct KafkaTarget {
     /// How to reach the cluster: bootstrap servers, and security settings when it has them.
     pub client: ClientConfig,
     /// The topic.
@@ -41,18 +38,6 @@ pub struct Traffic {
     /// The record field whose value becomes the message key, so one session's records share a
     /// partition as an LSS receiver would do (empty: no key).
     pub key_field: String,
-    /// Paced records per second; 0 means as fast as possible.
-    pub rate: u64,
-    /// Paced records in all; 0 means until stopped. Burst records come on top.
-    pub count: u64,
-    /// Generator seed, mix and ratios.
-    pub options: GeneratorOptions,
-    /// Bursts of one code, if any.
-    pub burst: Option<Burst>,
-    /// The catalog the generator draws its codes from.
-    pub catalog: Arc<Catalog>,
-    /// Enrich the records before producing them, as `run` would publish them.
-    pub enricher: Option<Arc<Enricher>>,
     /// How long the producer may take to deliver what is queued when the run stops.
     pub flush_timeout: Duration,
     /// Whether records left undelivered fail the run.
@@ -69,40 +54,37 @@ pub struct TrafficCounts {
 }
 
 impl Traffic {
-    /// Produces `count` paced records plus the bursts, or until `stop` is cancelled, then
-    /// flushes. Blocks the calling thread.
+    /// Produces `count` paced records plus the bursts to `to`, or until `stop` is cancelled,
+    /// then flushes. Blocks the calling thread.
     ///
     /// # Errors
     /// The producer cannot be created or refuses a record; with [`Undelivered::Fail`], also
     /// records not delivered by the end of the flush.
-    pub fn run(&self, counts: &TrafficCounts, stop: &CancellationToken) -> Result<(), KafkaError> {
-        let producer: ThreadedProducer<Deliveries> = self
+    pub fn produce(
+        &self,
+        to: &KafkaTarget,
+        counts: &TrafficCounts,
+        stop: &CancellationToken,
+    ) -> Result<(), KafkaError> {
+        let producer: ThreadedProducer<Deliveries> = to
             .client
             .clone()
-            .set("client.id", &self.client_id)
+            .set("client.id", &to.client_id)
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .set("linger.ms", "5")
-            .set("compression.type", &self.compression)
+            .set("compression.type", &to.compression)
             .set("partitioner", "murmur2_random")
             .create_with_context(Deliveries::default())?;
         let mut sink = Producing {
             producer: &producer,
-            topic: &self.topic,
-            key: KeyField::new(&self.key_field),
+            topic: &to.topic,
+            key: KeyField::new(&to.key_field),
             counts,
             stop,
         };
-        let mut generator = Generator::new(&self.catalog, self.options.clone());
-        let mut schedule = Schedule::new(self.rate, self.count, self.burst.clone());
-        pump_records(
-            &mut generator,
-            &mut schedule,
-            &mut sink,
-            self.enricher.as_ref(),
-            stop,
-        )?;
-        let flushed = producer.flush(self.flush_timeout);
+        self.pump_into(&mut sink, stop)?;
+        let flushed = producer.flush(to.flush_timeout);
         let deliveries = producer.context();
         let failed = deliveries.failed.load(Ordering::Relaxed);
         let error = flushed.err().or_else(|| deliveries.first.get().cloned());
@@ -110,14 +92,14 @@ impl Traffic {
             return Ok(());
         };
         let queued = producer.in_flight_count();
-        match self.undelivered {
+        match to.undelivered {
             Undelivered::Warn => {
-                tracing::warn!(client = %self.client_id, %error, failed, queued,
+                tracing::warn!(client = %to.client_id, %error, failed, queued,
                     "not every generated record was delivered");
                 Ok(())
             }
             Undelivered::Fail => {
-                tracing::error!(client = %self.client_id, failed, queued,
+                tracing::error!(client = %to.client_id, failed, queued,
                     "not every generated record was delivered");
                 Err(error)
             }
@@ -147,7 +129,7 @@ impl ProducerContext for Deliveries {
     }
 }
 
-/// The Kafka [`Sink`] of [`Traffic::run`].
+/// The Kafka [`Sink`] of [`Traffic::produce`].
 struct Producing<'a> {
     producer: &'a ThreadedProducer<Deliveries>,
     topic: &'a str,

@@ -1,4 +1,4 @@
-//! Synthetic LSS traffic for demos, tests and benchmarks.
+//! The generator of synthetic LSS records, one at a time.
 //!
 //! A [`Generator`] writes JSON records the way the default LSS JSON templates do: the keys of
 //! each log type in template order, `%d` fields as numbers, `%j` fields as strings, list fields
@@ -8,9 +8,10 @@
 //! connection timelines and byte counters that agree with the status code, and a code mix
 //! weighted by catalog severity the way real traffic is dominated by normal closes.
 //!
-//! Everything is derived from the seed, so the same seed and options give the same bytes. The
-//! module is pure: it only appends bytes to a caller's buffer, and it knows nothing of the
-//! enrichment output or of any I/O.
+//! Everything is derived from the seed and the start of the virtual clock, so the same seed and
+//! options, the start pinned ([`Start::At`]), give the same bytes. The module is pure: it only
+//! appends bytes to a caller's buffer, knows nothing of the enrichment output or of any I/O, and
+//! reads the clock only once, to start at the current time ([`Start::Now`], the default).
 
 mod activity;
 mod codes;
@@ -19,6 +20,7 @@ mod invalid;
 mod other;
 mod rng;
 mod session;
+mod start;
 mod status;
 mod world;
 mod write;
@@ -34,10 +36,12 @@ use invalid::InvalidKind;
 use rng::{Rng, Weighted};
 use session::Sessions;
 use world::World;
-use write::{DayCache, Json, days_from_civil, first_key, key};
+
+pub use start::Start;
+use write::{DayCache, Json, first_key, key};
 
 /// The default log-type mix (relative weights), roughly what one tenant's receivers see.
-pub const DEFAULT_MIX: [(LogType, u32); 15] = [
+const DEFAULT_MIX: [(LogType, u32); 15] = [
     (LogType::UserActivity, 800),
     (LogType::UserStatus, 80),
     (LogType::AppConnectorStatus, 30),
@@ -60,9 +64,9 @@ pub const DEFAULT_MIX: [(LogType, u32); 15] = [
 pub struct GeneratorOptions {
     /// Seed of the generator: the same seed and options give the same records.
     pub seed: u64,
-    /// Relative weights per log type; an empty list means the default realistic mix
-    /// ([`DEFAULT_MIX`]). [`LogType::Unknown`] gives JSON objects of no known type. When no
-    /// listed type has a positive weight, the default mix is used.
+    /// Relative weights per log type; an empty list means the default realistic mix (mostly
+    /// User Activity, every type present). [`LogType::Unknown`] gives JSON objects of no known
+    /// type. When no listed type has a positive weight, the default mix is used.
     pub log_types: Vec<(LogType, u32)>,
     /// Fraction (0.0..=1.0) of User Activity records that carry a code NOT in the catalog
     /// (e.g. `BRK_MT_SETUP_FAIL_FUTURE_CODE_7`), to exercise unknown-code handling.
@@ -72,6 +76,9 @@ pub struct GeneratorOptions {
     /// wrong type for `InternalReason`, empty line, invalid UTF-8, nesting bomb...).
     /// Default 0.0.
     pub invalid_ratio: f64,
+    /// When the records' clock starts: the current time by default; pin it for the same bytes
+    /// from the same seed.
+    pub start: Start,
 }
 
 impl Default for GeneratorOptions {
@@ -81,6 +88,7 @@ impl Default for GeneratorOptions {
             log_types: Vec::new(),
             unknown_ratio: 0.0,
             invalid_ratio: 0.0,
+            start: Start::Now,
         }
     }
 }
@@ -98,9 +106,6 @@ pub struct Generated {
     /// False for a deliberately invalid record.
     pub valid: bool,
 }
-
-/// The virtual clock starts here: 2026-11-25T08:00:00Z.
-const START_MS: i64 = days_from_civil(2026, 11, 25) * 86_400_000 + 8 * 3_600_000;
 
 /// How many client sessions are live at once.
 const SESSIONS: usize = 512;
@@ -126,6 +131,9 @@ pub struct Generator {
     scratch: Vec<u8>,
     /// The virtual clock, milliseconds since the epoch; advances about 1 ms per record.
     now: i64,
+    /// When the clock started, if that was the current time ([`Start::Now`]): such a clock
+    /// keeps up with the wall clock when told how long the run has lasted.
+    live_since: Option<i64>,
     mix: Weighted<LogType>,
     codes: ActivityCodes,
     unknown_ratio: f64,
@@ -146,10 +154,12 @@ impl Generator {
             log_types,
             unknown_ratio,
             invalid_ratio,
+            start,
         } = opts;
+        let start_ms = start.millis();
         let mut rng = Rng::new(seed);
         let world = World::new(&mut rng);
-        let sessions = Sessions::new(&mut rng, &world, SESSIONS, START_MS);
+        let sessions = Sessions::new(&mut rng, &world, SESSIONS, start_ms);
         let weights =
             |list: &[(LogType, u32)]| Weighted::new(list.iter().map(|&(t, w)| (t, f64::from(w))));
         let mut mix = weights(&log_types);
@@ -162,7 +172,8 @@ impl Generator {
             sessions,
             days: DayCache::default(),
             scratch: Vec::new(),
-            now: START_MS,
+            now: start_ms,
+            live_since: (start == Start::Now).then_some(start_ms),
             mix,
             codes: ActivityCodes::new(catalog),
             unknown_ratio: ratio(unknown_ratio),
@@ -181,17 +192,9 @@ impl Generator {
         self.write(log_type, out)
     }
 
-    /// Appends one valid record of `log_type` (no trailing newline) to `out`, ignoring the mix
-    /// and the invalid ratio (the unknown-code ratio still applies to User Activity).
-    /// [`LogType::Unknown`] gives a JSON object of no known type.
-    pub fn record_of_type(&mut self, log_type: LogType, out: &mut Vec<u8>) -> Generated {
-        self.tick();
-        self.write(log_type, out)
-    }
-
     /// Appends one User Activity record (close) carrying exactly `code` in `InternalReason`
     /// (used for bursts of one code). Works for codes not in the catalog too.
-    pub fn record_with_code(&mut self, code: &str, out: &mut Vec<u8>) {
+    pub(crate) fn record_with_code(&mut self, code: &str, out: &mut Vec<u8>) {
         self.tick();
         let shape = if code.is_empty() {
             Shape::Normal
@@ -201,6 +204,16 @@ impl Generator {
         let (mut cx, mut w, _) = self.parts(out);
         let s = cx.sessions.pick(cx.rng, cx.world, cx.now);
         activity::write(&mut cx, &mut w, s, code, ConnStatus::Close, shape);
+    }
+
+    /// Moves a clock that started at the current time up to `elapsed` after its start, if it
+    /// is behind, so that records paced slower than one per millisecond still carry about the
+    /// time they are written. A pinned clock is left alone: its bytes depend on nothing else.
+    pub(crate) fn keep_up(&mut self, elapsed: std::time::Duration) {
+        if let Some(start) = self.live_since {
+            let wall = start.saturating_add(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX));
+            self.now = self.now.max(wall);
+        }
     }
 
     fn tick(&mut self) {

@@ -273,12 +273,16 @@ fn unknown_ratio_gives_codes_the_catalog_lacks() {
     assert!((1_300..1_700).contains(&unknown), "{unknown}");
 }
 
+/// 2026-11-25T08:00:00Z.
+const PINNED: Start = Start::At(1_795_593_600_000);
+
 #[test]
 fn same_seed_same_bytes() {
     let opts = GeneratorOptions {
         seed: 7,
         unknown_ratio: 0.1,
         invalid_ratio: 0.05,
+        start: PINNED,
         ..GeneratorOptions::default()
     };
     let run = |opts: GeneratorOptions| {
@@ -299,8 +303,82 @@ fn same_seed_same_bytes() {
     let (b, mb) = run(opts.clone());
     assert!(a == b, "same seed, different bytes");
     assert_eq!(ma, mb);
-    let (c, _) = run(GeneratorOptions { seed: 8, ..opts });
+    let (c, _) = run(GeneratorOptions {
+        seed: 8,
+        ..opts.clone()
+    });
     assert!(a != c, "different seeds, same bytes");
+    let (d, _) = run(GeneratorOptions {
+        start: Start::At(1_795_593_600_001),
+        ..opts
+    });
+    assert!(a != d, "different starts, same bytes");
+}
+
+/// The `LogTimestamp` and `TimestampConnectionEnd` (the record's own time, in milliseconds)
+/// of the next User Activity record that closes a connection.
+fn record_time(g: &mut Generator) -> (String, i64) {
+    let mut out = Vec::new();
+    loop {
+        out.clear();
+        g.next_record(&mut out);
+        let record = parse(&out);
+        if record["ConnectionStatus"] == "close" {
+            let end = record["TimestampConnectionEnd"].as_str().unwrap();
+            let Ok(Start::At(end)) = end.parse() else {
+                panic!("{end}")
+            };
+            return (record["LogTimestamp"].as_str().unwrap().to_owned(), end);
+        }
+    }
+}
+
+#[test]
+fn the_clock_starts_now_unless_pinned() {
+    let before = start::now_ms();
+    let mut g = generator(only(LogType::UserActivity));
+    let after = start::now_ms();
+    assert!(
+        before <= g.now && g.now <= after,
+        "{before} {} {after}",
+        g.now
+    );
+    // About 1 ms per record from there.
+    let (_, end) = record_time(&mut g);
+    assert!(
+        (before..after + 1_000).contains(&end),
+        "{before} {end} {after}"
+    );
+
+    let mut g = generator(GeneratorOptions {
+        start: PINNED,
+        ..only(LogType::UserActivity)
+    });
+    let (ctime, end) = record_time(&mut g);
+    assert!(ctime.starts_with("Wed Nov 25 08:00:0"), "{ctime}");
+    assert!(
+        (1_795_593_600_000..1_795_593_601_000).contains(&end),
+        "{end}"
+    );
+}
+
+#[test]
+fn a_clock_started_now_keeps_up_with_the_wall_clock() {
+    let hour = std::time::Duration::from_secs(3600);
+    let mut live = generator(GeneratorOptions::default());
+    let start = live.now;
+    live.keep_up(hour);
+    assert_eq!(live.now, start + 3_600_000);
+    // Never backwards.
+    live.keep_up(std::time::Duration::ZERO);
+    assert_eq!(live.now, start + 3_600_000);
+
+    let mut pinned = generator(GeneratorOptions {
+        start: PINNED,
+        ..GeneratorOptions::default()
+    });
+    pinned.keep_up(hour);
+    assert_eq!(pinned.now, 1_795_593_600_000);
 }
 
 #[test]

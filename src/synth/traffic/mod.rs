@@ -1,25 +1,74 @@
 //! Generated LSS traffic on a schedule: records paced at a steady rate, plus optional bursts of
-//! one status code on top, handed to a [`Sink`] by [`pump`].
+//! one status code on top, handed to a sink by [`pump`].
 //!
-//! [`Traffic`] is the Kafka producer that both `zpa-enricher generate --topic` and
-//! `zpa-enricher demo` use; `generate` without `--topic` pumps the same schedule into lines. The
-//! producer is an ordinary Kafka client, so a consumer sees exactly what a real LSS receiver
-//! pipeline would give it. Nothing here knows the service, and [`Schedule`] knows no clock: it is
-//! told how long the run has lasted, which keeps it testable without sleeping.
+//! [`Traffic`] says what to generate and how fast; it writes lines
+//! ([`Traffic::write_lines`], `zpa-enricher generate`) or produces to a Kafka topic
+//! ([`Traffic::produce`], `zpa-enricher generate --topic` and `zpa-enricher demo`). The producer
+//! is an ordinary Kafka client, so a consumer sees exactly what a real LSS receiver pipeline
+//! would give it. Nothing here knows the service, and [`Schedule`] knows no clock: it is told how
+//! long the run has lasted, which keeps it testable without sleeping.
 
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
+use super::generate::{Generator, GeneratorOptions};
+use crate::catalog::Catalog;
 use crate::enrich::{Enricher, Outcome};
-use crate::generate::Generator;
 
 mod kafka;
 
 #[cfg(test)]
 use kafka::KeyField;
-pub use kafka::{Traffic, TrafficCounts, Undelivered};
+pub use kafka::{KafkaTarget, TrafficCounts, Undelivered};
+
+/// Generated traffic: which records, how many and how fast, enriched or not. Where they go is
+/// the caller's choice: [`Traffic::write_lines`] or [`Traffic::produce`].
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    /// The catalog the generator draws its codes from.
+    pub catalog: Arc<Catalog>,
+    /// Generator seed, mix and ratios.
+    pub options: GeneratorOptions,
+    /// Paced records per second; 0 means as fast as possible.
+    pub rate: u64,
+    /// Paced records in all; 0 means until stopped. Burst records come on top.
+    pub count: u64,
+    /// Bursts of one code, if any.
+    pub burst: Option<Burst>,
+    /// Enrich the records before writing them, as `run` would publish them (records the
+    /// enricher cannot read are written unchanged).
+    pub enricher: Option<Arc<Enricher>>,
+}
+
+impl Traffic {
+    /// Writes the records to `out`, one per line, until the schedule is done or `stop` is
+    /// cancelled; the last line is always whole. `out` is flushed whenever nothing is due, and
+    /// at the end.
+    ///
+    /// # Errors
+    /// Writing or flushing fails.
+    pub fn write_lines<W: Write>(&self, out: W, stop: &CancellationToken) -> io::Result<()> {
+        let mut lines = Lines(out);
+        self.pump_into(&mut lines, stop)?;
+        lines.0.flush()
+    }
+
+    /// Pumps the whole schedule into `sink`, enriching on the way when asked to.
+    fn pump_into<S: Sink>(&self, sink: &mut S, stop: &CancellationToken) -> Result<(), S::Error> {
+        let mut generator = Generator::new(&self.catalog, self.options.clone());
+        let mut schedule = Schedule::new(self.rate, self.count, self.burst.clone());
+        pump_records(
+            &mut generator,
+            &mut schedule,
+            sink,
+            self.enricher.as_ref(),
+            stop,
+        )
+    }
+}
 
 /// How long [`pump`] sleeps at most before it looks at the stop token again.
 const MAX_NAP: Duration = Duration::from_millis(50);
@@ -99,7 +148,7 @@ impl Burst {
 
 /// What a [`Schedule`] asks for next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+enum Step {
     /// Write this many records of the burst code now.
     Burst(u64),
     /// Write one paced record now.
@@ -113,7 +162,7 @@ pub enum Step {
 /// When records are due: paced records at a rate, bursts at fixed intervals on top. Pure: the
 /// caller says how long the run has lasted.
 #[derive(Debug, Clone)]
-pub struct Schedule {
+struct Schedule {
     /// Paced records per second; 0 means as fast as possible.
     rate: u64,
     /// Paced records in all; 0 means without end. Burst records do not count.
@@ -131,7 +180,7 @@ impl Schedule {
     /// A schedule of `count` paced records (0: without end) at `rate` per second (0: as fast as
     /// possible), with `burst` on top. A burst with a zero interval or size is ignored.
     #[must_use]
-    pub fn new(rate: u64, count: u64, burst: Option<Burst>) -> Self {
+    fn new(rate: u64, count: u64, burst: Option<Burst>) -> Self {
         let burst = burst.filter(|b| !b.every.is_zero() && b.size > 0);
         let next_burst = burst.as_ref().map_or(Duration::ZERO, |b| b.first);
         Self {
@@ -146,20 +195,20 @@ impl Schedule {
 
     /// The code of the bursts (empty without bursts).
     #[must_use]
-    pub fn burst_code(&self) -> &str {
+    fn burst_code(&self) -> &str {
         self.burst.as_ref().map_or("", |b| b.code.as_str())
     }
 
     /// Whether [`Schedule::next`] looks at the elapsed time at all (a rate or bursts); without
     /// it the caller may skip reading the clock.
     #[must_use]
-    pub fn is_timed(&self) -> bool {
+    fn is_timed(&self) -> bool {
         self.rate > 0 || self.burst.is_some()
     }
 
     /// The next step, `elapsed` after the start. Due burst records come before a due paced
     /// record; bursts missed during a stall come one after the other.
-    pub fn next(&mut self, elapsed: Duration) -> Step {
+    fn next(&mut self, elapsed: Duration) -> Step {
         if self.count != 0 && self.paced >= self.count {
             return Step::Done;
         }
@@ -197,7 +246,7 @@ impl Schedule {
 }
 
 /// Where [`pump`] puts generated records.
-pub trait Sink {
+trait Sink {
     /// Why the sink failed.
     type Error;
 
@@ -234,7 +283,7 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 ///
 /// # Errors
 /// The sink fails.
-pub fn pump_records<S: Sink>(
+fn pump_records<S: Sink>(
     generator: &mut Generator,
     schedule: &mut Schedule,
     sink: &mut S,
@@ -257,7 +306,7 @@ pub fn pump_records<S: Sink>(
 ///
 /// # Errors
 /// The sink fails.
-pub fn pump<S: Sink>(
+fn pump<S: Sink>(
     generator: &mut Generator,
     schedule: &mut Schedule,
     sink: &mut S,
@@ -269,7 +318,10 @@ pub fn pump<S: Sink>(
     let timed = schedule.is_timed();
     while !stop.is_cancelled() {
         let elapsed = if timed {
-            started.elapsed()
+            let elapsed = started.elapsed();
+            // A clock started at the current time stays with it, however slow the rate.
+            generator.keep_up(elapsed);
+            elapsed
         } else {
             Duration::ZERO
         };
@@ -334,6 +386,24 @@ impl<S: Sink> Sink for Enriching<S> {
 
     fn idle(&mut self) -> Result<(), Self::Error> {
         self.inner.idle()
+    }
+}
+
+/// Lines into a writer, flushed whenever the schedule waits.
+#[derive(Debug)]
+struct Lines<W>(W);
+
+impl<W: Write> Sink for Lines<W> {
+    type Error = io::Error;
+
+    fn put(&mut self, record: &[u8], _burst: bool) -> io::Result<bool> {
+        self.0.write_all(record)?;
+        self.0.write_all(b"\n")?;
+        Ok(true)
+    }
+
+    fn idle(&mut self) -> io::Result<()> {
+        self.0.flush()
     }
 }
 

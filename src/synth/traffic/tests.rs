@@ -4,7 +4,6 @@ use std::sync::atomic::Ordering;
 
 use super::*;
 use crate::catalog::Catalog;
-use crate::generate::GeneratorOptions;
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -302,16 +301,64 @@ fn pump_stops_on_the_token_or_when_the_sink_says_so() {
 }
 
 #[test]
+fn a_paced_clock_started_now_keeps_up_and_a_pinned_one_does_not() {
+    use crate::synth::Start;
+    // Paced records at 0, 200 and 400 ms; one burst record (a close, with its end time) at 150
+    // and at 300 ms.
+    let ends = |start: Start| {
+        let mut g = Generator::new(
+            &Catalog::builtin(),
+            GeneratorOptions {
+                start,
+                ..GeneratorOptions::default()
+            },
+        );
+        let mut sink = Collect::default();
+        let schedule = &mut Schedule::new(5, 3, burst(150, 1));
+        pump(&mut g, schedule, &mut sink, &CancellationToken::new()).unwrap();
+        let ends: Vec<i64> = sink
+            .records
+            .iter()
+            .filter(|(_, burst)| *burst)
+            .map(|(r, _)| {
+                let r: serde_json::Value = serde_json::from_slice(r).unwrap();
+                let end = r["TimestampConnectionEnd"].as_str().unwrap();
+                match end.parse() {
+                    Ok(Start::At(ms)) => ms,
+                    other => panic!("{end}: {other:?}"),
+                }
+            })
+            .collect();
+        ends
+    };
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap())
+        .unwrap();
+    let live = ends(Start::Now);
+    assert_eq!(live.len(), 2, "{live:?}");
+    assert!(
+        live[1] >= before + 300,
+        "{} ms after the start",
+        live[1] - before
+    );
+    let pinned = ends(Start::At(1_795_593_600_000));
+    assert!(pinned[1] < 1_795_593_600_050, "{pinned:?}");
+}
+
+#[test]
 fn enriching_hands_on_what_the_enricher_makes_and_invalid_records_unchanged() {
     let catalog = Arc::new(Catalog::builtin());
     let enricher = Arc::new(Enricher::new(
         Arc::clone(&catalog),
         crate::enrich::EnrichOptions::default(),
     ));
+    // Pinned: the two generators below must write the same records.
     let options = GeneratorOptions {
         seed: 11,
         invalid_ratio: 0.2,
         unknown_ratio: 0.2,
+        start: crate::synth::Start::At(1_795_593_600_000),
         ..GeneratorOptions::default()
     };
     let mut plain = Collect::default();
@@ -365,8 +412,19 @@ fn key_field_is_found_without_parsing() {
     assert!(KeyField::new("").is_none());
 }
 
-fn traffic(brokers: &str, topic: &str, count: u64) -> Traffic {
+fn traffic(count: u64) -> Traffic {
     Traffic {
+        catalog: Arc::new(Catalog::builtin()),
+        options: GeneratorOptions::default(),
+        rate: 0,
+        count,
+        burst: None,
+        enricher: None,
+    }
+}
+
+fn target(brokers: &str, topic: &str) -> KafkaTarget {
+    KafkaTarget {
         client: {
             let mut c = rdkafka::ClientConfig::new();
             c.set("bootstrap.servers", brokers);
@@ -376,26 +434,44 @@ fn traffic(brokers: &str, topic: &str, count: u64) -> Traffic {
         client_id: "zpa-enricher-test".into(),
         compression: "lz4".into(),
         key_field: "SessionID".into(),
-        rate: 0,
-        count,
-        options: GeneratorOptions::default(),
-        burst: None,
-        catalog: Arc::new(Catalog::builtin()),
-        enricher: None,
         flush_timeout: Duration::from_secs(10),
         undelivered: Undelivered::Fail,
     }
 }
 
 #[test]
+fn lines_are_whole_and_flushed() {
+    let mut t = traffic(20);
+    t.enricher = Some(Arc::new(Enricher::new(
+        Arc::clone(&t.catalog),
+        crate::enrich::EnrichOptions::default(),
+    )));
+    let mut out = Vec::new();
+    t.write_lines(io::BufWriter::new(&mut out), &CancellationToken::new())
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 20);
+    assert!(text.ends_with('\n'));
+    assert!(
+        text.lines().all(|l| l.contains("\"enrichment\":{")),
+        "{text}"
+    );
+}
+
+#[test]
 fn traffic_produces_count_records_and_the_bursts() {
     let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
     cluster.create_topic("raw", 2, 1).unwrap();
-    let mut t = traffic(&cluster.bootstrap_servers(), "raw", 40);
+    let mut t = traffic(40);
     t.rate = 200;
     t.burst = burst(100, 10);
     let counts = TrafficCounts::default();
-    t.run(&counts, &CancellationToken::new()).unwrap();
+    t.produce(
+        &target(&cluster.bootstrap_servers(), "raw"),
+        &counts,
+        &CancellationToken::new(),
+    )
+    .unwrap();
     let burst = counts.burst.load(Ordering::Relaxed);
     assert!(burst >= 10 && burst % 10 == 0, "{burst}");
     assert_eq!(counts.sent.load(Ordering::Relaxed), 40 + burst);
@@ -404,11 +480,12 @@ fn traffic_produces_count_records_and_the_bursts() {
 #[test]
 fn undelivered_records_fail_the_run_only_when_required() {
     // Nothing listens on port 1: the records stay queued past the flush timeout.
-    let mut t = traffic("127.0.0.1:1", "raw", 5);
-    t.flush_timeout = MS * 200;
+    let t = traffic(5);
+    let mut to = target("127.0.0.1:1", "raw");
+    to.flush_timeout = MS * 200;
     let counts = TrafficCounts::default();
-    assert!(t.run(&counts, &CancellationToken::new()).is_err());
+    assert!(t.produce(&to, &counts, &CancellationToken::new()).is_err());
     assert_eq!(counts.sent.load(Ordering::Relaxed), 5);
-    t.undelivered = Undelivered::Warn;
-    t.run(&counts, &CancellationToken::new()).unwrap();
+    to.undelivered = Undelivered::Warn;
+    t.produce(&to, &counts, &CancellationToken::new()).unwrap();
 }
