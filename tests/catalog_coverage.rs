@@ -147,7 +147,7 @@ fn severity_follows_the_documented_rule_for_every_entry() {
 
 #[test]
 fn severity_rule_spot_checks() {
-    // The examples the rule is written around (README, "Severity rule").
+    // The examples the rule is written around (docs/output-and-catalog.md, "Severity rule").
     let catalog = Catalog::builtin();
     let sev = |c: &str| catalog.get(c).unwrap().severity;
     assert_eq!(sev("BRK_MT_TERMINATED"), Severity::Info);

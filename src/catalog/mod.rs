@@ -97,7 +97,7 @@ vocabulary! {
 }
 
 impl Cause {
-    /// The severity rule: the one severity each cause maps to (see the README).
+    /// The severity rule: the one severity each cause maps to (see docs/output-and-catalog.md).
     #[must_use]
     pub fn severity(self) -> Severity {
         match self {
