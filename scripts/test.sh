@@ -19,4 +19,5 @@ if [ -z "${ZPA_ENRICHER_TEST_BROKERS:-}" ]; then
   echo "test broker on $ZPA_ENRICHER_TEST_BROKERS (pid $ZPA_ENRICHER_TEST_BROKER_PID)"
 fi
 
-cargo test --locked "$@"
+# Every test binary runs even when an earlier one fails, so one failure hides no other.
+cargo test --locked --no-fail-fast "$@"
