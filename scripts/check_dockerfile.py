@@ -3,7 +3,8 @@
 
 - hadolint (the Dockerfile linter) passes;
 - the build is multi-stage, every base image is pinned to a tag (no `latest`), and the
-  builder's Rust version is Cargo.toml's rust-version;
+  builder's Rust version is the channel of rust-toolchain.toml, which is Cargo.toml's
+  rust-version;
 - every file the build COPYs from the context exists and is not excluded by .dockerignore;
 - the runtime stage runs as a non-root user, runs `zpa-enricher` with `run` by default,
   exposes the metrics port its environment sets, and has a HEALTHCHECK that calls the
@@ -148,8 +149,11 @@ def main() -> int:
         return report()
 
     rust_version = tomllib.loads((ROOT / "Cargo.toml").read_text())["package"]["rust-version"]
-    if args.get("RUST_VERSION") != rust_version:
-        problem(f"Dockerfile: ARG RUST_VERSION={args.get('RUST_VERSION')} but Cargo.toml rust-version is {rust_version}")
+    channel = tomllib.loads((ROOT / "rust-toolchain.toml").read_text())["toolchain"]["channel"]
+    if channel != rust_version and not channel.startswith(rust_version + "."):
+        problem(f"rust-toolchain.toml: channel {channel} is not Cargo.toml's rust-version {rust_version}")
+    if args.get("RUST_VERSION") != channel:
+        problem(f"Dockerfile: ARG RUST_VERSION={args.get('RUST_VERSION')} but rust-toolchain.toml's channel is {channel}")
     for stage in stages:
         line, _, from_args = stage[0]
         image = from_args.split()[0]
