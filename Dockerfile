@@ -5,12 +5,13 @@
 #   docker build -t zpa-enricher:local .
 #   docker run --rm -p 9464:9464 -e ZPA_ENRICHER__KAFKA__BROKERS=kafka:9092 zpa-enricher:local
 #
-# Build stage: the Rust toolchain of rust-version (Cargo.toml) plus what librdkafka's build
-# needs (C toolchain, OpenSSL headers, perl, python3). zlib and zstd are built in statically.
+# Build stage: the Rust toolchain of rust-toolchain.toml (scripts/check_dockerfile.py checks
+# that RUST_VERSION is its channel) plus what librdkafka's build needs (C toolchain, OpenSSL
+# headers, perl, python3). zlib and zstd are built in statically.
 # Runtime stage: distroless "cc" (glibc, libgcc, OpenSSL 3, CA certificates; no shell, no
 # package manager), running as the image's non-root user 65532.
 
-ARG RUST_VERSION=1.95
+ARG RUST_VERSION=1.95.0
 
 FROM rust:${RUST_VERSION}-bookworm AS build
 # Build-only packages; the runtime stage does not inherit them, so their exact versions do not

