@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 #[test]
 fn generated_traffic_is_deterministic_and_enriches_cleanly() {

@@ -9,12 +9,12 @@
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::kafka::{Service, ServiceSpec, consume_settled, generated, id, metric, produce};
+use crate::common::kafka::{
+    Service, ServiceSpec, consume_settled, exclusive_broker, generated, id, metric, produce,
+};
 
 const RECORDS: usize = 100_000;
 const KILLS: usize = 6;
@@ -27,6 +27,7 @@ const CHUNKS_PER_START: usize = 7;
 
 #[test]
 fn kill_9_at_random_moments_loses_nothing() {
+    let _broker = exclusive_broker();
     // A killed member stays in the group until its session times out; keep that short so that
     // each restart takes over quickly.
     let spec = ServiceSpec::new("crash")

@@ -5,12 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::kafka::{Service, ServiceSpec, free_port};
+use crate::common;
+use crate::common::kafka::{Service, ServiceSpec, free_port, shared_broker};
 
 const T: Duration = Duration::from_secs(60);
 
@@ -146,6 +145,7 @@ fn an_untrusted_broker_certificate_ends_the_start_at_once() {
 
 #[test]
 fn refused_authentication_ends_the_start_at_once_with_the_clients_reason() {
+    let _broker = shared_broker();
     // The test broker offers no SASL mechanism, so the handshake is refused: a failure that
     // waiting cannot cure, reported with librdkafka's own words rather than after the
     // metadata wait with a bare "transport failure". Mechanism and protocol are spelled as
@@ -183,6 +183,7 @@ fn refused_authentication_ends_the_start_at_once_with_the_clients_reason() {
 
 #[test]
 fn generate_uses_the_kafka_security_settings() {
+    let _broker = shared_broker();
     // The same refusal as the service's: `generate` connects with the `[kafka]` security
     // settings, not as a plaintext client.
     let brokers = common::kafka::brokers();

@@ -8,13 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::kafka::{
-    Service, ServiceSpec, consume_settled, generated, id, metric, produce, signal,
+use crate::common::kafka::{
+    Service, ServiceSpec, consume_settled, exclusive_broker, generated, id, metric, produce, signal,
 };
 
 const RECORDS: usize = 30_000;
@@ -30,6 +28,7 @@ impl Drop for Thaw {
 
 #[test]
 fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
+    let _broker = exclusive_broker();
     let broker_pid: u32 = std::env::var("ZPA_ENRICHER_TEST_BROKER_PID")
         .expect("ZPA_ENRICHER_TEST_BROKER_PID: run scripts/test.sh, which sets it")
         .parse()

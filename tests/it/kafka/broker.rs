@@ -7,19 +7,20 @@
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose; test counts are small.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::kafka::{
-    Service, ServiceSpec, TestRecord, consume, generated, header, id, metric, produce, series,
-};
 use rdkafka::Message;
 use serde_json::Value;
 use zpa_enricher::catalog::Catalog;
 use zpa_enricher::enrich::{EnrichOptions, Enricher, Outcome};
+
+use crate::common;
+use crate::common::kafka::{
+    Service, ServiceSpec, TestRecord, consume, generated, header, id, metric, produce, series,
+    shared_broker,
+};
 
 const T: Duration = Duration::from_secs(60);
 
@@ -35,6 +36,7 @@ fn records(n: usize, seed: u64, unknown_ratio: f64) -> Vec<TestRecord> {
 
 #[test]
 fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("e2e");
     spec.create_topics(3);
     let input = records(3000, 11, 0.01);
@@ -125,6 +127,7 @@ fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
 
 #[test]
 fn two_instances_split_the_partitions_and_take_over_without_loss() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("group")
         .env("KAFKA__CONSUMER_LIBRDKAFKA__SESSION_TIMEOUT_MS", "6000")
         .env("KAFKA__CONSUMER_LIBRDKAFKA__HEARTBEAT_INTERVAL_MS", "500");
@@ -176,6 +179,7 @@ fn two_instances_split_the_partitions_and_take_over_without_loss() {
 
 #[test]
 fn a_member_without_partitions_is_not_ready_for_that_reason_only() {
+    let _broker = shared_broker();
     // One partition, two members: one stands by. Fetching nothing, it hears from the cluster
     // only through the group coordinator, which must count as the cluster answering.
     let spec = ServiceSpec::new("standby").env("SERVICE__READINESS_STALL_SECS", "2");
@@ -229,6 +233,7 @@ fn a_member_without_partitions_is_not_ready_for_that_reason_only() {
 
 #[test]
 fn graceful_shutdown_commits_so_a_restart_redelivers_nothing() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("restart");
     spec.create_topics(2);
     let input = records(2000, 31, 0.0);
@@ -262,6 +267,7 @@ fn graceful_shutdown_commits_so_a_restart_redelivers_nothing() {
 
 #[test]
 fn a_log_reader_that_goes_away_does_not_stop_the_service() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("log-closed");
     spec.create_topics(1);
     let mut svc = Service::start(&spec);
@@ -282,6 +288,7 @@ fn a_log_reader_that_goes_away_does_not_stop_the_service() {
 
 #[test]
 fn generate_produces_keyed_enriched_records_to_a_topic() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("generate");
     spec.create_topics(3);
     let args = ["generate", "-n", "500", "--seed", "21", "--enriched"];
@@ -318,6 +325,7 @@ fn generate_produces_keyed_enriched_records_to_a_topic() {
 
 #[test]
 fn compressed_input_of_every_codec_is_read() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("codecs");
     spec.create_topics(1);
     let mut all = Vec::new();
@@ -351,6 +359,7 @@ category = "error"
 
 #[test]
 fn catalog_hot_reload_swaps_valid_files_and_rejects_broken_ones() {
+    let _broker = shared_broker();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("local.toml");
     std::fs::write(&path, CATALOG_V1).unwrap();
@@ -446,6 +455,7 @@ fn catalog_hot_reload_swaps_valid_files_and_rejects_broken_ones() {
 
 #[test]
 fn missing_topics_are_fatal_at_start_with_a_clear_message() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("missing");
     // No topics created, auto-creation off (the default).
     let svc = Service::start(&spec);
@@ -460,6 +470,7 @@ fn missing_topics_are_fatal_at_start_with_a_clear_message() {
 
 #[test]
 fn invalid_record_under_the_fail_policy_stops_the_service() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("fail").env("KAFKA__ON_INVALID", "fail");
     spec.create_topics(1);
     produce(

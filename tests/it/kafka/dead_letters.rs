@@ -7,23 +7,23 @@
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose; test counts are small.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::kafka::{
-    Service, ServiceSpec, TestRecord, consume, header, id, metric, produce, produce_tombstone,
-    series,
-};
 use rdkafka::Message;
 use zpa_enricher::catalog::Catalog;
 use zpa_enricher::enrich::{EnrichOptions, Enricher};
+
+use crate::common::kafka::{
+    Service, ServiceSpec, TestRecord, consume, header, id, metric, produce, produce_tombstone,
+    series, shared_broker,
+};
 
 const T: Duration = Duration::from_secs(60);
 
 #[test]
 fn dead_letters_carry_raw_bytes_and_error_headers() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("dlq");
     spec.create_topics(1);
     let cases: Vec<(&[u8], &str, &str)> = vec![
@@ -144,6 +144,7 @@ fn records_too_large_for_the_producer_are_dead_lettered_and_the_service_goes_on(
     // The producer accepts records of at most LIMIT bytes. Before, the service stopped on a
     // record it could not produce, and met it again after every restart.
     const LIMIT: usize = 4_000;
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("toolarge").env(
         "KAFKA__PRODUCER_LIBRDKAFKA__MESSAGE_MAX_BYTES",
         &LIMIT.to_string(),
