@@ -76,10 +76,14 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
     // Bounded: the window and the consumer queue cap what is held; no growth with the backlog.
     assert!(
         max_rss < 200 * 1024,
-        "RSS grew to {max_rss} KiB (before: {rss_before} KiB)"
+        "RSS grew to {max_rss} KiB during the freeze, over the bound of 200 MiB \
+         (before: {rss_before} KiB)"
     );
     let in_flight = metric(&text, "zpa_enricher_in_flight").unwrap_or(0.0);
-    assert!(in_flight <= 2000.0, "in flight {in_flight}");
+    assert!(
+        in_flight <= 2000.0,
+        "{in_flight} records in flight during the freeze, over kafka.max_in_flight = 2000"
+    );
 
     let out = consume_settled(
         &spec.output,
@@ -91,7 +95,8 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
     assert_eq!(
         ids.len(),
         RECORDS,
-        "records lost after the outage:\n{}",
+        "records lost after the outage: distinct records in the output (left) for the records \
+         sent (right):\n{}",
         svc.log()
     );
     svc.wait_ready(Duration::from_secs(60));
@@ -134,7 +139,7 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
     let thaw = Thaw(broker_pid);
     let (status, log) = svc.stop(Duration::from_secs(60));
     drop(thaw);
-    assert_eq!(status.code(), Some(1), "{log}");
+    assert_eq!(status.code(), Some(1), "exit code:\n{log}");
     assert!(
         log.contains("shutdown did not finish within the grace period"),
         "{log}"
