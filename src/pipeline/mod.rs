@@ -34,6 +34,8 @@ mod drain;
 mod passthrough;
 mod process;
 mod record;
+#[cfg(test)]
+mod tests;
 mod types;
 mod window;
 
