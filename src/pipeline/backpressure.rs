@@ -1,8 +1,7 @@
 //! Backpressure: pausing consumption while the output is stuck, readiness while it stalls.
 
-use std::time::Instant;
-
 use rdkafka::consumer::Consumer;
+use tokio::time::Instant;
 
 use super::window::{Window, stuck};
 use super::{Clients, Core};

@@ -1,11 +1,12 @@
 //! Shutdown: drain the window, flush, commit.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rdkafka::consumer::{CommitMode, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::Producer;
 use rdkafka::types::RDKafkaErrorCode;
+use tokio::time::Instant;
 
 use super::window::Window;
 use super::{Clients, Core};

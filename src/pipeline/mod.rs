@@ -21,6 +21,9 @@
 //! full, nothing more is taken from the consumer, whose prefetch is bounded anyway, and a pause
 //! would throw away that prefetch.
 //!
+//! The loop's timers and timestamps are tokio's (`tokio::time::Instant`): the system's monotonic
+//! clock in a running service, and one that tests can pause and advance.
+//!
 //! # Batching
 //! Records that are already fetched are processed in batches of up to 256 (`BATCH`) per
 //! wake-up, and acknowledgements that have already arrived are settled in one go, so that the
@@ -37,6 +40,8 @@ mod drain;
 mod passthrough;
 mod process;
 mod record;
+#[cfg(test)]
+mod tests;
 mod types;
 mod window;
 
@@ -47,7 +52,7 @@ pub use types::{PipelineError, PipelineOptions};
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::channel::oneshot::Canceled;
 use futures::{FutureExt, StreamExt};
@@ -57,6 +62,7 @@ use rdkafka::message::OwnedMessage;
 use rdkafka::producer::FutureProducer;
 use rdkafka::types::RDKafkaErrorCode;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::admin::Health;

@@ -129,7 +129,7 @@ impl Core {
         clients: &Clients,
         msg: &M,
         window: &mut Window,
-        now: std::time::Instant,
+        now: tokio::time::Instant,
     ) -> Result<(), PipelineError> {
         let payload = msg.payload().unwrap_or_default();
         let topic = self.state.topic(&self.opts.output_topic);

@@ -2,13 +2,14 @@
 //! `kafka.on_invalid` says; handed to the producer and to the in-flight window.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rdkafka::Message;
 use rdkafka::error::KafkaError;
 use rdkafka::message::OwnedMessage;
 use rdkafka::producer::FutureRecord;
 use rdkafka::types::RDKafkaErrorCode;
+use tokio::time::Instant;
 
 use super::record::OutputRecord;
 use super::window::{Pending, Window};
@@ -34,7 +35,8 @@ impl Core {
         if self.opts.passthrough != super::Passthrough::Off {
             return self.pass_through(clients, msg, window, now).await;
         }
-        let started = Instant::now();
+        // Work done, not time waited: real time, even where tokio's clock is paused.
+        let started = std::time::Instant::now();
         self.state.out.clear();
         let outcome = self.state.enricher.enrich(payload, &mut self.state.out);
         metrics.observe_processing(started.elapsed());

@@ -4,13 +4,14 @@ use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::FutureExt;
 use futures::channel::oneshot::Canceled;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::producer::DeliveryFuture;
 use rdkafka::producer::future_producer::OwnedDeliveryResult;
+use tokio::time::Instant;
 
 use crate::kafka::context::ServiceContext;
 use crate::metrics::Destination;

@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -25,6 +25,31 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Headers, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::{Message, Offset, TopicPartitionList};
+
+/// The test broker as the tests of this binary share it. Libtest runs them in parallel
+/// threads, and a few do things to the broker that the others must not meet: the outage test
+/// freezes it (`SIGSTOP`), which would stall every other test's service, and the crash test
+/// drives 100,000 records through a service it `kill -9`s on a schedule that is only meaningful
+/// while nothing else loads the broker and the machine.
+///
+/// So every test that uses the broker holds a guard for its whole length: [`shared_broker`] for
+/// an ordinary test, which may run beside other ordinary ones (each uses topics and a group of
+/// its own), [`exclusive_broker`] for a test that freezes or stresses the broker, which then runs
+/// with no other broker test. Tests that need no broker do not take it.
+static BROKER: RwLock<()> = RwLock::new(());
+
+/// Takes the broker for an ordinary test; see [`BROKER`]. Hold the guard until the test ends
+/// (`let _broker = shared_broker();`).
+pub fn shared_broker() -> RwLockReadGuard<'static, ()> {
+    // A test that failed while holding the broker leaves nothing to repair.
+    BROKER.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Takes the broker for a test that freezes or stresses it, waiting until no other broker test
+/// runs; see [`BROKER`]. Hold the guard until the test ends.
+pub fn exclusive_broker() -> RwLockWriteGuard<'static, ()> {
+    BROKER.write().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// The broker the tests run against (`scripts/test.sh` starts one and sets this).
 pub fn brokers() -> String {

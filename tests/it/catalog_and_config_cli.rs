@@ -8,7 +8,7 @@ use serde_json::Value;
 use zpa_enricher::catalog::Catalog;
 use zpa_enricher::catalog::export::CSV_COLUMNS;
 
-mod common;
+use crate::common;
 
 #[test]
 fn csv_export_is_a_complete_lookup_table() {

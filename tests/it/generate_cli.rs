@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 /// The start that makes generated records reproducible.
 const START: &str = "2026-11-25T08:00:00Z";

@@ -1,8 +1,6 @@
 //! `zpa-enricher demo`: the real binary runs the service against the in-process mock Kafka
 //! cluster, prints a summary every second and a final one, and exits 0 after `--duration`.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
@@ -10,6 +8,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use zpa_enricher::catalog::Catalog;
+
+use crate::common;
 
 /// The longest the demo may take (6 s of traffic, start-up, drain).
 const DEADLINE: Duration = Duration::from_secs(90);

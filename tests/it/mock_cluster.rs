@@ -3,7 +3,8 @@
 //! stopping the service, which would meet the record again after every restart.
 //!
 //! The test broker enforces no record size, so this one runs the service in process against
-//! librdkafka's mock cluster, which can be told to refuse the next produce request.
+//! librdkafka's mock cluster, which can be told to refuse the next produce request. It needs no
+//! broker, so it is not among the broker tests of `kafka`.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 

@@ -10,7 +10,7 @@ use std::path::Path;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 /// The log type each fixture must be detected as.
 fn expected_log_type(name: &str) -> &'static str {

@@ -7,19 +7,20 @@
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose; test counts are small.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::kafka::{
-    Service, ServiceSpec, TestRecord, consume, generated, header, id, metric, produce, series,
-};
 use rdkafka::Message;
 use serde_json::Value;
 use zpa_enricher::catalog::Catalog;
 use zpa_enricher::enrich::{EnrichOptions, Enricher, Outcome};
+
+use crate::common;
+use crate::common::kafka::{
+    Service, ServiceSpec, TestRecord, consume, generated, header, id, metric, produce, series,
+    shared_broker,
+};
 
 const T: Duration = Duration::from_secs(60);
 
@@ -35,6 +36,7 @@ fn records(n: usize, seed: u64, unknown_ratio: f64) -> Vec<TestRecord> {
 
 #[test]
 fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("e2e");
     spec.create_topics(3);
     let input = records(3000, 11, 0.01);
@@ -42,7 +44,12 @@ fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
     let mut svc = Service::start(&spec);
     svc.wait_ready(T);
     let out = consume(&spec.output, input.len(), T);
-    assert_eq!(out.len(), input.len(), "{}", svc.log());
+    assert_eq!(
+        out.len(),
+        input.len(),
+        "records in the output topic (left) for the records sent (right):\n{}",
+        svc.log()
+    );
 
     // Exactly once each, unchanged apart from the added object, with key, headers and timestamp.
     let mut seen = HashSet::new();
@@ -51,9 +58,17 @@ fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
         let i = id(m);
         assert!(seen.insert(i), "record {i} delivered twice");
         let src = &input[i];
-        assert_eq!(m.key(), src.key.as_deref());
-        assert_eq!(m.timestamp().to_millis(), Some(src.timestamp_ms));
-        assert_eq!(header(m, "source"), Some(&b"lss-receiver-1"[..]));
+        assert_eq!(m.key(), src.key.as_deref(), "key of record {i}");
+        assert_eq!(
+            m.timestamp().to_millis(),
+            Some(src.timestamp_ms),
+            "timestamp (ms) of record {i}"
+        );
+        assert_eq!(
+            header(m, "source"),
+            Some(&b"lss-receiver-1"[..]),
+            "source header of record {i}"
+        );
         let payload = m.payload().unwrap();
         let body = &src.payload[..src.payload.len() - 1];
         assert!(payload.starts_with(body), "record {i} changed");
@@ -66,7 +81,12 @@ fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
     for m in &out {
         let k = m.key().unwrap();
         let p = *key_partition.entry(k).or_insert(m.partition());
-        assert_eq!(p, m.partition(), "a key spread over partitions");
+        assert_eq!(
+            p,
+            m.partition(),
+            "a key spread over partitions: {:?}",
+            String::from_utf8_lossy(k)
+        );
     }
     for ids in per_partition.values() {
         let mut by_key: HashMap<&[u8], Vec<usize>> = HashMap::new();
@@ -77,7 +97,10 @@ fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
                 .push(*i);
         }
         for seq in by_key.values() {
-            assert!(seq.windows(2).all(|w| w[0] < w[1]), "order broken: {seq:?}");
+            assert!(
+                seq.windows(2).all(|w| w[0] < w[1]),
+                "the records of one key came out of order; their ids: {seq:?}"
+            );
         }
     }
 
@@ -105,26 +128,33 @@ fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
     for (labels, v) in series(&text, "zpa_enricher_events_total") {
         *got.entry(labels["code"].clone()).or_default() += v;
     }
-    assert_eq!(got, expected);
+    assert_eq!(
+        got, expected,
+        "zpa_enricher_events_total by code (left) against the codes of the records sent (right)"
+    );
     assert_eq!(
         metric(&text, "zpa_enricher_records_consumed_total"),
-        Some(input.len() as f64)
+        Some(input.len() as f64),
+        "zpa_enricher_records_consumed_total (left) for the records sent (right)"
     );
     assert!(
         expected.contains_key("__unknown__"),
         "the run should include unknown codes"
     );
+    let latencies = metric(&text, "zpa_enricher_end_to_end_latency_seconds_count").unwrap();
     assert!(
-        metric(&text, "zpa_enricher_end_to_end_latency_seconds_count").unwrap()
-            >= input.len() as f64
+        latencies >= input.len() as f64,
+        "end-to-end latencies observed: {latencies}, fewer than the {} records sent",
+        input.len()
     );
     assert!(text.contains("zpa_enricher_build_info{"), "{text}");
-    let (status, _) = svc.stop(T);
-    assert!(status.success());
+    let (status, log) = svc.stop(T);
+    assert!(status.success(), "stopped with {status}:\n{log}");
 }
 
 #[test]
 fn two_instances_split_the_partitions_and_take_over_without_loss() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("group")
         .env("KAFKA__CONSUMER_LIBRDKAFKA__SESSION_TIMEOUT_MS", "6000")
         .env("KAFKA__CONSUMER_LIBRDKAFKA__HEARTBEAT_INTERVAL_MS", "500");
@@ -143,7 +173,8 @@ fn two_instances_split_the_partitions_and_take_over_without_loss() {
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no split: {pa} + {pb}\n{}\n{}",
+            "the 4 partitions were not split between the two instances: one holds {pa}, the \
+             other {pb}\n{}\n{}",
             a.log(),
             b.log()
         );
@@ -152,16 +183,21 @@ fn two_instances_split_the_partitions_and_take_over_without_loss() {
     let first = records(1000, 21, 0.0);
     produce(&spec.input, &first, "none");
     let out = consume(&spec.output, first.len(), T);
-    assert_eq!(out.len(), first.len());
+    assert_eq!(
+        out.len(),
+        first.len(),
+        "records in the output topic (left) for the records sent (right)"
+    );
     let ca = metric(&a.metrics(), "zpa_enricher_records_consumed_total").unwrap_or(0.0);
     let cb = metric(&b.metrics(), "zpa_enricher_records_consumed_total").unwrap_or(0.0);
     assert!(
         ca > 0.0 && cb > 0.0,
-        "one instance did all the work: {ca} / {cb}"
+        "one instance did all the work: one consumed {ca} records, the other {cb}"
     );
 
     // Stop one; the other takes its partitions over and nothing is lost.
-    assert!(a.stop(T).0.success());
+    let (status, log) = a.stop(T);
+    assert!(status.success(), "stopped with {status}:\n{log}");
     b.wait_metric("zpa_enricher_assigned_partitions", 4.0, T);
     let mut second = records(1000, 22, 0.0);
     for (i, r) in second.iter_mut().enumerate() {
@@ -170,12 +206,19 @@ fn two_instances_split_the_partitions_and_take_over_without_loss() {
     produce(&spec.input, &second, "none");
     let out = consume(&spec.output, first.len() + second.len(), T);
     let ids: HashSet<usize> = out.iter().map(id).collect();
-    assert_eq!(ids.len(), first.len() + second.len(), "{}", b.log());
-    assert!(b.stop(T).0.success());
+    assert_eq!(
+        ids.len(),
+        first.len() + second.len(),
+        "distinct records in the output topic (left) for the records sent (right):\n{}",
+        b.log()
+    );
+    let (status, log) = b.stop(T);
+    assert!(status.success(), "stopped with {status}:\n{log}");
 }
 
 #[test]
 fn a_member_without_partitions_is_not_ready_for_that_reason_only() {
+    let _broker = shared_broker();
     // One partition, two members: one stands by. Fetching nothing, it hears from the cluster
     // only through the group coordinator, which must count as the cluster answering.
     let spec = ServiceSpec::new("standby").env("SERVICE__READINESS_STALL_SECS", "2");
@@ -191,7 +234,10 @@ fn a_member_without_partitions_is_not_ready_for_that_reason_only() {
     {
         assert!(
             std::time::Instant::now() < deadline,
-            "{}\n{}",
+            "the group did not settle with its one partition on one of the two members \
+             (assigned: {:?} and {:?})\n{}\n{}",
+            assigned(&a),
+            assigned(&b),
             a.log(),
             b.log()
         );
@@ -223,12 +269,15 @@ fn a_member_without_partitions_is_not_ready_for_that_reason_only() {
         "{}",
         standby.log()
     );
-    assert!(b.stop(T).0.success());
-    assert!(a.stop(T).0.success());
+    let (status, log) = b.stop(T);
+    assert!(status.success(), "stopped with {status}:\n{log}");
+    let (status, log) = a.stop(T);
+    assert!(status.success(), "stopped with {status}:\n{log}");
 }
 
 #[test]
 fn graceful_shutdown_commits_so_a_restart_redelivers_nothing() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("restart");
     spec.create_topics(2);
     let input = records(2000, 31, 0.0);
@@ -254,14 +303,21 @@ fn graceful_shutdown_commits_so_a_restart_redelivers_nothing() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(
         metric(&again.metrics(), "zpa_enricher_records_consumed_total"),
-        Some(0.0)
+        Some(0.0),
+        "records consumed again after the restart"
     );
-    assert!(again.stop(T).0.success());
-    assert_eq!(consume(&spec.output, 2000, T).len(), 2000);
+    let (status, log) = again.stop(T);
+    assert!(status.success(), "stopped with {status}:\n{log}");
+    assert_eq!(
+        consume(&spec.output, 2000, T).len(),
+        2000,
+        "records in the output topic (left) for the records sent (right)"
+    );
 }
 
 #[test]
 fn a_log_reader_that_goes_away_does_not_stop_the_service() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("log-closed");
     spec.create_topics(1);
     let mut svc = Service::start(&spec);
@@ -276,12 +332,17 @@ fn a_log_reader_that_goes_away_does_not_stop_the_service() {
         T,
     );
     let (status, _) = svc.stop(T);
-    assert!(status.success(), "{status}");
-    assert_eq!(consume(&spec.output, 500, T).len(), 500);
+    assert!(status.success(), "stopped with {status}");
+    assert_eq!(
+        consume(&spec.output, 500, T).len(),
+        500,
+        "records in the output topic (left) for the records sent (right)"
+    );
 }
 
 #[test]
 fn generate_produces_keyed_enriched_records_to_a_topic() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("generate");
     spec.create_topics(3);
     let args = [
@@ -315,7 +376,7 @@ fn generate_produces_keyed_enriched_records_to_a_topic() {
         .collect();
     got.sort_unstable();
     want.sort_unstable();
-    assert_eq!(got.len(), 500);
+    assert_eq!(got.len(), 500, "records in the topic (left) for `-n 500`");
     assert!(got == want, "the topic holds other records than the lines");
     for m in &out {
         let record: Value = serde_json::from_slice(m.payload().unwrap()).unwrap();
@@ -327,6 +388,7 @@ fn generate_produces_keyed_enriched_records_to_a_topic() {
 
 #[test]
 fn compressed_input_of_every_codec_is_read() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("codecs");
     spec.create_topics(1);
     let mut all = Vec::new();
@@ -342,8 +404,14 @@ fn compressed_input_of_every_codec_is_read() {
     svc.wait_ready(T);
     let out = consume(&spec.output, all.len(), T);
     let ids: HashSet<usize> = out.iter().map(id).collect();
-    assert_eq!(ids.len(), all.len(), "{}", svc.log());
-    assert!(svc.stop(T).0.success());
+    assert_eq!(
+        ids.len(),
+        all.len(),
+        "distinct records in the output topic (left) for the records sent (right):\n{}",
+        svc.log()
+    );
+    let (status, log) = svc.stop(T);
+    assert!(status.success(), "stopped with {status}:\n{log}");
 }
 
 const CATALOG_V1: &str = r#"
@@ -360,6 +428,7 @@ category = "error"
 
 #[test]
 fn catalog_hot_reload_swaps_valid_files_and_rejects_broken_ones() {
+    let _broker = shared_broker();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("local.toml");
     std::fs::write(&path, CATALOG_V1).unwrap();
@@ -444,7 +513,7 @@ fn catalog_hot_reload_swaps_valid_files_and_rejects_broken_ones() {
         format!("{builtin}+local-2")
     );
     let (status, log) = svc.stop(T);
-    assert!(status.success());
+    assert!(status.success(), "stopped with {status}:\n{log}");
     assert!(log.contains("catalog reload rejected"), "{log}");
     assert!(
         log.contains("unknown severity \\\"urgent\\\"")
@@ -455,11 +524,12 @@ fn catalog_hot_reload_swaps_valid_files_and_rejects_broken_ones() {
 
 #[test]
 fn missing_topics_are_fatal_at_start_with_a_clear_message() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("missing");
     // No topics created, auto-creation off (the default).
     let svc = Service::start(&spec);
     let (status, log) = svc.wait_exit(T);
-    assert!(!status.success());
+    assert!(!status.success(), "exited with {status}:\n{log}");
     assert!(
         log.contains("do not exist; create them, or set kafka.create_missing_topics = true"),
         "{log}"
@@ -469,6 +539,7 @@ fn missing_topics_are_fatal_at_start_with_a_clear_message() {
 
 #[test]
 fn invalid_record_under_the_fail_policy_stops_the_service() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("fail").env("KAFKA__ON_INVALID", "fail");
     spec.create_topics(1);
     produce(
@@ -483,7 +554,7 @@ fn invalid_record_under_the_fail_policy_stops_the_service() {
     );
     let svc = Service::start(&spec);
     let (status, log) = svc.wait_exit(T);
-    assert_eq!(status.code(), Some(1), "{log}");
+    assert_eq!(status.code(), Some(1), "exit code:\n{log}");
     assert!(log.contains("invalid record at"), "{log}");
     assert!(
         log.contains("kafka.on_invalid = \\\"fail\\\"")

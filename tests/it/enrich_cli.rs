@@ -6,7 +6,7 @@ use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use zpa_enricher::catalog::Catalog;
 
-mod common;
+use crate::common;
 
 fn lines(s: &str) -> Vec<&str> {
     s.lines().collect()

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 const KNOWN: &str = r#"{"InternalReason":"BRK_MT_RESET_FROM_SERVER","ConnectionStatus":"close"}"#;
 const STATUS: &str = r#"{"Username":"a@acme.example","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#;

@@ -7,23 +7,23 @@
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose; test counts are small.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::kafka::{
-    Service, ServiceSpec, TestRecord, consume, header, id, metric, produce, produce_tombstone,
-    series,
-};
 use rdkafka::Message;
 use zpa_enricher::catalog::Catalog;
 use zpa_enricher::enrich::{EnrichOptions, Enricher};
+
+use crate::common::kafka::{
+    Service, ServiceSpec, TestRecord, consume, header, id, metric, produce, produce_tombstone,
+    series, shared_broker,
+};
 
 const T: Duration = Duration::from_secs(60);
 
 #[test]
 fn dead_letters_carry_raw_bytes_and_error_headers() {
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("dlq");
     spec.create_topics(1);
     let cases: Vec<(&[u8], &str, &str)> = vec![
@@ -73,16 +73,26 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
     svc.wait_ready(T);
     let dead = cases.len() + 2;
     let dlq = consume(&spec.dlq, dead, T);
-    assert_eq!(dlq.len(), dead, "{}", svc.log());
+    assert_eq!(
+        dlq.len(),
+        dead,
+        "dead letters (left) for the unreadable records sent (right):\n{}",
+        svc.log()
+    );
     for m in &dlq {
         let i = id(m);
         if i == tombstone_id {
             assert_eq!(m.payload(), None, "the tombstone got a value");
-            assert_eq!(m.key(), Some(&b"gone"[..]));
-            assert_eq!(header(m, "zpa.error.reason"), Some(&b"empty"[..]));
+            assert_eq!(m.key(), Some(&b"gone"[..]), "key of the tombstone");
+            assert_eq!(
+                header(m, "zpa.error.reason"),
+                Some(&b"empty"[..]),
+                "zpa.error.reason of the tombstone"
+            );
             assert_eq!(
                 header(m, "zpa.source.offset"),
-                Some(i.to_string().as_bytes())
+                Some(i.to_string().as_bytes()),
+                "zpa.source.offset of the tombstone"
             );
             continue;
         }
@@ -99,26 +109,45 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
         assert_eq!(
             header(m, "zpa.error.reason"),
             Some(reason.as_bytes()),
-            "record {i}"
+            "zpa.error.reason of record {i}"
         );
         assert_eq!(
             header(m, "zpa.error.offset"),
             Some(offset.as_bytes()),
-            "record {i}"
+            "zpa.error.offset (byte offset of the problem) of record {i}"
         );
-        assert!(header(m, "zpa.error.message").is_some_and(|v| !v.is_empty()));
-        assert!(header(m, "zpa.error.time").is_some_and(|v| v.len() == 24));
-        assert_eq!(header(m, "zpa.source.topic"), Some(spec.input.as_bytes()));
-        assert_eq!(header(m, "zpa.source.partition"), Some(&b"0"[..]));
+        assert!(
+            header(m, "zpa.error.message").is_some_and(|v| !v.is_empty()),
+            "zpa.error.message of record {i}"
+        );
+        assert!(
+            header(m, "zpa.error.time").is_some_and(|v| v.len() == 24),
+            "zpa.error.time of record {i}"
+        );
+        assert_eq!(
+            header(m, "zpa.source.topic"),
+            Some(spec.input.as_bytes()),
+            "zpa.source.topic of record {i}"
+        );
+        assert_eq!(
+            header(m, "zpa.source.partition"),
+            Some(&b"0"[..]),
+            "zpa.source.partition of record {i}"
+        );
         assert_eq!(
             header(m, "zpa.source.offset"),
-            Some(i.to_string().as_bytes())
+            Some(i.to_string().as_bytes()),
+            "zpa.source.offset of record {i}"
         );
-        assert_eq!(m.key(), input[i].key.as_deref());
+        assert_eq!(m.key(), input[i].key.as_deref(), "key of record {i}");
     }
     let out = consume(&spec.output, 1, T);
-    assert_eq!(out.len(), 1);
-    assert_eq!(id(&out[0]), valid_id);
+    assert_eq!(out.len(), 1, "records in the output topic");
+    assert_eq!(
+        id(&out[0]),
+        valid_id,
+        "id of the record in the output topic"
+    );
     svc.wait_metric(
         "zpa_enricher_records_produced_total{destination=\"dlq\"}",
         dead as f64,
@@ -127,16 +156,19 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
     let text = svc.metrics();
     assert_eq!(
         metric(&text, "zpa_enricher_records_dead_lettered_total"),
-        Some(dead as f64)
+        Some(dead as f64),
+        "zpa_enricher_records_dead_lettered_total (left) for the unreadable records sent (right)"
     );
     assert_eq!(
         metric(
             &text,
             "zpa_enricher_records_invalid_total{reason=\"truncated\"}"
         ),
-        Some(1.0)
+        Some(1.0),
+        "zpa_enricher_records_invalid_total{{reason=\"truncated\"}}"
     );
-    assert!(svc.stop(T).0.success());
+    let (status, log) = svc.stop(T);
+    assert!(status.success(), "stopped with {status}:\n{log}");
 }
 
 #[test]
@@ -144,6 +176,7 @@ fn records_too_large_for_the_producer_are_dead_lettered_and_the_service_goes_on(
     // The producer accepts records of at most LIMIT bytes. Before, the service stopped on a
     // record it could not produce, and met it again after every restart.
     const LIMIT: usize = 4_000;
+    let _broker = shared_broker();
     let spec = ServiceSpec::new("toolarge").env(
         "KAFKA__PRODUCER_LIBRDKAFKA__MESSAGE_MAX_BYTES",
         &LIMIT.to_string(),
@@ -171,11 +204,15 @@ fn records_too_large_for_the_producer_are_dead_lettered_and_the_service_goes_on(
     let enricher = Enricher::new(Arc::new(Catalog::builtin()), EnrichOptions::default());
     let mut out = Vec::new();
     enricher.enrich(&payloads[1], &mut out);
-    assert!(out.len() > LIMIT, "enriched {} bytes", out.len());
+    assert!(
+        out.len() > LIMIT,
+        "enriched, the record is {} bytes, not over the producer's limit of {LIMIT}",
+        out.len()
+    );
     // As read, it fits even with the dead-letter headers (under 500 bytes).
     assert!(
         payloads[1].len() + 500 < LIMIT,
-        "{} bytes as read",
+        "the record is {} bytes as read: with the dead-letter headers it may not fit in {LIMIT}",
         payloads[1].len()
     );
     let input: Vec<TestRecord> = payloads
@@ -193,27 +230,48 @@ fn records_too_large_for_the_producer_are_dead_lettered_and_the_service_goes_on(
     svc.wait_ready(T);
     let enriched = consume(&spec.output, 2, T);
     let ids: Vec<usize> = enriched.iter().map(id).collect();
-    assert_eq!(ids, [0, 2], "{}", svc.log());
+    assert_eq!(ids, [0, 2], "ids of the enriched records:\n{}", svc.log());
     let dlq = consume(&spec.dlq, 3, T);
     let ids: Vec<usize> = dlq.iter().map(id).collect();
-    assert_eq!(ids, [1, 3, 4], "{}", svc.log());
+    assert_eq!(ids, [1, 3, 4], "ids of the dead letters:\n{}", svc.log());
     // Too large even as read: the headers go out without the value, and point at the source.
     for (m, reason, offset) in [(&dlq[1], "too_large", "3"), (&dlq[2], "not_json", "4")] {
-        assert_eq!(m.payload(), None);
-        assert_eq!(header(m, "zpa.error.reason"), Some(reason.as_bytes()));
-        assert_eq!(header(m, "zpa.source.topic"), Some(spec.input.as_bytes()));
-        assert_eq!(header(m, "zpa.source.offset"), Some(offset.as_bytes()));
+        assert_eq!(
+            m.payload(),
+            None,
+            "value of the dead letter of offset {offset}"
+        );
+        assert_eq!(
+            header(m, "zpa.error.reason"),
+            Some(reason.as_bytes()),
+            "zpa.error.reason of the dead letter of offset {offset}"
+        );
+        assert_eq!(
+            header(m, "zpa.source.topic"),
+            Some(spec.input.as_bytes()),
+            "zpa.source.topic of the dead letter of offset {offset}"
+        );
+        assert_eq!(
+            header(m, "zpa.source.offset"),
+            Some(offset.as_bytes()),
+            "zpa.source.offset of the dead letter of offset {offset}"
+        );
         let message = String::from_utf8_lossy(header(m, "zpa.error.message").unwrap()).into_owned();
         assert!(message.contains("its value is left out"), "{message}");
     }
     let m = &dlq[0];
-    assert_eq!(id(m), 1);
+    assert_eq!(id(m), 1, "id of the first dead letter");
     assert_eq!(m.payload(), Some(&payloads[1][..]), "changed");
-    assert_eq!(m.key(), Some(&b"k1"[..]));
-    assert_eq!(header(m, "zpa.error.reason"), Some(&b"too_large"[..]));
+    assert_eq!(m.key(), Some(&b"k1"[..]), "key of dead letter 1");
+    assert_eq!(
+        header(m, "zpa.error.reason"),
+        Some(&b"too_large"[..]),
+        "zpa.error.reason of dead letter 1"
+    );
     assert_eq!(
         header(m, "zpa.error.offset"),
-        Some(payloads[1].len().to_string().as_bytes())
+        Some(payloads[1].len().to_string().as_bytes()),
+        "zpa.error.offset of dead letter 1: the size of the record as read"
     );
     let message = String::from_utf8_lossy(header(m, "zpa.error.message").unwrap()).into_owned();
     assert!(
@@ -225,7 +283,11 @@ fn records_too_large_for_the_producer_are_dead_lettered_and_the_service_goes_on(
         )) && message.contains("message.max.bytes"),
         "{message}"
     );
-    assert_eq!(header(m, "zpa.source.offset"), Some(&b"1"[..]));
+    assert_eq!(
+        header(m, "zpa.source.offset"),
+        Some(&b"1"[..]),
+        "zpa.source.offset of dead letter 1"
+    );
     svc.wait_metric(
         "zpa_enricher_records_produced_total{destination=\"dlq\"}",
         3.0,
@@ -261,13 +323,19 @@ fn records_too_large_for_the_producer_are_dead_lettered_and_the_service_goes_on(
         .iter()
         .map(|(_, v)| v)
         .sum();
-    assert!(produce_errors.abs() < f64::EPSILON, "{produce_errors}");
+    assert!(
+        produce_errors.abs() < f64::EPSILON,
+        "zpa_enricher_produce_errors_total is {produce_errors}, not 0"
+    );
     // Counted as enriched only once published enriched.
     let events: f64 = series(&text, "zpa_enricher_events_total")
         .iter()
         .map(|(_, v)| v)
         .sum();
-    assert!((events - 2.0).abs() < f64::EPSILON, "{events}");
+    assert!(
+        (events - 2.0).abs() < f64::EPSILON,
+        "zpa_enricher_events_total is {events}, not the 2 records published enriched"
+    );
     let (status, log) = svc.stop(T);
-    assert!(status.success(), "{log}");
+    assert!(status.success(), "stopped with {status}:\n{log}");
 }

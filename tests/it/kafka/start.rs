@@ -5,12 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::kafka::{Service, ServiceSpec, free_port};
+use crate::common;
+use crate::common::kafka::{Service, ServiceSpec, free_port, shared_broker};
 
 const T: Duration = Duration::from_secs(60);
 
@@ -40,7 +39,7 @@ fn commands_without_a_reachable_broker_name_the_clients_reason() {
     );
     for child in [run, generate] {
         let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert_eq!(out.status.code(), Some(1), "exit code: {out:?}");
         let err = common::stderr(&out);
         assert!(
             err.contains(&format!(
@@ -80,7 +79,7 @@ impl TlsServer {
             .stderr(Stdio::null())
             .status()
             .expect("the openssl command (Debian package openssl)");
-        assert!(made.success());
+        assert!(made.success(), "openssl req: {made}");
         let port = free_port();
         let child = Command::new("openssl")
             .args(["s_server", "-quiet", "-accept", &port.to_string(), "-cert"])
@@ -119,7 +118,7 @@ impl Drop for TlsServer {
 /// deadline; returns its stderr.
 fn refused_at_once(args: &[&str], env: &[(&str, &str)], brokers: &str) -> String {
     let out = spawn(args, env).wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(out.status.code(), Some(1), "exit code: {out:?}");
     let err = common::stderr(&out);
     assert!(
         err.contains(&format!("error: cannot fetch metadata from {brokers}: ")),
@@ -146,6 +145,7 @@ fn an_untrusted_broker_certificate_ends_the_start_at_once() {
 
 #[test]
 fn refused_authentication_ends_the_start_at_once_with_the_clients_reason() {
+    let _broker = shared_broker();
     // The test broker offers no SASL mechanism, so the handshake is refused: a failure that
     // waiting cannot cure, reported with librdkafka's own words rather than after the
     // metadata wait with a bare "transport failure". Mechanism and protocol are spelled as
@@ -158,7 +158,7 @@ fn refused_authentication_ends_the_start_at_once_with_the_clients_reason() {
     spec.create_topics(1);
     let svc = Service::start(&spec);
     let (status, log) = svc.wait_exit(T);
-    assert_eq!(status.code(), Some(1), "{log}");
+    assert_eq!(status.code(), Some(1), "exit code:\n{log}");
     let error = log
         .lines()
         .find(|l| l.starts_with("error: "))
@@ -183,6 +183,7 @@ fn refused_authentication_ends_the_start_at_once_with_the_clients_reason() {
 
 #[test]
 fn generate_uses_the_kafka_security_settings() {
+    let _broker = shared_broker();
     // The same refusal as the service's: `generate` connects with the `[kafka]` security
     // settings, not as a plaintext client.
     let brokers = common::kafka::brokers();

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use zpa_enricher::catalog::{Catalog, Category, Cause, Severity};
 
-mod common;
+use crate::common;
 
 struct Reference {
     code: String,

@@ -4,17 +4,19 @@
 //!
 //! The input arrives over the whole kill schedule (in chunks, as a live source would send it),
 //! so that every kill lands while there is work in flight, however fast the service drains.
+//! Each instance is killed only once it has consumed records: on a busy machine joining the
+//! group can take long, and a kill before any work would test nothing.
 //!
 //! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS`.
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::kafka::{Service, ServiceSpec, consume_settled, generated, id, metric, produce};
+use crate::common::kafka::{
+    Service, ServiceSpec, consume_settled, exclusive_broker, generated, id, metric, produce,
+};
 
 const RECORDS: usize = 100_000;
 const KILLS: usize = 6;
@@ -24,9 +26,11 @@ const CHUNK: usize = 2_000;
 /// kill, so that the input keeps arriving for as long as the kill schedule lasts, however fast
 /// this machine produces.
 const CHUNKS_PER_START: usize = 7;
+const CONSUMED: &str = "zpa_enricher_records_consumed_total";
 
 #[test]
 fn kill_9_at_random_moments_loses_nothing() {
+    let _broker = exclusive_broker();
     // A killed member stays in the group until its session times out; keep that short so that
     // each restart takes over quickly.
     let spec = ServiceSpec::new("crash")
@@ -49,7 +53,8 @@ fn kill_9_at_random_moments_loses_nothing() {
         }
     });
 
-    // A fixed pseudo-random schedule (reproducible): kill after 300..1800 ms of work.
+    // A fixed pseudo-random schedule (reproducible): kill after 300..1800 ms of work, counted
+    // from the instance's first consumed record.
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = || {
         state ^= state << 13;
@@ -63,27 +68,31 @@ fn kill_9_at_random_moments_loses_nothing() {
         release.send(CHUNKS_PER_START).unwrap();
         let mut svc = Service::start(&spec);
         svc.wait_ready(Duration::from_secs(60));
+        // Ready is not yet working: the group may still be handing out partitions.
+        svc.wait_metric(CONSUMED, 1.0, Duration::from_secs(120));
         let started = Instant::now();
         let wait = Duration::from_millis(next());
         while started.elapsed() < wait {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let consumed = metric(&svc.metrics(), "zpa_enricher_records_consumed_total").unwrap_or(0.0);
+        // None if the scrape failed (the count is only reported).
+        let consumed = metric(&svc.metrics(), CONSUMED);
         svc.kill9();
         kills += 1;
         consumed_at_kill.push(consumed);
     }
     // Every kill hit the service in the middle of work, with more input still to come.
     assert!(
-        consumed_at_kill.iter().all(|c| *c > 0.0),
-        "{consumed_at_kill:?}"
+        consumed_at_kill.iter().flatten().all(|c| *c > 0.0),
+        "an instance was killed before it had consumed any record, which tests nothing; \
+         records consumed by each instance when it was killed: {consumed_at_kill:?}"
     );
     assert!(
         !feeder.is_finished(),
         "the input was complete before the last kill: the test would not kill mid-run"
     );
     drop(release);
-    feeder.join().unwrap();
+    feeder.join().expect("the input feeder failed");
 
     // A last instance finishes the job.
     let mut last = Service::start(&spec);
@@ -95,10 +104,14 @@ fn kill_9_at_random_moments_loses_nothing() {
         Duration::from_secs(3),
     );
     let ids: HashSet<usize> = out.iter().map(id).collect();
-    let missing: Vec<usize> = (0..RECORDS).filter(|i| !ids.contains(i)).take(10).collect();
+    let missing: Vec<usize> = (0..RECORDS).filter(|i| !ids.contains(i)).collect();
     assert!(
         missing.is_empty(),
-        "lost records, e.g. {missing:?}\n{}",
+        "{} of the {RECORDS} input records never reached the output, e.g. the ids {:?}; \
+         the output has {} records; the last instance's log:\n{}",
+        missing.len(),
+        &missing[..missing.len().min(10)],
+        out.len(),
         last.log()
     );
     let duplicates = out.len() - ids.len();
@@ -108,5 +121,9 @@ fn kill_9_at_random_moments_loses_nothing() {
         out.len(),
         duplicates as f64 * 100.0 / RECORDS as f64
     );
-    assert!(last.stop(Duration::from_secs(60)).0.success());
+    let (status, log) = last.stop(Duration::from_secs(60));
+    assert!(
+        status.success(),
+        "the last instance did not stop cleanly ({status}):\n{log}"
+    );
 }

@@ -8,13 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::cast_possible_wrap)] // Tests fail loudly on purpose.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::kafka::{
-    Service, ServiceSpec, consume_settled, generated, id, metric, produce, signal,
+use crate::common::kafka::{
+    Service, ServiceSpec, consume_settled, exclusive_broker, generated, id, metric, produce, signal,
 };
 
 const RECORDS: usize = 30_000;
@@ -30,6 +28,7 @@ impl Drop for Thaw {
 
 #[test]
 fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
+    let _broker = exclusive_broker();
     let broker_pid: u32 = std::env::var("ZPA_ENRICHER_TEST_BROKER_PID")
         .expect("ZPA_ENRICHER_TEST_BROKER_PID: run scripts/test.sh, which sets it")
         .parse()
@@ -77,10 +76,14 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
     // Bounded: the window and the consumer queue cap what is held; no growth with the backlog.
     assert!(
         max_rss < 200 * 1024,
-        "RSS grew to {max_rss} KiB (before: {rss_before} KiB)"
+        "RSS grew to {max_rss} KiB during the freeze, over the bound of 200 MiB \
+         (before: {rss_before} KiB)"
     );
     let in_flight = metric(&text, "zpa_enricher_in_flight").unwrap_or(0.0);
-    assert!(in_flight <= 2000.0, "in flight {in_flight}");
+    assert!(
+        in_flight <= 2000.0,
+        "{in_flight} records in flight during the freeze, over kafka.max_in_flight = 2000"
+    );
 
     let out = consume_settled(
         &spec.output,
@@ -92,7 +95,8 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
     assert_eq!(
         ids.len(),
         RECORDS,
-        "records lost after the outage:\n{}",
+        "records lost after the outage: distinct records in the output (left) for the records \
+         sent (right):\n{}",
         svc.log()
     );
     svc.wait_ready(Duration::from_secs(60));
@@ -135,7 +139,7 @@ fn a_frozen_broker_is_survived_with_bounded_memory_and_no_loss() {
     let thaw = Thaw(broker_pid);
     let (status, log) = svc.stop(Duration::from_secs(60));
     drop(thaw);
-    assert_eq!(status.code(), Some(1), "{log}");
+    assert_eq!(status.code(), Some(1), "exit code:\n{log}");
     assert!(
         log.contains("shutdown did not finish within the grace period"),
         "{log}"

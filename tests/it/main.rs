@@ -1,0 +1,19 @@
+//! The integration tests: one test binary, so that the library and librdkafka are linked once.
+//!
+//! The tests under [`kafka`] run against the real Kafka-protocol test broker (`scripts/test.sh`
+//! starts one): `cargo test --test it kafka::` runs them alone, and
+//! `cargo test --test it -- --skip kafka::` runs everything else, which needs no broker.
+//! Libtest runs the tests of this binary in parallel threads; `common::kafka` tells how the
+//! broker tests share the broker.
+
+mod catalog_and_config_cli;
+mod catalog_coverage;
+mod common;
+mod demo;
+mod enrich_cli;
+mod enrich_files;
+mod fixtures_golden;
+mod generate_cli;
+mod kafka;
+mod mock_cluster;
+mod properties;
