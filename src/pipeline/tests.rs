@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{Handles, Passthrough, Pipeline, PipelineError, PipelineOptions};
+use super::{Handles, Pipeline, PipelineError, PipelineOptions};
 use crate::admin::{Health, REASON_SHUTTING_DOWN};
 use crate::catalog::Catalog;
 use crate::config::Settings;
@@ -80,14 +80,15 @@ fn options(limits: Limits) -> PipelineOptions {
     PipelineOptions {
         output_topic: OUTPUT.into(),
         dlq_topic: DLQ.into(),
-        on_invalid: crate::config::InvalidPolicy::Dlq,
-        partitioning: crate::config::Partitioning::Key,
+        on_invalid: crate::kafka::InvalidPolicy::Dlq,
+        partitioning: crate::kafka::Partitioning::Key,
         max_in_flight: limits.max_in_flight,
         pause_after: limits.pause_after,
         // Readiness is not under test here.
         readiness_stall: Duration::from_secs(3600),
         shutdown_grace: limits.shutdown_grace,
-        passthrough: Passthrough::Off,
+        #[cfg(feature = "bench-passthrough")]
+        passthrough: super::Passthrough::Off,
     }
 }
 
@@ -127,9 +128,9 @@ impl Fixture {
             .kafka
             .producer_librdkafka
             .insert("reconnect.backoff.max.ms".into(), "100".into());
-        let consumer_cfg = consumer_config(&settings).expect("a consumer configuration");
+        let consumer_cfg = consumer_config(&settings.kafka).expect("a consumer configuration");
         settings.kafka.brokers = output.bootstrap_servers();
-        let producer_cfg = producer_config(&settings).expect("a producer configuration");
+        let producer_cfg = producer_config(&settings.kafka).expect("a producer configuration");
 
         let metrics = Arc::new(Metrics::new("mock").expect("metrics"));
         let health = Arc::new(Health::new(Arc::clone(&metrics)));
