@@ -150,6 +150,22 @@ fn end_to_end_every_record_once_with_key_headers_timestamp_order_and_metrics() {
     assert!(text.contains("zpa_enricher_build_info{"), "{text}");
     let (status, log) = svc.stop(T);
     assert!(status.success(), "stopped with {status}:\n{log}");
+    // The start-up line names the catalog in use.
+    let running = log
+        .lines()
+        .find(|l| l.contains("zpa-enricher running"))
+        .unwrap_or_else(|| panic!("no start-up line in the log:\n{log}"));
+    for field in [
+        format!("catalog_version={}", catalog.version()),
+        format!("catalog_entries={}", catalog.len()),
+        "catalog_path=built-in".to_owned(),
+        "catalog_mode=extend".to_owned(),
+    ] {
+        assert!(
+            running.contains(&field),
+            "the start-up line should say {field}: {running}"
+        );
+    }
 }
 
 #[test]
