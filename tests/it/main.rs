@@ -6,6 +6,7 @@
 //! Libtest runs the tests of this binary in parallel threads; `common::kafka` tells how the
 //! broker tests share the broker.
 
+mod architecture;
 mod catalog_and_config_cli;
 mod catalog_coverage;
 mod common;
