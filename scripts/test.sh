@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite. Starts a fresh Kafka-protocol test broker (scripts/kafka-test-broker) on a
 # free 127.0.0.1 port, unless ZPA_ENRICHER_TEST_BROKERS names one already, runs `cargo test`, and
-# stops the broker. Extra arguments go to `cargo test`, e.g. `scripts/test.sh --test kafka_broker`.
+# stops the broker. Extra arguments go to `cargo test`, e.g. `scripts/test.sh kafka::` for only
+# the broker tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
