@@ -227,6 +227,22 @@ def cmd_chart(args: argparse.Namespace) -> int:
         CHART_OWNED_SETTINGS <= binary_keys,
         f"settings the chart claims to set but the binary does not have: {sorted(CHART_OWNED_SETTINGS - binary_keys)}",
     )
+    # A key the binary no longer prints may still be read under its former name, with a warning:
+    # the schema keeps it (so that existing values files go on working) when it says so, and the
+    # binary must accept it.
+    for key in sorted(schema_keys - binary_keys):
+        node = settings[key]
+        if "deprecated" not in node.get("description", ""):
+            continue
+        value = str(node.get("minimum", 1)) if node.get("type") == "integer" else "x"
+        var = ENV_PREFIX + "__".join(part.upper() for part in key.split("."))
+        res = run_binary(args.binary, ["--check-config"], clean_env({var: value}))
+        if rep.check(
+            res.returncode == 0 and "deprecated" in res.stderr,
+            f"values.schema.json: {key} is marked deprecated, but the binary does not read it "
+            f"with a warning ({var}={value}: exit {res.returncode}: {res.stderr.strip()})",
+        ):
+            binary_keys.add(key)
     unknown = schema_keys - binary_keys
     rep.check(not unknown, f"values.schema.json config keys the binary does not have: {sorted(unknown)}")
     missing = binary_keys - CHART_OWNED_SETTINGS - schema_keys
