@@ -416,3 +416,41 @@ fn healthcheck_fails_clearly_when_nothing_answers() {
         common::stderr(&out)
     );
 }
+
+#[test]
+fn misspelt_settings_variables_are_warned_about_at_start() {
+    let out = common::run_with(
+        common::bin()
+            .args(["--check-config"])
+            .env("ZPA_ENRICHER_KAFKA_BROKERS", "kafka:9092")
+            .env("ZPA_ENRICHER__SERVICE__STATISTICS_INTERVAL_MS", "2000"),
+        b"",
+    );
+    let err = common::stderr(&out);
+    assert!(
+        out.status.success(),
+        "a variable that is not read is a warning, not an error: {err}"
+    );
+    assert!(
+        err.contains("ZPA_ENRICHER_KAFKA_BROKERS is not read")
+            && err.contains("did you mean ZPA_ENRICHER__KAFKA__BROKERS?"),
+        "the warning should name the variable and the right spelling: {err}"
+    );
+    assert!(
+        err.contains("service.statistics_interval_ms is deprecated"),
+        "a deprecated key should be warned about: {err}"
+    );
+    // The deprecated key's value is in effect under its new name.
+    let out = common::run_with(
+        common::bin()
+            .args(["--print-config"])
+            .env("ZPA_ENRICHER__SERVICE__STATISTICS_INTERVAL_MS", "2000"),
+        b"",
+    );
+    let printed = common::stdout(&out);
+    assert!(
+        printed.contains("statistics_interval_ms = 2000")
+            && !printed.contains("[service]\nstatistics"),
+        "{printed}"
+    );
+}
