@@ -165,11 +165,21 @@ pub(crate) fn nearest<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let input = input.to_ascii_lowercase();
+    nearest_by(input, candidates, str::to_ascii_lowercase)
+}
+
+/// Like [`nearest`], comparing the names as `normal` writes them (`normal` decides which
+/// differences do not count, such as letter case).
+pub(crate) fn nearest_by<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    normal: impl Fn(&str) -> String,
+) -> Option<&'a str> {
+    let input = normal(input);
     let most = (input.len() / 4).max(2);
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&input, &c.to_ascii_lowercase()), c))
+        .map(|c| (edit_distance(&input, &normal(c)), c))
         .filter(|(d, _)| *d <= most)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

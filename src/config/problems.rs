@@ -7,7 +7,7 @@ use std::path::Path;
 use config::{Value, ValueKind};
 
 use super::{ConfigError, ENV_PREFIX, Settings};
-use crate::checks::{Problem, nearest};
+use crate::checks::{Problem, nearest, nearest_by};
 
 /// True when the value problem `p` is about a key whose own value was refused by a type
 /// problem, and so only describes the default that stood in for it: with `protocol = "sasl"`
@@ -313,15 +313,11 @@ pub(super) fn stray_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> V
     for name in names {
         let known = known.get_or_insert_with(setting_variables);
         // Compared without underscores, so that `_` for `__` costs nothing.
-        let squeeze = |s: &str| s.replace('_', "").to_ascii_uppercase();
-        let wanted = squeeze(name);
-        let guess = known
-            .iter()
-            .map(|k| (crate::checks::edit_distance(&wanted, &squeeze(k)), k))
-            .filter(|(d, _)| *d <= (wanted.len() / 4).max(2))
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, k)| format!("; did you mean {k}?"))
-            .unwrap_or_default();
+        let guess = nearest_by(name, known.iter().map(String::as_str), |s| {
+            s.replace('_', "").to_ascii_uppercase()
+        })
+        .map(|k| format!("; did you mean {k}?"))
+        .unwrap_or_default();
         warnings.push(format!(
             "environment variable {name} is not read: settings are {prefix}SECTION__KEY, with double underscores{guess}"
         ));
