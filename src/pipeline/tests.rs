@@ -262,6 +262,18 @@ impl Fixture {
         self.metric(IN_FLIGHT)
     }
 
+    /// Records 0..10 acknowledged, then the output down and records 10..25 consumed: the
+    /// window holds 15 records that cannot be acknowledged until the output comes back.
+    async fn ten_acknowledged_then_fifteen_in_flight(&self) {
+        self.produce_input(0..10).await;
+        self.until("the first records acknowledged", |f| f.produced() == 10)
+            .await;
+        self.output_down();
+        self.produce_input(10..25).await;
+        self.until("the later records in flight", |f| f.consumed() == 25)
+            .await;
+    }
+
     /// Produces input records with `id` headers `ids`, and waits until the input cluster has
     /// them.
     async fn produce_input(&self, ids: Range<usize>) {
@@ -532,13 +544,7 @@ async fn a_full_window_that_keeps_moving_is_not_paused() {
 #[tokio::test(start_paused = true)]
 async fn shutdown_drains_the_window_and_commits_every_acknowledged_offset() {
     let mut f = Fixture::start(Limits::default());
-    f.produce_input(0..10).await;
-    f.until("the first records acknowledged", |f| f.produced() == 10)
-        .await;
-    f.output_down();
-    f.produce_input(10..25).await;
-    f.until("the later records in flight", |f| f.consumed() == 25)
-        .await;
+    f.ten_acknowledged_then_fifteen_in_flight().await;
 
     // The stop comes while 15 records are in flight. The drain waits for them (its deadline is
     // on the paused clock, which stands still) and stores their offsets as they are
@@ -565,13 +571,7 @@ async fn shutdown_drains_the_window_and_commits_every_acknowledged_offset() {
 async fn a_drain_cut_short_by_the_grace_period_commits_only_what_was_acknowledged() {
     let limits = Limits::default();
     let mut f = Fixture::start(limits);
-    f.produce_input(0..10).await;
-    f.until("the first records acknowledged", |f| f.produced() == 10)
-        .await;
-    f.output_down();
-    f.produce_input(10..25).await;
-    f.until("the later records in flight", |f| f.consumed() == 25)
-        .await;
+    f.ten_acknowledged_then_fifteen_in_flight().await;
 
     f.shutdown.cancel();
     f.until("the shutdown to begin", Fixture::shutting_down)
