@@ -12,7 +12,8 @@
 //! - [`enrich`]: the core: record bytes in, record bytes plus an enrichment object out, and an
 //!   [`enrich::Outcome`]. Pure; no I/O, no async.
 //! - `json_members`: JSON objects read with a repeated key kept, for the files that report
-//!   one (catalogs, config files); `line_index`: line numbers for their messages. Pure.
+//!   one (catalogs, config files); `line_index`: line numbers for their messages;
+//!   [`spelling`]: the nearest name to a misspelt one, for messages. Pure.
 //! - [`checks`]: what a settings problem is, and the value checks several sections share;
 //!   [`errors`]: an error and its causes on one line. Leaves.
 //! - [`config`]: layered settings (defaults, file, environment, flags) with full validation;
@@ -28,8 +29,9 @@
 //!   produces them to Kafka (`synth/traffic/`). The service never uses it.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
-//! no I/O and nothing from the other modules but the pure `json_members` and `line_index`;
-//! `config` builds on `kafka`, never the reverse; everything else builds on them.
+//! no I/O and nothing from the other modules but the pure leaves (`json_members`, `line_index`,
+//! `spelling`, `vocab`); `config` builds on `kafka`, never the reverse; everything else builds
+//! on them.
 //!
 //! # Delivery semantics
 //! At least once. A record's offset is stored only after the broker acknowledged its enriched
@@ -66,5 +68,6 @@ pub mod pipeline;
 pub(crate) mod reload;
 pub mod service;
 pub mod shutdown;
+pub mod spelling;
 pub mod synth;
 mod vocab;

@@ -7,7 +7,8 @@ use std::path::Path;
 use config::{Value, ValueKind};
 
 use super::{ConfigError, ENV_PREFIX, Settings};
-use crate::checks::{Problem, nearest, nearest_by};
+use crate::checks::Problem;
+use crate::spelling::{nearest, nearest_by};
 
 /// True when the value problem `p` is about a key whose own value was refused by a type
 /// problem, and so only describes the default that stood in for it: with `protocol = "sasl"`

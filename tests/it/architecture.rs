@@ -83,6 +83,7 @@ fn the_pure_core_imports_no_runtime_and_only_pure_modules() {
         "enrich",
         "json_members",
         "line_index",
+        "spelling",
         "vocab",
     ]
     .into_iter()

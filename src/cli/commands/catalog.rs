@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use zpa_enricher::catalog::{Catalog, CatalogEntry, Category, Component, Severity, export};
-use zpa_enricher::checks::edit_distance;
+use zpa_enricher::spelling::edit_distance;
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
