@@ -1,17 +1,21 @@
 //! The status-code catalog: one entry per ZPA code with its documented title, a description in
-//! plain words, severity, component, category and remediation.
+//! plain words, severity, component, category and remediation, and the metadata a machine uses:
+//! other spellings of the code (aliases), the log types it appears in, whether it is retired,
+//! severity or component overrides per log type, and where the entry comes from.
 //!
 //! A [`Catalog`] is immutable once built and is shared behind an `Arc`; replacing it (for
-//! example on reload) means building a new one. Lookups never allocate. Loading and
-//! validation of catalog files lives in [`load`]; the vocabularies (severity, component,
-//! category, cause) are closed enums so that metric labels stay bounded.
+//! example on reload) means building a new one. Lookups, by code or alias, never allocate.
+//! Loading and validation of catalog files lives in [`load`]; the vocabularies (severity,
+//! component, category, cause, source) are closed enums so that metric labels stay bounded.
 
 pub mod export;
+mod extend;
 pub mod load;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::event::LogType;
 use crate::vocab::vocabulary;
 
 pub(crate) use load::{CatalogError, CatalogFile, Problem};
@@ -45,6 +49,8 @@ vocabulary! {
         ServiceEdge => "Service Edge",
         /// Private Service Edge.
         PrivateServiceEdge => "Private Service Edge",
+        /// Private Cloud Controller (ZPA Private Cloud).
+        PrivateCloudController => "Private Cloud Controller",
         /// App Connector.
         AppConnector => "App Connector",
         /// Central Authority (path selection, dispatcher).
@@ -93,6 +99,16 @@ vocabulary! {
         Resource => "resource",
         /// Internal failure of a ZPA cloud component.
         Internal => "internal",
+    }
+}
+
+vocabulary! {
+    /// Where a catalog entry comes from.
+    EntrySource {
+        /// Written from the vendor's LSS status-code API (`catalog sync --write`).
+        VendorApi => "vendor_api",
+        /// Written by an administrator for their own deployment.
+        Local => "local",
     }
 }
 
@@ -169,6 +185,131 @@ pub struct CatalogEntry {
     /// The vendor's error type (`InternalError`, `ActionableError`, `NA`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor_error_type: Option<String>,
+    /// Other spellings of the same code; lookups find the entry by them too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The log types whose records can carry the code (empty: not stated).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "log_type_names"
+    )]
+    pub log_types: Vec<LogType>,
+    /// True for codes the vendor no longer documents or emits.
+    #[serde(default)]
+    pub retired: bool,
+    /// Where the entry comes from, when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<EntrySource>,
+    /// Severity or component for records of one log type, in place of the entry's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<LogTypeOverride>,
+}
+
+impl CatalogEntry {
+    /// The override for records of `log_type`, if the entry has one.
+    #[must_use]
+    pub fn override_for(&self, log_type: LogType) -> Option<&LogTypeOverride> {
+        self.overrides.iter().find(|o| o.log_type == log_type)
+    }
+
+    /// The severity of the code in a record of `log_type`: the override's, or the entry's own.
+    #[must_use]
+    pub fn severity_in(&self, log_type: LogType) -> Severity {
+        self.override_for(log_type)
+            .and_then(|o| o.severity)
+            .unwrap_or(self.severity)
+    }
+
+    /// The component of the code in a record of `log_type`: the override's, or the entry's own.
+    #[must_use]
+    pub fn component_in(&self, log_type: LogType) -> Component {
+        self.override_for(log_type)
+            .and_then(|o| o.component)
+            .unwrap_or(self.component)
+    }
+
+    /// The code and its aliases.
+    pub fn spellings(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.code.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+}
+
+/// The severity and/or component of a code in records of one log type, where they differ from
+/// the entry's own: `ZPN_STATUS_AUTH_FAILED` is a user's failed sign-in in User Status, but an
+/// App Connector that cannot sign in, and so serves nobody, in App Connector Status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogTypeOverride {
+    /// The log type the override applies to.
+    #[serde(with = "log_type_name")]
+    pub log_type: LogType,
+    /// The severity in that log type (the entry's own when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// The component in that log type (the entry's own when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<Component>,
+}
+
+/// The log types a catalog entry can name: every detected log type but `unknown`, which is no
+/// LSS log type but the absence of one.
+pub const ENTRY_LOG_TYPES: [LogType; LogType::ALL.len() - 1] = {
+    let mut types = [LogType::UserActivity; LogType::ALL.len() - 1];
+    let mut i = 0;
+    while i < types.len() {
+        types[i] = LogType::ALL[i];
+        i += 1;
+    }
+    types
+};
+
+/// The log type a catalog names `name`: its enrichment name (`app_connector_status`) or the
+/// vendor's `sourceLogType` (`zpn_ast_auth_log`), ignoring letter case. `unknown` is none.
+#[must_use]
+pub fn entry_log_type(name: &str) -> Option<LogType> {
+    LogType::from_name(name).filter(|t| *t != LogType::Unknown)
+}
+
+/// Log types in catalog files and exports: their enrichment names.
+mod log_type_name {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    use super::{LogType, entry_log_type};
+
+    // The signature serde's `with` asks for.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    pub(super) fn serialize<S: Serializer>(t: &LogType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(t.as_str())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<LogType, D::Error> {
+        let name = String::deserialize(d)?;
+        entry_log_type(&name).ok_or_else(|| D::Error::custom(format!("unknown log type {name:?}")))
+    }
+}
+
+/// Lists of log types, as [`log_type_name`] writes one.
+mod log_type_names {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    use super::{LogType, entry_log_type};
+
+    // The signature serde's `with` asks for.
+    #[allow(clippy::ptr_arg)]
+    pub(super) fn serialize<S: Serializer>(types: &Vec<LogType>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(types.iter().map(|t| t.as_str()))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LogType>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|name| {
+                entry_log_type(name)
+                    .ok_or_else(|| D::Error::custom(format!("unknown log type {name:?}")))
+            })
+            .collect()
+    }
 }
 
 /// Index of an entry within its catalog.
@@ -183,6 +324,12 @@ impl EntryId {
     }
 }
 
+// `ENTRY_LOG_TYPES` takes every log type but the last, which must be `Unknown`.
+const _: () = assert!(matches!(
+    LogType::ALL[LogType::ALL.len() - 1],
+    LogType::Unknown
+));
+
 /// Codes longer than this are never looked up case-insensitively (no code comes close).
 const MAX_FOLDED_CODE: usize = 128;
 
@@ -191,7 +338,9 @@ const MAX_FOLDED_CODE: usize = 128;
 pub struct Catalog {
     version: String,
     entries: Vec<CatalogEntry>,
+    /// Every code and alias, as written.
     exact: FxHashMap<Box<str>, EntryId>,
+    /// Every code and alias, in lower case.
     folded: FxHashMap<Box<str>, EntryId>,
 }
 
@@ -199,26 +348,41 @@ impl Catalog {
     /// Builds a catalog from validated entries.
     ///
     /// # Errors
-    /// Fails when two entries share a code (compared case-insensitively).
+    /// Fails when two entries share a spelling, code or alias (compared case-insensitively).
     pub fn new(version: String, entries: Vec<CatalogEntry>) -> Result<Self, CatalogError> {
         let mut exact = FxHashMap::default();
-        let mut folded = FxHashMap::default();
+        let mut folded: FxHashMap<Box<str>, EntryId> = FxHashMap::default();
         let mut problems = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let id = EntryId(u32::try_from(i).map_err(|_| CatalogError::TooManyEntries)?);
-            let key = e.code.to_ascii_lowercase().into_boxed_str();
-            if let Some(prev) = folded.insert(key, id) {
-                problems.push(Problem::entry(
-                    None,
-                    &e.code,
-                    format!(
-                        "duplicate code (same as entry {}, {:?}, ignoring case)",
-                        prev.index() + 1,
-                        entries[prev.index()].code
-                    ),
-                ));
+            for (n, spelling) in e.spellings().enumerate() {
+                let kind = if n == 0 { "code" } else { "alias" };
+                let key = spelling.to_ascii_lowercase().into_boxed_str();
+                if let Some(&prev) = folded.get(&key) {
+                    let first = &entries[prev.index()];
+                    let message = if prev == id {
+                        format!(
+                            "{kind} {spelling:?} is a spelling of this entry already (ignoring case)"
+                        )
+                    } else if n == 0 && first.code.eq_ignore_ascii_case(spelling) {
+                        format!(
+                            "duplicate code (same as entry {}, {:?}, ignoring case)",
+                            prev.index() + 1,
+                            first.code
+                        )
+                    } else {
+                        format!(
+                            "{kind} {spelling:?} is a spelling of entry {} ({:?}) already (ignoring case)",
+                            prev.index() + 1,
+                            first.code
+                        )
+                    };
+                    problems.push(Problem::entry(None, &e.code, message));
+                    continue;
+                }
+                folded.insert(key, id);
+                exact.insert(spelling.into(), id);
             }
-            exact.insert(e.code.clone().into_boxed_str(), id);
         }
         if !problems.is_empty() {
             return Err(CatalogError::Invalid {
@@ -250,36 +414,6 @@ impl Catalog {
                     .expect("the built-in catalog is validated by the test suite")
             })
             .clone()
-    }
-
-    /// Layers `overlay` on top of this catalog: entries with the same code (ignoring case)
-    /// replace the base entry in place, new codes are appended. The version becomes
-    /// `<base>+<overlay>`.
-    ///
-    /// # Errors
-    /// Only when the result would have more entries than an index can hold.
-    pub(crate) fn extend(&self, overlay: CatalogFile) -> Result<Self, CatalogError> {
-        let mut entries = self.entries.clone();
-        for e in overlay.entries {
-            let key = e.code.to_ascii_lowercase();
-            match self.folded.get(key.as_str()) {
-                Some(id) => entries[id.index()] = e,
-                None => entries.push(e),
-            }
-        }
-        // An overlay that names this catalog's version already (an exported catalog loaded
-        // back, edited or not) keeps its own; any other is added after a '+'.
-        let version = if overlay.version == self.version
-            || overlay
-                .version
-                .strip_prefix(self.version.as_str())
-                .is_some_and(|rest| rest.starts_with('+'))
-        {
-            overlay.version
-        } else {
-            format!("{}+{}", self.version, overlay.version)
-        };
-        Self::new(version, entries)
     }
 
     /// The catalog version (stamped on every enriched record).
@@ -315,7 +449,8 @@ impl Catalog {
         &self.entries[id.index()]
     }
 
-    /// Looks a code up: exactly first, then ignoring ASCII case. Never allocates.
+    /// Looks a code up by the entries' codes and aliases: exactly first, then ignoring ASCII
+    /// case. Never allocates.
     #[must_use]
     pub fn lookup(&self, code: &str) -> Option<EntryId> {
         if let Some(&id) = self.exact.get(code) {
@@ -341,112 +476,4 @@ impl Catalog {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(code: &str) -> CatalogEntry {
-        CatalogEntry {
-            code: code.into(),
-            status: "S".into(),
-            description: "D".into(),
-            severity: Severity::Low,
-            component: Component::AppConnector,
-            category: Category::Error,
-            cause: Some(Cause::Client),
-            remediation: None,
-            vendor_status: None,
-            vendor_error_type: None,
-        }
-    }
-
-    #[test]
-    fn lookup_is_exact_then_case_insensitive() {
-        let c = Catalog::new("1".into(), vec![entry("ABC_DEF"), entry("close")]).unwrap();
-        assert_eq!(c.lookup("ABC_DEF").map(EntryId::index), Some(0));
-        assert_eq!(c.lookup("abc_def").map(EntryId::index), Some(0));
-        assert_eq!(c.lookup("Close").map(EntryId::index), Some(1));
-        assert_eq!(c.lookup("CLOSE").map(EntryId::index), Some(1));
-        assert_eq!(c.lookup("nope"), None);
-        assert_eq!(c.lookup(&"x".repeat(500)), None);
-        assert_eq!(c.lookup("é"), None);
-    }
-
-    #[test]
-    fn duplicate_codes_are_rejected_ignoring_case() {
-        let err = Catalog::new("1".into(), vec![entry("A"), entry("B"), entry("a")]).unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("duplicate code"), "{text}");
-        assert!(text.contains("\"A\""), "{text}");
-    }
-
-    #[test]
-    fn extend_replaces_and_appends() {
-        let base = Catalog::new("2026.1".into(), vec![entry("A"), entry("B")]).unwrap();
-        let mut b2 = entry("b");
-        b2.description = "override".into();
-        let merged = base
-            .extend(CatalogFile {
-                version: "local-3".into(),
-                entries: vec![b2, entry("C")],
-            })
-            .unwrap();
-        assert_eq!(merged.version(), "2026.1+local-3");
-        assert_eq!(merged.len(), 3);
-        assert_eq!(merged.get("B").unwrap().description, "override");
-        assert!(merged.get("C").is_some());
-    }
-
-    #[test]
-    fn an_exported_catalog_loaded_back_keeps_its_version() {
-        let base = Catalog::new("2026.1".into(), vec![entry("A")]).unwrap();
-        let again = |version: &str| {
-            base.extend(CatalogFile {
-                version: version.into(),
-                entries: vec![entry("A")],
-            })
-            .unwrap()
-            .version()
-            .to_owned()
-        };
-        // The export of the built-in catalog, and of one already extended.
-        assert_eq!(again("2026.1"), "2026.1");
-        assert_eq!(again("2026.1+site-3"), "2026.1+site-3");
-        // A version that only starts alike is another version.
-        assert_eq!(again("2026.10"), "2026.1+2026.10");
-    }
-
-    #[test]
-    fn severity_rule_is_monotonic_in_order() {
-        assert!(Severity::Info < Severity::Low);
-        assert!(Severity::High < Severity::Critical);
-        assert_eq!(Cause::Service.severity(), Severity::High);
-        assert_eq!(Cause::Normal.severity(), Severity::Info);
-    }
-
-    #[test]
-    fn component_guess_follows_prefixes() {
-        assert_eq!(
-            Component::guess_from_code("AST_MT_NEW"),
-            Some(Component::AppConnector)
-        );
-        assert_eq!(
-            Component::guess_from_code("BRK_MT_AUTH_NEW"),
-            Some(Component::Authentication)
-        );
-        assert_eq!(
-            Component::guess_from_code("BRK_MT_NEW"),
-            Some(Component::ServiceEdge)
-        );
-        assert_eq!(Component::guess_from_code("WHATEVER"), None);
-        // Letter case and leading blanks do not matter, as in lookups.
-        assert_eq!(
-            Component::guess_from_code(" brk_mt_auth_new"),
-            Some(Component::Authentication)
-        );
-        assert_eq!(
-            Component::guess_from_code("Ast_x"),
-            Some(Component::AppConnector)
-        );
-        assert_eq!(Component::guess_from_code("é"), None);
-    }
-}
+mod tests;

@@ -1,5 +1,6 @@
 use super::*;
-use crate::catalog::{Cause, Severity};
+use crate::catalog::{Cause, Component, EntrySource, LogTypeOverride, Severity};
+use crate::event::LogType;
 
 const GOOD: &str = r#"
 catalog_version = "test-1"
@@ -21,16 +22,62 @@ description = "Closed."
 severity = "info"
 component = "Service Edge"
 category = "info"
+
+[[entry]]
+code = "STATUS_FAILED"
+status = "Failed"
+description = "A sign-in failed."
+severity = "medium"
+component = "Authentication"
+category = "error"
+aliases = ["STATUS_FAIL"]
+log_types = ["user_status", "zpn_ast_auth_log"]
+retired = false
+source = "vendor_api"
+
+[[entry.overrides]]
+log_type = "app_connector_status"
+severity = "high"
+component = "App Connector"
+
+[[entry]]
+code = "OLD_CODE"
+status = "Old"
+description = "Gone."
+severity = "low"
+component = "Policy"
+category = "policy_block"
+retired = true
 "#;
 
 #[test]
 fn parses_a_valid_file() {
     let f = parse_toml(GOOD, "t.toml").unwrap();
     assert_eq!(f.version, "test-1");
-    assert_eq!(f.entries.len(), 2);
+    assert_eq!(f.entries.len(), 4);
     assert_eq!(f.entries[0].severity, Severity::High);
     assert_eq!(f.entries[0].cause, Some(Cause::Service));
     assert_eq!(f.entries[1].remediation, None);
+    // Metadata: absent is empty, false or none.
+    assert!(f.entries[0].aliases.is_empty() && f.entries[0].log_types.is_empty());
+    assert!(!f.entries[0].retired && f.entries[0].source.is_none());
+    let e = &f.entries[2];
+    assert_eq!(e.aliases, ["STATUS_FAIL"]);
+    // The vendor's sourceLogType names the same log type.
+    assert_eq!(
+        e.log_types,
+        [LogType::UserStatus, LogType::AppConnectorStatus]
+    );
+    assert_eq!(e.source, Some(EntrySource::VendorApi));
+    assert_eq!(
+        e.overrides,
+        [LogTypeOverride {
+            log_type: LogType::AppConnectorStatus,
+            severity: Some(Severity::High),
+            component: Some(Component::AppConnector),
+        }]
+    );
+    assert!(f.entries[3].retired);
 }
 
 #[test]
@@ -277,4 +324,167 @@ fn json_that_is_not_an_object_is_a_clear_error() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("line 1: \"entry\" must be an array"), "{err}");
+}
+
+#[test]
+fn metadata_problems_name_the_entry_the_line_and_the_nearest_name() {
+    let bad = r#"catalog_version = "x"
+
+[[entry]]
+code = "A_1"
+status = "S"
+description = "D"
+severity = "medium"
+component = "Authentication"
+category = "error"
+aliases = ["A_2", "a_2", "A 3", "a_1"]
+log_types = ["user_status", "app_conector_status", "zpn_auth_log", "unknown"]
+retired = "yes"
+source = "vendor-api"
+alias = "x"
+
+[[entry.overrides]]
+log_type = "private_service_edge_status"
+severity = "hihg"
+
+[[entry.overrides]]
+log_type = "user_status"
+colour = "red"
+
+[[entry.overrides]]
+log_type = "user_status"
+severity = "medium"
+
+[[entry]]
+code = "B_1"
+status = "S"
+description = "D"
+severity = "low"
+component = "Policy"
+category = "error"
+aliases = ["A_2", "B_2"]
+log_types = []
+
+[[entry]]
+code = "b_2"
+status = "S"
+description = "D"
+severity = "low"
+component = "Policy"
+category = "error"
+overrides = []
+"#;
+    let err = parse_toml(bad, "bad.toml").unwrap_err();
+    let CatalogError::Invalid { problems, .. } = &err else {
+        panic!("{err}")
+    };
+    let found: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {}: {}",
+                p.line.unwrap_or(0),
+                p.entry.as_deref().unwrap_or("-"),
+                p.message
+            )
+        })
+        .collect();
+    for needle in [
+        "10: A_1: alias \"a_2\" is listed twice, ignoring case",
+        "10: A_1: alias \"A 3\" contains ' '",
+        "11: A_1: unknown log type \"app_conector_status\" (expected one of: user_activity,",
+        "; did you mean \"app_connector_status\"?",
+        "11: A_1: log type user_status is listed twice",
+        "11: A_1: log type \"unknown\" is what records of no known log type are called",
+        "12: A_1: retired must be true or false, not string",
+        "13: A_1: unknown source \"vendor-api\" (expected one of: vendor_api, local); did you mean \"vendor_api\"?",
+        "14: A_1: unknown field \"alias\"",
+        "did you mean \"aliases\"?",
+        "18: A_1: unknown severity \"hihg\" (expected one of: info, low, medium, high, critical); did you mean \"high\"?",
+        "22: A_1: unknown field \"colour\" in an override (expected log_type, severity, component)",
+        "20: A_1: an override needs a severity, a component or both",
+        "24: A_1: override for log type user_status changes nothing",
+        "10: A_1: alias \"a_1\" is the entry's own code, ignoring case",
+        "35: B_1: alias \"A_2\" is already an alias of entry A_1 (#1 at line 10), ignoring case",
+        "36: B_1: log_types is empty; leave it out",
+        "39: b_2: code \"b_2\" is already an alias of entry B_1 (#2 at line 35), ignoring case",
+        "45: b_2: overrides is empty",
+    ] {
+        assert!(
+            found.iter().any(|f| f.contains(needle)),
+            "missing {needle:?} in:\n{}",
+            found.join("\n")
+        );
+    }
+    assert_eq!(found.len(), 17, "{}", found.join("\n"));
+}
+
+#[test]
+fn overrides_are_checked_against_each_other_and_the_log_types() {
+    let text = r#"catalog_version = "x"
+
+[[entry]]
+code = "A_1"
+status = "S"
+description = "D"
+severity = "medium"
+component = "Authentication"
+category = "error"
+log_types = ["user_status", "app_connector_status"]
+overrides = [
+  { log_type = "zpn_ast_auth_log", severity = "high" },
+  { log_type = "app_connector_status", component = "App Connector" },
+  { log_type = "browser_access", severity = "low" },
+  { severity = "low" },
+  "high",
+]
+"#;
+    let err = parse_toml(text, "t.toml").unwrap_err().to_string();
+    for needle in [
+        "line 11: entry A_1: a second override for log type app_connector_status; give one per log type",
+        "line 11: entry A_1: override for log type browser_access, which log_types does not list",
+        "line 11: entry A_1: an override needs a log_type",
+        "line 11: entry A_1: an override must be a table of log_type, severity and component, not string",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    assert_eq!(err.matches("\n  ").count(), 4, "{err}");
+}
+
+#[test]
+fn json_metadata_problems_carry_the_lines_of_their_items() {
+    let text = r#"{
+  "catalog_version": "acme-1",
+  "entry": [
+    {
+      "code": "A_1",
+      "status": "S",
+      "description": "D",
+      "severity": "medium",
+      "component": "Policy",
+      "category": "error",
+      "log_types": [
+        "user_activity",
+        "user_actvity"
+      ],
+      "overrides": [
+        {
+          "log_type": "user_activity",
+          "severity": "low",
+          "severity": "high"
+        }
+      ],
+      "retired": 1
+    }
+  ]
+}"#;
+    let err = parse_json(text, "j.json").unwrap_err().to_string();
+    for needle in [
+        "line 13: entry A_1: unknown log type \"user_actvity\"",
+        "did you mean \"user_activity\"?",
+        "line 19: entry A_1: \"severity\" is given twice (first at line 18)",
+        "line 22: entry A_1: retired must be true or false, not number",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
 }
