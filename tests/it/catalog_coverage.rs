@@ -1,12 +1,14 @@
 //! The shipped catalog against the reference table of ZPA status codes
-//! (`tests/fixtures/zpa-codes.tsv`, extracted from the vendor documentation research), and the
-//! severity rule against every entry.
+//! (`tests/fixtures/zpa-codes.tsv`, extracted from the vendor documentation research), the
+//! severity rule against every entry, and the metadata: log types, retired codes, aliases and
+//! the overrides of the status log types.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 use std::collections::HashSet;
 
-use zpa_enricher::catalog::{Catalog, Category, Cause, Severity};
+use zpa_enricher::catalog::{Catalog, Category, Cause, Component, Severity};
+use zpa_enricher::event::LogType;
 
 use crate::common;
 
@@ -49,8 +51,8 @@ fn all_189_internal_reason_codes_are_covered_with_their_documented_titles() {
             problems.push(format!("{}: missing", r.code));
             continue;
         };
-        // Exact code, not a case-insensitive hit.
-        if e.code != r.code {
+        // The code or an alias, exactly as spelled: not a case-insensitive hit.
+        if !e.spellings().any(|s| s == r.code) {
             problems.push(format!("{}: spelled {}", r.code, e.code));
         }
         if e.status != r.status {
@@ -71,19 +73,29 @@ fn all_189_internal_reason_codes_are_covered_with_their_documented_titles() {
                 r.code, e.category, r.category
             ));
         }
+        // The vendor's API names one spelling of a code with two: the entry carries what the
+        // API says for either.
+        let vendor = refs
+            .iter()
+            .filter(|o| e.spellings().any(|s| s == o.code) && !o.vendor_status.is_empty())
+            .map(|o| (o.vendor_status.clone(), o.vendor_error_type.clone()))
+            .next()
+            .unwrap_or_default();
         let vs = e.vendor_status.clone().unwrap_or_default();
         let vt = e.vendor_error_type.clone().unwrap_or_default();
-        if vs != r.vendor_status || vt != r.vendor_error_type {
+        if (vs.clone(), vt.clone()) != vendor {
             problems.push(format!(
                 "{}: vendor {vs}/{vt} != {}/{}",
-                r.code, r.vendor_status, r.vendor_error_type
+                r.code, vendor.0, vendor.1
             ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    // Both spellings of the connector-disabled code are present.
-    assert!(catalog.get("AST_MT_SETUP_ERR_AST_CFG_DISABLE").is_some());
-    assert!(catalog.get("AST_MT_SETUP_ERR_AST_CFG_DISABLED").is_some());
+    // The two spellings of the connector-disabled code are one entry, with the help page's
+    // spelling as its code.
+    let disabled = catalog.get("AST_MT_SETUP_ERR_AST_CFG_DISABLED").unwrap();
+    assert_eq!(disabled.code, "AST_MT_SETUP_ERR_AST_CFG_DISABLE");
+    assert_eq!(disabled.aliases, ["AST_MT_SETUP_ERR_AST_CFG_DISABLED"]);
 }
 
 #[test]
@@ -110,8 +122,120 @@ fn session_and_connection_status_values_are_covered() {
         catalog.get("ZPN_STATUS_DISCONNECTED").unwrap().severity,
         Severity::Info
     );
-    // 189 reference codes + 3 session statuses + 3 connection states, nothing else.
-    assert_eq!(catalog.len(), 195);
+    // 189 reference codes, two of them spellings of one, + 3 session statuses + 3 connection
+    // states, nothing else.
+    assert_eq!(catalog.len(), 188 + 3 + 3);
+}
+
+#[test]
+fn every_entry_names_the_log_types_it_appears_in() {
+    let catalog = Catalog::builtin();
+    let internal_reason: HashSet<String> = reference().into_iter().map(|r| r.code).collect();
+    let status_logs = [
+        LogType::UserStatus,
+        LogType::AppConnectorStatus,
+        LogType::PrivateServiceEdgeStatus,
+        LogType::PrivateCloudControllerStatus,
+    ];
+    // FQDNRegisteredError of User Status carries these too.
+    let fqdn_registration = [
+        "FQDN_BAD_REGEX",
+        "FQDN_BAD_SCHEMA",
+        "FQDN_EMPTY",
+        "FQDN_NO_ENTRIES",
+        "FQDN_NO_MATCH",
+        "FQDN_TOO_MANY_REGEX",
+        "BROKER_NOT_ENABLED",
+        "CUSTOMER_NOT_ENABLED",
+    ];
+    let mut problems = Vec::new();
+    for e in catalog.entries() {
+        let expected: Vec<LogType> = if e.code.starts_with("ZPN_STATUS_") {
+            status_logs.to_vec()
+        } else if e.code.starts_with("EXPTR_") {
+            vec![LogType::UserActivity, LogType::BrowserAccess]
+        } else if fqdn_registration.contains(&e.code.as_str()) {
+            vec![LogType::UserActivity, LogType::UserStatus]
+        } else {
+            // InternalReason codes and the ConnectionStatus states of User Activity.
+            assert!(
+                internal_reason.contains(&e.code)
+                    || ["open", "active", "close"].contains(&e.code.as_str()),
+                "{}: where does it come from?",
+                e.code
+            );
+            vec![LogType::UserActivity]
+        };
+        if e.log_types != expected {
+            problems.push(format!("{}: log types {:?}", e.code, e.log_types));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_three_codes_only_the_2018_list_has_are_retired() {
+    let catalog = Catalog::builtin();
+    let mut retired: Vec<&str> = catalog
+        .entries()
+        .iter()
+        .filter(|e| e.retired)
+        .map(|e| e.code.as_str())
+        .collect();
+    retired.sort_unstable();
+    assert_eq!(
+        retired,
+        [
+            "BRK_MT_SETUP_FAIL_REAUTH_EXPIRED",
+            "EXPTR_FCONN_AUTH_FAIL",
+            "EXPTR_MT_TLS_SETUP_FAIL",
+        ]
+    );
+}
+
+#[test]
+fn session_statuses_on_infrastructure_logs_are_about_that_component() {
+    let catalog = Catalog::builtin();
+    let infrastructure = [
+        (LogType::AppConnectorStatus, Component::AppConnector),
+        (
+            LogType::PrivateServiceEdgeStatus,
+            Component::PrivateServiceEdge,
+        ),
+        (
+            LogType::PrivateCloudControllerStatus,
+            Component::PrivateCloudController,
+        ),
+    ];
+    // (code, severity for a user, severity for the infrastructure component)
+    for (code, user, component_severity) in [
+        ("ZPN_STATUS_AUTHENTICATED", Severity::Info, Severity::Info),
+        ("ZPN_STATUS_AUTH_FAILED", Severity::Medium, Severity::High),
+        ("ZPN_STATUS_DISCONNECTED", Severity::Info, Severity::Medium),
+    ] {
+        let e = catalog.get(code).unwrap();
+        assert_eq!(e.severity_in(LogType::UserStatus), user, "{code}");
+        assert_eq!(
+            e.component_in(LogType::UserStatus),
+            Component::Authentication,
+            "{code}"
+        );
+        for (log_type, component) in infrastructure {
+            assert_eq!(e.component_in(log_type), component, "{code} {log_type}");
+            assert_eq!(
+                e.severity_in(log_type),
+                component_severity,
+                "{code} {log_type}"
+            );
+        }
+    }
+    // No other entry has overrides.
+    let with_overrides = catalog
+        .entries()
+        .iter()
+        .filter(|e| !e.overrides.is_empty())
+        .count();
+    assert_eq!(with_overrides, 3);
 }
 
 #[test]
