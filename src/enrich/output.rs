@@ -1,6 +1,6 @@
 //! Serialising the enrichment: pre-built byte fragments per catalog entry, assembled per record.
 
-use crate::catalog::{Catalog, CatalogEntry, Component, EntryId};
+use crate::catalog::{Catalog, CatalogEntry, Component, EntryId, Severity};
 use crate::event::scan::{self, Member, ValueKind};
 use crate::event::{InvalidRecord, LogType, OwnedKeys, ReadOptions, RecordView, SourceField};
 
@@ -94,6 +94,9 @@ mod field {
     pub(super) const CATALOG_VERSION: usize = 10;
 }
 
+/// The body of an entry for records of one log type (see [`Fragments::override_body`]).
+type LogTypeBody = (LogType, Vec<u8>);
+
 /// Text for records without a code.
 const NO_CODE_STATUS: &str = "No status code";
 const NO_CODE_DESCRIPTION: &str = "The record carries no status code: its status field is empty or absent, as is normal for open and active connections, audit records and metrics.";
@@ -110,6 +113,9 @@ pub(super) struct Fragments {
     code: Vec<Vec<u8>>,
     /// Per entry: `,"status":...` through `remediation` (when present).
     body: Vec<Vec<u8>>,
+    /// Per entry: the body for each log type it has an override for (most have none, a few
+    /// have three), so that the record's log type picks its body by a scan of a tiny slice.
+    override_body: Vec<Box<[LogTypeBody]>>,
     /// Per source field: `,"source_field":"InternalReason"`.
     source: [Vec<u8>; 3],
     /// `,"source_field":null`.
@@ -174,12 +180,12 @@ impl Fragments {
         };
         let kv_str = |f: usize, value: &str| kv(f, &json_str(value));
 
-        let entry_body = |e: &CatalogEntry| {
+        let entry_body = |e: &CatalogEntry, severity: Severity, component: Component| {
             let mut b = Vec::with_capacity(512);
             b.extend(kv_str(field::STATUS, &e.status));
             b.extend(kv_str(field::DESCRIPTION, &e.description));
-            b.extend(kv_str(field::SEVERITY, e.severity.as_str()));
-            b.extend(kv_str(field::COMPONENT, e.component.as_str()));
+            b.extend(kv_str(field::SEVERITY, severity.as_str()));
+            b.extend(kv_str(field::COMPONENT, component.as_str()));
             b.extend(kv_str(field::CATEGORY, e.category.as_str()));
             if let Some(r) = &e.remediation {
                 b.extend(kv_str(field::REMEDIATION, r));
@@ -217,7 +223,24 @@ impl Fragments {
                 .iter()
                 .map(|e| kv(field::CODE, &json_str(&e.code)))
                 .collect(),
-            body: catalog.entries().iter().map(entry_body).collect(),
+            body: catalog
+                .entries()
+                .iter()
+                .map(|e| entry_body(e, e.severity, e.component))
+                .collect(),
+            override_body: catalog
+                .entries()
+                .iter()
+                .map(|e| {
+                    e.overrides
+                        .iter()
+                        .map(|o| {
+                            let t = o.log_type;
+                            (t, entry_body(e, e.severity_in(t), e.component_in(t)))
+                        })
+                        .collect()
+                })
+                .collect(),
             source: SourceField::ALL.map(|f| kv_str(field::SOURCE_FIELD, f.as_str())),
             source_null: kv(field::SOURCE_FIELD, b"null"),
             log_type: LogType::ALL
@@ -278,10 +301,15 @@ impl Fragments {
         source: SourceField,
         log_type: LogType,
     ) {
+        let i = entry.index();
+        let body = self.override_body[i]
+            .iter()
+            .find(|(t, _)| *t == log_type)
+            .map_or(&self.body[i], |(_, b)| b);
         self.frame(out, members, |out| {
-            out.extend_from_slice(&self.code[entry.index()]);
+            out.extend_from_slice(&self.code[i]);
             out.extend_from_slice(&self.source[source as usize]);
-            out.extend_from_slice(&self.body[entry.index()]);
+            out.extend_from_slice(body);
             out.extend_from_slice(self.log_type(log_type));
             out.extend_from_slice(&self.tail_known);
         });

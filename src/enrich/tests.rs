@@ -423,3 +423,123 @@ fn field_selections_are_checked() {
     assert!(FieldSet::from_names::<&str>(&[]).is_err());
     assert_eq!(FieldSet::default().names(), OUTPUT_FIELDS.to_vec());
 }
+
+#[test]
+fn a_status_code_takes_the_override_of_its_log_type() {
+    let e = enricher(EnrichOptions::default());
+    let entry = Catalog::builtin()
+        .get("ZPN_STATUS_AUTH_FAILED")
+        .cloned()
+        .unwrap();
+    let cases = [
+        // A user's failed sign-in: the entry's own severity and component.
+        (
+            r#"{"Username":"jane@acme.example","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
+            "user_status",
+            "medium",
+            "Authentication",
+        ),
+        // A connector, Private Service Edge or Private Cloud Controller that cannot sign in.
+        (
+            r#"{"Connector":"conn-1","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
+            "app_connector_status",
+            "high",
+            "App Connector",
+        ),
+        (
+            r#"{"ServiceEdge":"pse-1","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
+            "private_service_edge_status",
+            "high",
+            "Private Service Edge",
+        ),
+        (
+            r#"{"PrivateCloudController":"pcc-1","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
+            "private_cloud_controller_status",
+            "high",
+            "Private Cloud Controller",
+        ),
+    ];
+    for (input, log_type, severity, component) in cases {
+        let (out, outcome) = run(&e, input);
+        assert_eq!(outcome, "known");
+        let enr = added(&out, "enrichment");
+        assert_eq!(enr["log_type"], log_type);
+        assert_eq!(enr["severity"], severity, "{log_type}");
+        assert_eq!(enr["component"], component, "{log_type}");
+        // Everything else is the entry's.
+        assert_eq!(enr["status"], entry.status.as_str());
+        assert_eq!(enr["category"], entry.category.as_str());
+        assert_eq!(enr["description"], entry.description.as_str());
+    }
+}
+
+#[test]
+fn an_override_of_one_field_keeps_the_other_and_obeys_the_output_options() {
+    let file = crate::catalog::load::parse_toml(
+        r#"catalog_version = "t-1"
+
+[[entry]]
+code = "ZPN_STATUS_DISCONNECTED"
+status = "Disconnected"
+description = "A session ended."
+severity = "info"
+component = "Authentication"
+category = "info"
+
+[[entry.overrides]]
+log_type = "app_connector_status"
+severity = "medium"
+"#,
+        "t.toml",
+    )
+    .unwrap();
+    let catalog = Arc::new(Catalog::new(file.version, file.entries).unwrap());
+    let input = r#"{"Connector":"conn-1","SessionStatus":"ZPN_STATUS_DISCONNECTED"}"#;
+    let flat = Enricher::new(
+        Arc::clone(&catalog),
+        EnrichOptions {
+            output: OutputMode::Flat {
+                prefix: "zpa_".into(),
+            },
+            fields: FieldSet::from_names(&["code", "severity", "component"]).unwrap(),
+            ..EnrichOptions::default()
+        },
+    );
+    let (out, _) = run(&flat, input);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["zpa_severity"], "medium");
+    assert_eq!(v["zpa_component"], "Authentication");
+    assert!(v.get("zpa_status").is_none(), "{out}");
+    // Another log type: the entry's own.
+    let (out, _) = run(
+        &flat,
+        r#"{"Username":"u","SessionStatus":"ZPN_STATUS_DISCONNECTED"}"#,
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["zpa_severity"], "info");
+}
+
+#[test]
+fn an_alias_is_enriched_as_its_entry_under_the_entry_code() {
+    let e = enricher(EnrichOptions::default());
+    let input =
+        r#"{"InternalReason":"AST_MT_SETUP_ERR_AST_CFG_DISABLED","ConnectionStatus":"close"}"#;
+    let mut out = Vec::new();
+    let outcome = e.enrich(input.as_bytes(), &mut out);
+    let Outcome::Known { entry, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        e.catalog().entry(entry).code,
+        "AST_MT_SETUP_ERR_AST_CFG_DISABLE"
+    );
+    let enr = added(std::str::from_utf8(&out).unwrap(), "enrichment");
+    assert_eq!(enr["code"], "AST_MT_SETUP_ERR_AST_CFG_DISABLE");
+    assert_eq!(enr["known"], true);
+    // The record keeps the spelling it came with.
+    assert!(
+        std::str::from_utf8(&out)
+            .unwrap()
+            .starts_with(r#"{"InternalReason":"AST_MT_SETUP_ERR_AST_CFG_DISABLED""#)
+    );
+}

@@ -25,7 +25,8 @@ pub struct EventCounters {
     events: IntCounterVec,
     catalog: Arc<Catalog>,
     unknown_severity: Severity,
-    /// Known codes, indexed by `log_type as usize * catalog.len() + entry.index()`.
+    /// Known codes, indexed by `log_type as usize * catalog.len() + entry.index()`. The
+    /// component and severity labels are those of the code in that log type (its override).
     known: Vec<Option<IntCounter>>,
     /// Unknown codes, indexed by `log_type as usize * UNKNOWN_COMPONENTS + component`, where
     /// the component is the one guessed from the code, or the last slot for `unknown`.
@@ -70,8 +71,8 @@ impl EventCounters {
                     self.events.with_label_values(&[
                         log_type.as_str(),
                         e.code.as_str(),
-                        e.component.as_str(),
-                        e.severity.as_str(),
+                        e.component_in(*log_type).as_str(),
+                        e.severity_in(*log_type).as_str(),
                         e.category.as_str(),
                     ])
                 })

@@ -288,6 +288,45 @@ fn events_are_labelled_by_catalog_entry_or_bucket() {
 }
 
 #[test]
+fn per_code_labels_follow_the_override_of_the_log_type() {
+    let m = Metrics::new("x").unwrap();
+    let catalog = Arc::new(Catalog::builtin());
+    let enricher = Enricher::new(Arc::clone(&catalog), EnrichOptions::default());
+    let mut counters = EventCounters::new(&m, Arc::clone(&catalog), Severity::Medium);
+    let user = r#"{"Username":"u","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#;
+    let connector = r#"{"Connector":"c","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#;
+    for record in [user, connector, connector] {
+        assert_eq!(enrich_and_count(&enricher, &mut counters, record), "known");
+    }
+    let e = catalog.get("ZPN_STATUS_AUTH_FAILED").unwrap();
+    let text = m.encode();
+    for (series, value) in [
+        (
+            events_series(
+                "user_status",
+                &e.code,
+                e.component.as_str(),
+                e.severity.as_str(),
+                e.category.as_str(),
+            ),
+            1.0,
+        ),
+        (
+            events_series(
+                "app_connector_status",
+                &e.code,
+                "App Connector",
+                "high",
+                e.category.as_str(),
+            ),
+            2.0,
+        ),
+    ] {
+        assert_eq!(sample(&text, &series), Some(value), "{series}:\n{text}");
+    }
+}
+
+#[test]
 fn a_new_catalog_version_replaces_the_info_series() {
     let m = Metrics::new("x").unwrap();
     let first = Catalog::builtin();
