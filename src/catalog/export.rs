@@ -1,12 +1,19 @@
 //! Exporting the catalog for other tools: JSON (an array of entries) and CSV (a lookup table
 //! for Splunk `inputlookup`/automatic lookups or a Vector `file` enrichment table).
+//!
+//! The CSV has one row per spelling, so that a lookup by the logged code finds an alias too:
+//! an alias's row repeats its entry with the alias as `code` and the entry's code as
+//! `alias_of`. Lists are joined with `;` (`log_types`, `aliases`), and each override is
+//! `log_type:severity:component` with an empty part for what it leaves as it is; no value of
+//! these fields contains `;` or `:`.
 
 use std::io::{self, Write};
 
-use super::{Catalog, CatalogEntry};
+use super::{Catalog, CatalogEntry, Component, Severity};
 
-/// CSV columns, in order. `catalog_version` repeats on every row so a lookup can return it.
-pub const CSV_COLUMNS: [&str; 11] = [
+/// CSV columns, in order. `catalog_version` repeats on every row so a lookup can return it; the
+/// columns after it came later and follow it so that readers by position keep working.
+pub const CSV_COLUMNS: [&str; 17] = [
     "code",
     "status",
     "description",
@@ -18,6 +25,12 @@ pub const CSV_COLUMNS: [&str; 11] = [
     "vendor_status",
     "vendor_error_type",
     "catalog_version",
+    "aliases",
+    "alias_of",
+    "log_types",
+    "retired",
+    "overrides",
+    "source",
 ];
 
 /// Writes the catalog as a JSON array of entries (every field, absent optional fields omitted),
@@ -44,8 +57,8 @@ pub fn write_json<W: Write>(catalog: &Catalog, mut w: W) -> io::Result<()> {
     w.write_all(b"\n")
 }
 
-/// Writes the catalog as RFC 4180 CSV with a header row. Empty cells stand for absent optional
-/// fields.
+/// Writes the catalog as RFC 4180 CSV with a header row: a row per entry, followed by a row per
+/// alias of it (see the module documentation). Empty cells stand for absent optional fields.
 ///
 /// # Errors
 /// Only I/O errors from `w`.
@@ -53,7 +66,7 @@ pub fn write_csv<W: Write>(catalog: &Catalog, mut w: W) -> io::Result<()> {
     write_row(&mut w, CSV_COLUMNS.iter().copied())?;
     for e in catalog.entries() {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        let cells = [
+        let mut cells = [
             e.code.clone(),
             e.status.clone(),
             e.description.clone(),
@@ -65,10 +78,42 @@ pub fn write_csv<W: Write>(catalog: &Catalog, mut w: W) -> io::Result<()> {
             opt(&e.vendor_status),
             opt(&e.vendor_error_type),
             catalog.version().to_owned(),
+            e.aliases.join(";"),
+            String::new(),
+            e.log_types
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            e.retired.to_string(),
+            csv_overrides(e),
+            e.source.map(|s| s.to_string()).unwrap_or_default(),
         ];
         write_row(&mut w, cells.iter().map(String::as_str))?;
+        for alias in &e.aliases {
+            cells[0].clone_from(alias);
+            cells[11].clear();
+            cells[12].clone_from(&e.code);
+            write_row(&mut w, cells.iter().map(String::as_str))?;
+        }
     }
     Ok(())
+}
+
+/// The overrides of an entry as one CSV cell: `log_type:severity:component`, `;`-joined.
+fn csv_overrides(e: &CatalogEntry) -> String {
+    e.overrides
+        .iter()
+        .map(|o| {
+            format!(
+                "{}:{}:{}",
+                o.log_type.as_str(),
+                o.severity.map(Severity::as_str).unwrap_or_default(),
+                o.component.map(Component::as_str).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 fn write_row<'a, W: Write>(w: &mut W, cells: impl Iterator<Item = &'a str>) -> io::Result<()> {
@@ -100,13 +145,51 @@ mod tests {
     }
 
     #[test]
-    fn csv_has_a_header_and_one_row_per_entry() {
+    fn csv_has_a_header_and_one_row_per_spelling() {
         let catalog = Catalog::builtin();
         let mut out = Vec::new();
         write_csv(&catalog, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("code,status,description,severity,"));
+        let spellings: usize = catalog
+            .entries()
+            .iter()
+            .map(|e| e.spellings().count())
+            .sum();
+        assert!(spellings > catalog.len());
         // Descriptions never contain line breaks, so rows are lines.
-        assert_eq!(text.lines().count(), catalog.len() + 1);
+        assert_eq!(text.lines().count(), spellings + 1);
+    }
+
+    #[test]
+    fn csv_lists_and_overrides_are_joined_with_semicolons() {
+        use crate::catalog::LogTypeOverride;
+        use crate::event::LogType;
+        let mut e = Catalog::builtin().entries()[0].clone();
+        e.overrides = vec![
+            LogTypeOverride {
+                log_type: LogType::AppConnectorStatus,
+                severity: Some(Severity::High),
+                component: None,
+            },
+            LogTypeOverride {
+                log_type: LogType::PrivateServiceEdgeStatus,
+                severity: None,
+                component: Some(Component::PrivateServiceEdge),
+            },
+        ];
+        assert_eq!(
+            csv_overrides(&e),
+            "app_connector_status:high:;private_service_edge_status::Private Service Edge"
+        );
+        // No value of a joined field can contain a separator.
+        for text in Severity::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .chain(Component::ALL.iter().map(|c| c.as_str()))
+            .chain(LogType::ALL.iter().map(|t| t.as_str()))
+        {
+            assert!(!text.contains([';', ':']), "{text}");
+        }
     }
 }

@@ -17,10 +17,18 @@ fn csv_export_is_a_complete_lookup_table() {
     let rows = common::parse_csv(&common::stdout(&out));
     let catalog = Catalog::builtin();
     assert_eq!(rows[0], CSV_COLUMNS.map(String::from).to_vec());
-    assert_eq!(rows.len(), catalog.len() + 1);
-    for (row, e) in rows[1..].iter().zip(catalog.entries()) {
+    // A row per spelling: each entry, then each of its aliases.
+    let spellings: Vec<(&str, &str)> = catalog
+        .entries()
+        .iter()
+        .flat_map(|e| e.spellings().map(move |s| (s, e.code.as_str())))
+        .collect();
+    assert_eq!(rows.len(), spellings.len() + 1);
+    let column = |name: &str| CSV_COLUMNS.iter().position(|c| *c == name).unwrap();
+    for (row, (spelling, code)) in rows[1..].iter().zip(&spellings) {
+        let e = catalog.get(code).unwrap();
         assert_eq!(row.len(), CSV_COLUMNS.len());
-        assert_eq!(row[0], e.code);
+        assert_eq!(row[0], *spelling);
         assert_eq!(row[1], e.status);
         assert_eq!(row[2], e.description);
         assert_eq!(row[3], e.severity.as_str());
@@ -28,7 +36,28 @@ fn csv_export_is_a_complete_lookup_table() {
         assert_eq!(row[5], e.category.as_str());
         assert_eq!(row[7], e.remediation.clone().unwrap_or_default());
         assert_eq!(row[10], catalog.version());
+        let log_types: Vec<&str> = e.log_types.iter().map(|t| t.as_str()).collect();
+        assert_eq!(row[column("log_types")], log_types.join(";"));
+        assert_eq!(row[column("retired")], e.retired.to_string());
+        if spelling == code {
+            assert_eq!(row[column("aliases")], e.aliases.join(";"));
+            assert_eq!(row[column("alias_of")], "");
+        } else {
+            assert_eq!(row[column("aliases")], "");
+            assert_eq!(row[column("alias_of")], *code);
+        }
     }
+    // The overrides cell of a code with three.
+    let row = rows
+        .iter()
+        .find(|r| r[0] == "ZPN_STATUS_AUTH_FAILED")
+        .unwrap();
+    assert_eq!(
+        row[column("overrides")],
+        "app_connector_status:high:App Connector;\
+         private_service_edge_status:high:Private Service Edge;\
+         private_cloud_controller_status:high:Private Cloud Controller"
+    );
 }
 
 #[test]
