@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::cli::commands::catalog::ExportFormat;
+use crate::cli::commands::catalog::{ExportFormat, StatsFormat as CatalogStatsFormat};
 use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
-use zpa_enricher::catalog::{Category, Component, Severity};
+use zpa_enricher::catalog::{Category, Component, ENTRY_LOG_TYPES, Severity, entry_log_type};
 use zpa_enricher::config::LogFormat;
+use zpa_enricher::event::LogType;
 use zpa_enricher::synth::{Burst, Start};
 
 /// Enriches Zscaler Private Access (ZPA) LSS log records with human-readable status-code
@@ -420,6 +421,10 @@ pub(crate) enum CatalogCommand {
         /// Only codes of this category.
         #[arg(long, value_parser = parse_vocab::<Category>)]
         category: Option<Category>,
+        /// Only codes that appear in this log type (e.g. `app_connector_status`, or the vendor's
+        /// `zpn_ast_auth_log`); severity and component are then the code's in that log type.
+        #[arg(long, value_parser = parse_log_type, value_name = "LOG_TYPE")]
+        log_type: Option<LogType>,
     },
     /// Show everything about one code.
     Show {
@@ -428,6 +433,13 @@ pub(crate) enum CatalogCommand {
         /// Print the entry as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Count the entries by severity, category, component, cause, vendor status, log type,
+    /// retired and source.
+    Stats {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CatalogStatsFormat::Text, value_name = "FORMAT")]
+        format: CatalogStatsFormat,
     },
     /// Export the catalog as JSON or CSV (a Splunk lookup / Vector enrichment table).
     Export {
@@ -450,6 +462,15 @@ fn parse_vocab<T: VocabValue>(s: &str) -> Result<T, String> {
             let all: Vec<&str> = T::values().iter().map(|v| v.text()).collect();
             format!("expected one of: {}", all.join(", "))
         })
+}
+
+/// Parses a log type as catalog entries name them: the enrichment's name or the vendor's
+/// `sourceLogType`, ignoring letter case.
+fn parse_log_type(s: &str) -> Result<LogType, String> {
+    entry_log_type(s).ok_or_else(|| {
+        let all: Vec<&str> = ENTRY_LOG_TYPES.iter().map(|t| t.as_str()).collect();
+        format!("expected one of: {}", all.join(", "))
+    })
 }
 
 trait VocabValue: Copy + Send + Sync + 'static {
@@ -488,6 +509,23 @@ mod tests {
             parse_vocab::<Category>("bad")
                 .unwrap_err()
                 .contains("policy_block")
+        );
+    }
+
+    #[test]
+    fn log_types_parse_by_either_name() {
+        assert_eq!(
+            parse_log_type("app_connector_status"),
+            Ok(LogType::AppConnectorStatus)
+        );
+        assert_eq!(
+            parse_log_type("ZPN_AST_AUTH_LOG"),
+            Ok(LogType::AppConnectorStatus)
+        );
+        assert!(
+            parse_log_type("unknown")
+                .unwrap_err()
+                .contains("user_activity")
         );
     }
 

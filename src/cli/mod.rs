@@ -349,11 +349,13 @@ fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
             severity,
             component,
             category,
+            log_type,
         } => {
             let filter = commands::catalog::ListFilter {
                 min_severity: severity,
                 component,
                 category,
+                log_type,
             };
             finish(
                 commands::catalog::list(catalog, &filter, stdout)
@@ -367,6 +369,9 @@ fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
                 Err(e) => finish(Err(writing("standard output")(e))),
             }
         }
+        CatalogCommand::Stats { format } => finish(
+            commands::catalog::stats(catalog, format, stdout).map_err(writing("standard output")),
+        ),
         CatalogCommand::Export { format, output } => match output {
             Some(path) if path.as_os_str() != "-" => match File::create(&path) {
                 Ok(f) => finish(

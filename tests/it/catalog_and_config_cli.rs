@@ -1,5 +1,6 @@
-//! `catalog list | show | export`, user catalogs, and `--check-config` / `--print-config`,
-//! through the real binary.
+//! `catalog list | show | export | stats`, user catalogs, and `--check-config` /
+//! `--print-config`, through the real binary. The catalog's metadata (aliases, log types,
+//! overrides) and `catalog stats` are in [`metadata`].
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
@@ -9,6 +10,8 @@ use zpa_enricher::catalog::Catalog;
 use zpa_enricher::catalog::export::CSV_COLUMNS;
 
 use crate::common;
+
+mod metadata;
 
 #[test]
 fn csv_export_is_a_complete_lookup_table() {

@@ -1,81 +1,12 @@
-//! `zpa-enricher catalog list | show CODE | export --format json|csv`.
+//! `zpa-enricher catalog show CODE`: everything about one code, found by its code or an alias.
 
 use std::io::{self, Write};
 
-use zpa_enricher::catalog::{Catalog, CatalogEntry, Category, Component, Severity, export};
+use zpa_enricher::catalog::{Catalog, CatalogEntry};
 use zpa_enricher::spelling::edit_distance;
 
-/// Export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ExportFormat {
-    /// A JSON array of entries.
-    Json,
-    /// CSV with a header row (Splunk lookup, Vector enrichment table).
-    Csv,
-}
-
-/// Filters for `catalog list`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ListFilter {
-    /// Only entries at or above this severity.
-    pub min_severity: Option<Severity>,
-    /// Only entries of this component.
-    pub component: Option<Component>,
-    /// Only entries of this category.
-    pub category: Option<Category>,
-}
-
-impl ListFilter {
-    fn accepts(&self, e: &CatalogEntry) -> bool {
-        self.min_severity.is_none_or(|s| e.severity >= s)
-            && self.component.is_none_or(|c| e.component == c)
-            && self.category.is_none_or(|c| e.category == c)
-    }
-}
-
-/// Prints a table of entries.
-///
-/// # Errors
-/// Only I/O errors.
-pub(crate) fn list<W: Write>(catalog: &Catalog, filter: &ListFilter, mut w: W) -> io::Result<()> {
-    let entries: Vec<&CatalogEntry> = catalog
-        .entries()
-        .iter()
-        .filter(|e| filter.accepts(e))
-        .collect();
-    let width = entries
-        .iter()
-        .map(|e| e.code.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    writeln!(
-        w,
-        "{:<width$}  {:<8}  {:<20}  {:<12}  status",
-        "code", "severity", "component", "category"
-    )?;
-    for e in &entries {
-        writeln!(
-            w,
-            "{:<width$}  {:<8}  {:<20}  {:<12}  {}",
-            e.code,
-            e.severity.as_str(),
-            e.component.as_str(),
-            e.category.as_str(),
-            e.status
-        )?;
-    }
-    writeln!(
-        w,
-        "{} of {} entries, catalog version {}",
-        entries.len(),
-        catalog.len(),
-        catalog.version()
-    )
-}
-
-/// Prints one entry. Returns false (after printing suggestions to `err`) when the code is not
-/// in the catalog.
+/// Prints one entry, found by its code or an alias (and says which alias). Returns false (after
+/// printing suggestions to `err`) when no entry has that spelling.
 ///
 /// # Errors
 /// Only I/O errors.
@@ -95,7 +26,8 @@ pub(crate) fn show<W: Write, E: Write>(
             catalog.version()
         )?;
         let needle = code.trim().to_ascii_lowercase();
-        let codes = || catalog.entries().iter().map(|e| e.code.as_str());
+        // Every spelling: codes and aliases.
+        let codes = || catalog.entries().iter().flat_map(CatalogEntry::spellings);
         // Misspellings: the codes within a few edits, nearest first.
         let most = (needle.len() / 8).max(2);
         let mut near: Vec<(usize, &str)> = codes()
@@ -127,14 +59,26 @@ pub(crate) fn show<W: Write, E: Write>(
         }
         return Ok(false);
     };
+    // Found by an alias rather than the code (letter case aside).
+    let alias = e
+        .aliases
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(code.trim()))
+        .filter(|_| !e.code.eq_ignore_ascii_case(code.trim()));
     if json {
         let mut value = serde_json::to_value(e)?;
         if let Some(object) = value.as_object_mut() {
             object.insert("catalog_version".into(), catalog.version().into());
+            if let Some(alias) = alias {
+                object.insert("found_by_alias".into(), alias.as_str().into());
+            }
         }
         serde_json::to_writer_pretty(&mut w, &value)?;
         writeln!(w)?;
         return Ok(true);
+    }
+    if let Some(alias) = alias {
+        writeln!(w, "{alias} is an alias of {}\n", e.code)?;
     }
     let mut row = |k: &str, v: &str| writeln!(w, "{k:<18} {v}");
     row("code", &e.code)?;
@@ -155,17 +99,30 @@ pub(crate) fn show<W: Write, E: Write>(
     if let Some(t) = &e.vendor_error_type {
         row("vendor_error_type", t)?;
     }
+    if !e.aliases.is_empty() {
+        row("aliases", &e.aliases.join(", "))?;
+    }
+    if !e.log_types.is_empty() {
+        let names: Vec<&str> = e.log_types.iter().map(|t| t.as_str()).collect();
+        row("log_types", &names.join(", "))?;
+    }
+    row("retired", if e.retired { "true" } else { "false" })?;
+    if let Some(s) = e.source {
+        row("source", s.as_str())?;
+    }
+    for (i, o) in e.overrides.iter().enumerate() {
+        let mut set = Vec::new();
+        if let Some(s) = o.severity {
+            set.push(format!("severity {s}"));
+        }
+        if let Some(c) = o.component {
+            set.push(format!("component {c}"));
+        }
+        row(
+            if i == 0 { "overrides" } else { "" },
+            &format!("in {}: {}", o.log_type, set.join(", ")),
+        )?;
+    }
     row("catalog_version", catalog.version())?;
     Ok(true)
-}
-
-/// Writes the catalog in `format`.
-///
-/// # Errors
-/// Only I/O errors.
-pub(crate) fn export<W: Write>(catalog: &Catalog, format: ExportFormat, w: W) -> io::Result<()> {
-    match format {
-        ExportFormat::Json => export::write_json(catalog, w),
-        ExportFormat::Csv => export::write_csv(catalog, w),
-    }
 }
