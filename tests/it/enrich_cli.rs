@@ -221,7 +221,7 @@ fn unknown_codes_are_logged_once_and_counted() {
     let stderr = common::stderr(&out);
     assert_eq!(stderr.matches("unknown status code").count(), 2, "{stderr}");
     assert!(
-        stderr.contains("3  medium    -                     NEW_CODE_A (not in catalog)"),
+        stderr.contains("3  medium    -                         NEW_CODE_A (not in catalog)"),
         "{stderr}"
     );
     let stdout = common::stdout(&out);

@@ -20,7 +20,11 @@ pub(crate) struct Summary {
     /// Severity reported for unknown codes (as configured).
     unknown_severity: Severity,
     records: u64,
+    /// Known codes, indexed by `log_type as usize * entries + entry.index()`: a code's
+    /// severity and component can depend on the log type (the catalog's overrides).
     known: Vec<u64>,
+    /// Entries of the catalog.
+    entries: usize,
     unknown: BTreeMap<String, u64>,
     unknown_untracked: u64,
     no_code: u64,
@@ -33,7 +37,8 @@ impl Summary {
         Self {
             unknown_severity,
             records: 0,
-            known: vec![0; catalog.len()],
+            known: vec![0; catalog.len() * LogType::ALL.len()],
+            entries: catalog.len(),
             unknown: BTreeMap::new(),
             unknown_untracked: 0,
             no_code: 0,
@@ -49,7 +54,9 @@ impl Summary {
             self.log_types[t as usize] += 1;
         }
         match outcome {
-            Outcome::Known { entry, .. } => self.known[entry.index()] += 1,
+            Outcome::Known {
+                entry, log_type, ..
+            } => self.known[*log_type as usize * self.entries + entry.index()] += 1,
             Outcome::Unknown { code, source, .. } => {
                 // Tracked as shown: bounded in size, and safe to print.
                 let code = shown_code(code);
@@ -91,23 +98,31 @@ impl Summary {
         self.invalid.iter().sum()
     }
 
-    /// Codes with their counts, most frequent first (ties by code).
+    /// Codes with their counts, most frequent first (ties by code). A code with an override has
+    /// a row for each severity and component it was enriched with.
     fn code_rows<'c>(&'c self, catalog: &'c Catalog) -> Vec<CodeRow<'c>> {
-        let mut rows: Vec<CodeRow<'c>> = self
-            .known
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(i, &count)| {
-                let e = &catalog.entries()[i];
-                CodeRow {
+        let mut known: Vec<CodeRow<'c>> = Vec::new();
+        for (i, &count) in self.known.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let log_type = LogType::ALL[i / self.entries];
+            let e = &catalog.entries()[i % self.entries];
+            let severity = e.severity_in(log_type).as_str();
+            let component = Some(e.component_in(log_type).as_str());
+            match known
+                .iter_mut()
+                .find(|r| r.code == e.code && r.severity == severity && r.component == component)
+            {
+                Some(row) => row.count += count,
+                None => known.push(CodeRow {
                     code: &e.code,
                     count,
-                    severity: e.severity.as_str(),
-                    component: Some(e.component.as_str()),
+                    severity,
+                    component,
                     known: true,
-                }
-            })
+                }),
+            }
+        }
+        let mut rows: Vec<CodeRow<'c>> = known
+            .into_iter()
             .chain(self.unknown.iter().map(|(code, &count)| CodeRow {
                 code,
                 count,
@@ -116,7 +131,12 @@ impl Summary {
                 known: false,
             }))
             .collect();
-        rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+        rows.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(a.code.cmp(b.code))
+                .then(a.severity.cmp(b.severity))
+        });
         rows
     }
 
@@ -142,13 +162,13 @@ impl Summary {
         if !rows.is_empty() {
             writeln!(
                 w,
-                "{:>10}  {:<9} {:<21} code",
+                "{:>10}  {:<9} {:<25} code",
                 "count", "severity", "component"
             )?;
             for r in rows {
                 writeln!(
                     w,
-                    "{:>10}  {:<9} {:<21} {}{}",
+                    "{:>10}  {:<9} {:<25} {}{}",
                     r.count,
                     r.severity,
                     r.component.unwrap_or("-"),
@@ -239,4 +259,65 @@ struct CodeRow<'a> {
     severity: &'a str,
     component: Option<&'a str>,
     known: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use zpa_enricher::enrich::{EnrichOptions, Enricher};
+
+    use super::*;
+
+    #[test]
+    fn a_code_counts_with_the_severity_of_each_log_type() {
+        let catalog = Arc::new(Catalog::builtin());
+        let enricher = Enricher::new(Arc::clone(&catalog), EnrichOptions::default());
+        let mut summary = Summary::new(&catalog, Severity::Medium);
+        for record in [
+            r#"{"Username":"u","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
+            r#"{"Connector":"c","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
+            r#"{"Connector":"c","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
+            r#"{"Username":"u","SessionStatus":"ZPN_STATUS_AUTHENTICATED"}"#,
+            r#"{"Username":"v","SessionStatus":"ZPN_STATUS_AUTHENTICATED"}"#,
+        ] {
+            let mut out = Vec::new();
+            summary.record(&enricher.enrich(record.as_bytes(), &mut out));
+        }
+        let mut json = Vec::new();
+        summary
+            .write_json(&catalog, Duration::ZERO, &mut json)
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let rows: Vec<(String, u64, String, String)> = v["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["code"].as_str().unwrap().to_owned(),
+                    r["count"].as_u64().unwrap(),
+                    r["severity"].as_str().unwrap().to_owned(),
+                    r["component"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let row = |code: &str, n: u64, severity: &str, component: &str| {
+            (
+                code.to_owned(),
+                n,
+                severity.to_owned(),
+                component.to_owned(),
+            )
+        };
+        assert_eq!(
+            rows,
+            [
+                row("ZPN_STATUS_AUTHENTICATED", 2, "info", "Authentication"),
+                row("ZPN_STATUS_AUTH_FAILED", 2, "high", "App Connector"),
+                row("ZPN_STATUS_AUTH_FAILED", 1, "medium", "Authentication"),
+            ]
+        );
+        assert_eq!(v["known"], 5);
+    }
 }

@@ -15,7 +15,8 @@ use zpa_enricher::metrics::{NO_CODE_LABEL, UNKNOWN_CODE_LABEL};
 /// The count of one catalog code, over every log type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CodeCount {
-    /// The code's severity (the `severity` label).
+    /// The code's severity (the `severity` label; the highest, when the catalog's overrides
+    /// give the code several).
     pub severity: Severity,
     /// Records enriched with it.
     pub count: u64,
@@ -124,6 +125,8 @@ impl Snapshot {
                                     .codes
                                     .entry(code.to_owned())
                                     .or_insert(CodeCount { severity, count: 0 });
+                                // Overrides can give a code several; the highest is shown.
+                                e.severity = e.severity.max(severity);
                                 e.count += v;
                             }
                         }

@@ -199,3 +199,20 @@ fn rates_are_readable() {
     assert_eq!(rate(3, Duration::from_secs(2)), "1.5");
     assert_eq!(rate(5, Duration::ZERO), "0.0");
 }
+
+#[test]
+fn a_code_with_an_override_shows_its_highest_severity() {
+    // A user's disconnect is info (component Authentication), a Private Service Edge's medium
+    // (component Private Service Edge): the info series comes first in the registry.
+    let user = r#"{"SessionStatus":"ZPN_STATUS_DISCONNECTED","Username":"u"}"#;
+    let edge = r#"{"SessionStatus":"ZPN_STATUS_DISCONNECTED","ServiceEdge":"pse-1"}"#;
+    let m = metrics_after(&[user, user, edge], 0);
+    let s = Snapshot::from_families(&m.registry().gather());
+    assert_eq!(
+        s.codes["ZPN_STATUS_DISCONNECTED"],
+        CodeCount {
+            severity: Severity::Medium,
+            count: 3
+        }
+    );
+}
