@@ -111,7 +111,7 @@ pub(super) struct Fragments {
     /// Per entry: `,"status":...` through `remediation` (when present).
     body: Vec<Vec<u8>>,
     /// Per source field: `,"source_field":"InternalReason"`.
-    source: [Vec<u8>; 3],
+    source: [Vec<u8>; SourceField::COUNT],
     /// `,"source_field":null`.
     source_null: Vec<u8>,
     /// Per log type: `,"log_type":"user_activity"`.

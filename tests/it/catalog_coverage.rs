@@ -110,8 +110,12 @@ fn session_and_connection_status_values_are_covered() {
         catalog.get("ZPN_STATUS_DISCONNECTED").unwrap().severity,
         Severity::Info
     );
-    // 189 reference codes + 3 session statuses + 3 connection states, nothing else.
-    assert_eq!(catalog.len(), 195);
+    // 189 reference codes + 3 session statuses + 3 connection states + the AppProtection and
+    // Microsegmentation Flow codes, nothing else.
+    for code in ["success", "ALLOW", "SIMBLOCK", "BLOCK"] {
+        assert!(catalog.get(code).is_some(), "{code} missing");
+    }
+    assert_eq!(catalog.len(), 199);
 }
 
 #[test]
