@@ -6,7 +6,7 @@
 //! `src/cli/`) is the command line on top of it, and nothing here imports it.
 //!
 //! - [`catalog`]: the status-code catalog (built-in TOML, optional user file), validation,
-//!   lookup, export. Pure.
+//!   lookup, export, the severity rule. Pure.
 //! - [`event`]: the LSS record model: a validating JSON scanner, log-type detection, status
 //!   field extraction, invalid-input classification. Pure.
 //! - [`enrich`]: the core: record bytes in, record bytes plus an enrichment object out, and an
