@@ -58,6 +58,15 @@ pub(crate) enum SyncError {
     /// The API could not be read.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The file written does not load back as a catalog (nothing was replaced).
+    #[error("the catalog written for {} does not load back, so it was not used", path.display())]
+    Unloadable {
+        /// The file.
+        path: PathBuf,
+        /// Why it does not load.
+        #[source]
+        source: CatalogError,
+    },
     /// Writing the file failed (nothing was replaced).
     #[error("cannot write {}", path.display())]
     Write {

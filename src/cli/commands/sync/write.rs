@@ -253,7 +253,10 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), SyncError> {
         file.sync_all().map_err(failed)?;
         drop(file);
         // What the service will load: checked before it replaces anything.
-        load::load(Some(&temporary), false)?;
+        load::load(Some(&temporary), false).map_err(|source| SyncError::Unloadable {
+            path: path.to_owned(),
+            source,
+        })?;
         fs::rename(&temporary, path).map_err(failed)?;
         // The rename itself is durable once the directory is synced.
         File::open(dir).and_then(|d| d.sync_all()).map_err(failed)
@@ -314,7 +317,8 @@ mod tests {
         fs::write(&path, "catalog_version = \"old\"\n").unwrap();
         // Text that is not a catalog is refused after it was written to the temporary file.
         let err = write_atomically(&path, "catalog_version = \n").unwrap_err();
-        assert!(matches!(err, SyncError::Catalog(_)), "{err:?}");
+        assert!(matches!(err, SyncError::Unloadable { .. }), "{err:?}");
+        assert!(!err.is_usage());
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
             "catalog_version = \"old\"\n"
