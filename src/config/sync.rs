@@ -56,7 +56,7 @@ pub struct SyncSettings {
     /// Further attempts after a timeout, a lost connection, 429 or 5xx.
     pub max_retries: u64,
     /// Wait before the first retry; doubled for each further one (a `Retry-After` of 429 or
-    /// 503 is honoured instead).
+    /// 5xx is honoured instead).
     pub retry_base_ms: u64,
     /// Largest response accepted.
     pub max_response_bytes: u64,
