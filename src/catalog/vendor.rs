@@ -106,6 +106,10 @@ impl VendorCode {
     /// saying where the entry comes from, severity by [`vendor_severity`], category by
     /// [`vendor_category`], component from the code's prefix, else the title's prefix, else the
     /// log type, and the admin action as remediation.
+    ///
+    /// Entries do not yet say where they come from; `catalog sync --write` marks the ones it
+    /// writes with a comment instead (`src/cli/commands/sync/write.rs`). When they gain a
+    /// `source` field, this is where it is set to `vendor_api`, and the comment goes.
     #[must_use]
     pub fn to_entry(&self) -> CatalogEntry {
         CatalogEntry {
