@@ -26,6 +26,9 @@
 //! - [`synth`]: synthetic LSS traffic for `generate`, the demo, tests and benchmarks: the
 //!   generator (`synth/generate/`, pure) and the schedule that writes its records as lines or
 //!   produces them to Kafka (`synth/traffic/`). The service never uses it.
+//! - [`vendor_api`]: the vendor's ZPA management API for `catalog sync`: signing in (OneAPI or
+//!   legacy) and reading the LSS status codes, over blocking HTTP with timeouts, bounded
+//!   answers and retries. The service never uses it.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
 //! no I/O and nothing from the other modules but the pure `json_members` and `line_index`;
@@ -67,4 +70,5 @@ pub(crate) mod reload;
 pub mod service;
 pub mod shutdown;
 pub mod synth;
+pub mod vendor_api;
 mod vocab;

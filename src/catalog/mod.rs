@@ -6,9 +6,11 @@
 //! validation of catalog files lives in [`load`]; the vocabularies (severity, component,
 //! category, cause) are closed enums so that metric labels stay bounded.
 
+pub mod diff;
 pub mod export;
 pub mod load;
 pub mod severity;
+pub mod vendor;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};

@@ -10,6 +10,7 @@ mod architecture;
 mod catalog_and_config_cli;
 mod catalog_coverage;
 mod catalog_severity;
+mod catalog_sync;
 mod common;
 mod demo;
 mod enrich_cli;
