@@ -45,6 +45,9 @@ CHART_OWNED_SETTINGS = {
     "kafka.security.key_file",
     "kafka.security.sasl_password",
     "kafka.security.key_password",
+    # The secret of `catalog sync`: the service never reads it and the chart runs no sync, and
+    # like every secret it never sits in a ConfigMap (a sync job takes it from a Secret).
+    "catalog.sync.client_secret",
 }
 
 # Settings that name files the pod must have.

@@ -140,6 +140,59 @@ pub(crate) fn listen_address_problem(addr: &str) -> Option<String> {
     }
 }
 
+/// Why `url` is not an `http://` or `https://` URL with a host, or `None`. Credentials in the
+/// URL (`https://user:secret@host`) are refused: they would show wherever the URL is shown.
+/// With `base`, the URL is a base that paths are appended to, so it may have no query or
+/// fragment either.
+#[must_use]
+pub fn url_problem(url: &str, base: bool) -> Option<String> {
+    let expected = if base {
+        "like https://api.example.com/zpa"
+    } else {
+        "like https://example.com/oauth2/v1/token"
+    };
+    if url.chars().any(char::is_whitespace) {
+        return Some(format!("{url:?} contains white space"));
+    }
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| lower.starts_with(scheme).then(|| &url[scheme.len()..]))
+    else {
+        return Some(format!(
+            "{url:?} is not an http:// or https:// URL ({expected})"
+        ));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        // The URL is not repeated: it holds a secret.
+        return Some(
+            "the URL carries credentials (user:password@host); give them as settings of their \
+             own, never in a URL"
+                .to_owned(),
+        );
+    }
+    let host = match authority.rsplit_once(':') {
+        // A bracketed IPv6 address contains colons of its own.
+        Some((host, port)) if !port.contains(']') => {
+            if port.parse::<u16>().is_err() {
+                return Some(format!("{url:?} has an invalid port {port:?}"));
+            }
+            host
+        }
+        _ => authority,
+    };
+    if host.is_empty() || host == "[]" {
+        return Some(format!("{url:?} has no host ({expected})"));
+    }
+    if base && rest.contains(['?', '#']) {
+        return Some(format!(
+            "{url:?} has a query or fragment; give the base the API paths are appended to ({expected})"
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +244,32 @@ mod tests {
         assert!(!is_host_port("kafka"));
         assert_eq!(listen_address_problem("127.0.0.1:9464"), None);
         assert!(listen_address_problem("nowhere").is_some());
+    }
+
+    #[test]
+    fn urls_need_a_scheme_and_a_host() {
+        for good in [
+            "https://api.zsapi.net/zpa",
+            "HTTP://127.0.0.1:8080",
+            "http://[::1]:8080/x",
+            "https://acme.zslogin.net/oauth2/v1/token",
+        ] {
+            assert_eq!(url_problem(good, true), None, "{good}");
+        }
+        for (bad, why) in [
+            ("api.zsapi.net/zpa", "not an http:// or https:// URL"),
+            ("ftp://host/x", "not an http:// or https:// URL"),
+            ("https://", "has no host"),
+            ("https:///path", "has no host"),
+            ("https://host:99999", "invalid port"),
+            ("https://user:pw@host", "carries credentials"),
+            ("https://host/a b", "white space"),
+            ("https://host/zpa?x=1", "has a query or fragment"),
+        ] {
+            let problem = url_problem(bad, true).unwrap_or_default();
+            assert!(problem.contains(why), "{bad}: {problem}");
+        }
+        // A URL that is not a base may carry a query.
+        assert_eq!(url_problem("https://host/token?x=1", false), None);
     }
 }

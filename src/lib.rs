@@ -6,7 +6,7 @@
 //! `src/cli/`) is the command line on top of it, and nothing here imports it.
 //!
 //! - [`catalog`]: the status-code catalog (built-in TOML, optional user file), validation,
-//!   lookup, export. Pure.
+//!   lookup, export, the severity rule. Pure.
 //! - [`event`]: the LSS record model: a validating JSON scanner, log-type detection, status
 //!   field extraction, invalid-input classification. Pure.
 //! - [`enrich`]: the core: record bytes in, record bytes plus an enrichment object out, and an
@@ -27,6 +27,9 @@
 //! - [`synth`]: synthetic LSS traffic for `generate`, the demo, tests and benchmarks: the
 //!   generator (`synth/generate/`, pure) and the schedule that writes its records as lines or
 //!   produces them to Kafka (`synth/traffic/`). The service never uses it.
+//! - [`vendor_api`]: the vendor's ZPA management API for `catalog sync`: signing in (OneAPI or
+//!   legacy) and reading the LSS status codes, over blocking HTTP with timeouts, bounded
+//!   answers and retries. The service never uses it.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
 //! no I/O and nothing from the other modules but the pure leaves (`json_members`, `line_index`,
@@ -70,4 +73,5 @@ pub mod service;
 pub mod shutdown;
 pub mod spelling;
 pub mod synth;
+pub mod vendor_api;
 mod vocab;

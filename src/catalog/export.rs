@@ -116,6 +116,27 @@ fn csv_overrides(e: &CatalogEntry) -> String {
         .join(";")
 }
 
+/// One entry as TOML for a catalog file: its `[[entry]]` header and keys, then an
+/// `[[entry.overrides]]` table per override (serialising the entry alone would put those tables
+/// at the top level of the file).
+///
+/// # Panics
+/// Never: an entry holds only strings, booleans and lists of them.
+#[must_use]
+pub fn toml_entry(e: &CatalogEntry) -> String {
+    let keys = CatalogEntry {
+        overrides: Vec::new(),
+        ..e.clone()
+    };
+    let mut text = String::from("[[entry]]\n");
+    text.push_str(&toml::to_string(&keys).expect("a catalog entry serialises to TOML"));
+    for o in &e.overrides {
+        text.push_str("\n[[entry.overrides]]\n");
+        text.push_str(&toml::to_string(o).expect("an override serialises to TOML"));
+    }
+    text
+}
+
 fn write_row<'a, W: Write>(w: &mut W, cells: impl Iterator<Item = &'a str>) -> io::Result<()> {
     for (i, cell) in cells.enumerate() {
         if i > 0 {
@@ -136,6 +157,19 @@ fn write_row<'a, W: Write>(w: &mut W, cells: impl Iterator<Item = &'a str>) -> i
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_entries_load_back_with_their_overrides() {
+        let catalog = Catalog::builtin();
+        let mut text = format!("catalog_version = {:?}\n", catalog.version());
+        for e in catalog.entries() {
+            text.push('\n');
+            text.push_str(&toml_entry(e));
+        }
+        let file = super::super::load::parse_toml(&text, "t.toml").unwrap();
+        assert_eq!(file.entries, catalog.entries());
+        assert!(file.entries.iter().any(|e| !e.overrides.is_empty()));
+    }
 
     #[test]
     fn csv_quotes_cells_that_need_it() {

@@ -8,9 +8,12 @@
 //! Loading and validation of catalog files lives in [`load`]; the vocabularies (severity,
 //! component, category, cause, source) are closed enums so that metric labels stay bounded.
 
+pub mod diff;
 pub mod export;
 mod extend;
 pub mod load;
+pub mod severity;
+pub mod vendor;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -27,17 +30,20 @@ pub(crate) const BUILTIN_CATALOG: &str = include_str!("../../config/catalog.toml
 pub(crate) const BUILTIN_ORIGIN: &str = "built-in catalog";
 
 vocabulary! {
-    /// How urgent a code is, from `info` (normal operation) to `critical`.
+    /// Whether someone has to act on a code, and how fast: from `info` (normal operation) to
+    /// `critical`.
     Severity {
-        /// Normal operation.
+        /// Normal operation: nobody acts.
         Info => "info",
-        /// User-side or self-healing transient conditions.
+        /// Nothing to do for one occurrence: user-side, self-healing or re-authentication.
         Low => "low",
-        /// Policy blocks, authentication failures and access-denying misconfiguration.
+        /// Worth a look in working hours: policy blocks, authentication failures,
+        /// access-denying misconfiguration.
         Medium => "medium",
-        /// Service-affecting failures.
+        /// Service-affecting failures: someone has to act soon.
         High => "high",
-        /// Resource exhaustion or internal failures that hit many users.
+        /// Conditions that hit many users at once: resource exhaustion, a component that
+        /// cannot reach its peers.
         Critical => "critical",
     }
 }
@@ -79,26 +85,33 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// Why a code happens; the severity rule maps each cause to one severity.
+    /// Why a code happens. Each cause has one severity ([`Cause::severity`]); the severity rule
+    /// ([`severity`]) keeps it within what the vendor's class of the code allows.
     Cause {
         /// Normal operation.
         Normal => "normal",
-        /// User- or device-side condition.
+        /// User- or device-side condition that concerns one user.
         Client => "client",
         /// Self-healing transient condition inside ZPA.
         Transient => "transient",
-        /// Denied by a policy.
+        /// The user has to authenticate again, step up or renew an approval (a time-limited
+        /// grant ended as configured).
+        Reauth => "reauth",
+        /// Denied by a policy or a rate limit.
         Policy => "policy",
         /// Authentication or identity failure.
         Auth => "auth",
         /// Admin-fixable configuration gap.
         Config => "config",
-        /// Service-affecting failure.
+        /// Service-affecting failure: new connections to an application fail.
         Service => "service",
-        /// Resource exhaustion.
-        Resource => "resource",
-        /// Internal failure of a ZPA cloud component.
+        /// Failure inside a ZPA component, on one request or session.
         Internal => "internal",
+        /// Resource exhaustion (memory, file descriptors, ports, tables, capacity limits).
+        Resource => "resource",
+        /// A component the customer runs cannot reach its peers (App Connector to Service
+        /// Edge), so every user routed through it fails.
+        Peer => "peer",
     }
 }
 
@@ -113,15 +126,16 @@ vocabulary! {
 }
 
 impl Cause {
-    /// The severity rule: the one severity each cause maps to (see docs/output-and-catalog.md).
+    /// The severity of the cause, before the vendor's class bounds it (see [`severity`] and
+    /// docs/output-and-catalog.md). Only causes that hit many users at once are `critical`.
     #[must_use]
     pub fn severity(self) -> Severity {
         match self {
             Cause::Normal => Severity::Info,
-            Cause::Client | Cause::Transient => Severity::Low,
+            Cause::Client | Cause::Transient | Cause::Reauth => Severity::Low,
             Cause::Policy | Cause::Auth | Cause::Config => Severity::Medium,
-            Cause::Service => Severity::High,
-            Cause::Resource | Cause::Internal => Severity::Critical,
+            Cause::Service | Cause::Internal => Severity::High,
+            Cause::Resource | Cause::Peer => Severity::Critical,
         }
     }
 }
@@ -173,7 +187,7 @@ pub struct CatalogEntry {
     pub component: Component,
     /// The vendor's grouping.
     pub category: Category,
-    /// Why it happens (drives the severity rule).
+    /// Why it happens (with the vendor's class, drives the severity rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<Cause>,
     /// What an administrator should check.

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::cli::commands::catalog::{ExportFormat, StatsFormat as CatalogStatsFormat};
 use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
+use crate::cli::commands::sync::ReportFormat;
 use zpa_enricher::catalog::{Category, Component, ENTRY_LOG_TYPES, Severity, entry_log_type};
 use zpa_enricher::config::LogFormat;
 use zpa_enricher::event::LogType;
@@ -450,6 +451,64 @@ pub(crate) enum CatalogCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Compare the catalog with the status codes the vendor publishes through the ZPA
+    /// management API (settings `[catalog.sync]`): new, changed and removed codes. Exit status
+    /// 0: no difference; 3: differences; 1: the API could not be read; 64: bad settings.
+    Sync(SyncArgs),
+    /// Compare two catalog files (TOML or JSON): new, changed and removed codes. Exit status
+    /// 0: no difference; 3: differences; 64: a file is not a valid catalog.
+    Diff {
+        /// The older catalog file.
+        old: PathBuf,
+        /// The newer catalog file.
+        new: PathBuf,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+}
+
+/// `catalog sync` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// Base URL of the ZPA API, e.g. `https://api.zsapi.net/zpa` (`catalog.sync.api_url`).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// OneAPI token endpoint, `https://<vanity domain>.zslogin.net/oauth2/v1/token`
+    /// (`catalog.sync.token_url`).
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Also write the new codes to this catalog file (.toml), for `catalog.path` in mode
+    /// "extend": its entries are kept, and the ones an earlier sync wrote are updated.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Leave the vendor's titles out of the comparison (the built-in catalog words some titles
+    /// as the help pages do, not as the API does).
+    #[arg(long)]
+    pub ignore_titles: bool,
+}
+
+impl SyncArgs {
+    /// The settings these flags override, as `(key, value)` pairs.
+    #[must_use]
+    pub(crate) fn overrides(&self) -> Vec<(String, zpa_enricher::config::Override)> {
+        let mut o = Vec::new();
+        for (key, value) in [
+            ("catalog.sync.api_url", &self.api_url),
+            ("catalog.sync.token_url", &self.token_url),
+        ] {
+            if let Some(v) = value {
+                o.push((
+                    key.to_owned(),
+                    zpa_enricher::config::Override::Str(v.clone()),
+                ));
+            }
+        }
+        o
+    }
 }
 
 /// Parses a vocabulary value, ignoring letter case.

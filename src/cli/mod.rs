@@ -3,8 +3,9 @@
 //! the dispatch below: settings, logging, catalog, then the chosen command. Maps failures to
 //! exit codes. The library never imports any of it.
 //!
-//! Exit codes: 0 success; 1 runtime failure (I/O); 2 bad command line (from clap);
-//! 64 bad settings or catalog; 65 an invalid record under `--on-invalid fail`.
+//! Exit codes: 0 success; 1 runtime failure (I/O, the vendor's API); 2 bad command line (from
+//! clap); 3 differences found by `catalog sync` or `catalog diff`; 64 bad settings or catalog;
+//! 65 an invalid record under `--on-invalid fail`.
 
 pub(crate) mod args;
 mod commands;
@@ -30,6 +31,8 @@ use stdio::writing;
 pub(crate) const EXIT_CONFIG: u8 = 64;
 /// Exit status for invalid input under `--on-invalid fail` (`EX_DATAERR`).
 pub(crate) const EXIT_DATA: u8 = 65;
+/// Exit status of `catalog sync` and `catalog diff` when something differs.
+pub(crate) const EXIT_DIFFERENCES: u8 = 3;
 
 /// Runs the parsed command line and returns the process exit code.
 #[must_use]
@@ -46,6 +49,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Some(Command::Demo(args)) => {
             overrides.push(("metrics.addr".to_owned(), args.metrics_addr.clone().into()));
         }
+        Some(Command::Catalog(CatalogCommand::Sync(args))) => overrides.extend(args.overrides()),
         _ => {}
     }
     let sources = Sources {
@@ -143,7 +147,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Some(Command::Catalog(cmd)) => run_catalog(&catalog, cmd),
+        Some(Command::Catalog(cmd)) => run_catalog(&catalog, &settings, cmd),
         Some(Command::Healthcheck(args)) => run_healthcheck(&settings, &args),
         Some(Command::Run(args)) => run_service(&settings, catalog, &args),
         Some(Command::Demo(args)) => run_demo(&settings, catalog, &args),
@@ -342,7 +346,7 @@ fn clock_seed() -> u64 {
         .map_or(0, |d| d.as_secs() ^ u64::from(d.subsec_nanos()))
 }
 
-fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
+fn run_catalog(catalog: &Catalog, settings: &Settings, cmd: CatalogCommand) -> ExitCode {
     let stdout = io::stdout().lock();
     match cmd {
         CatalogCommand::List {
@@ -388,6 +392,36 @@ fn run_catalog(catalog: &Catalog, cmd: CatalogCommand) -> ExitCode {
                     .map_err(writing("standard output")),
             ),
         },
+        CatalogCommand::Sync(args) => {
+            let job = commands::sync::SyncJob {
+                settings: &settings.catalog.sync,
+                format: args.format,
+                write: args.write,
+                titles: !args.ignore_titles,
+            };
+            compared(commands::sync::sync(catalog, &job, stdout))
+        }
+        CatalogCommand::Diff { old, new, format } => {
+            compared(commands::sync::diff_files(&old, &new, format, stdout))
+        }
+    }
+}
+
+/// The exit status of `catalog sync` or `catalog diff`: 0 when nothing differs, 3 when
+/// something does, 64 for bad settings or catalog files, 1 for any other failure.
+fn compared(result: Result<bool, commands::sync::SyncError>) -> ExitCode {
+    match result {
+        Ok(false) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::from(EXIT_DIFFERENCES),
+        Err(commands::sync::SyncError::Output(e)) => finish(Err(writing("standard output")(e))),
+        Err(e) if e.is_usage() => {
+            report_error(&e);
+            ExitCode::from(EXIT_CONFIG)
+        }
+        Err(e) => {
+            report_error(&e);
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -20,12 +20,14 @@ use crate::vocab::vocabulary;
 mod problems;
 mod service;
 mod strict;
+mod sync;
 
 use problems::{
     deserialize_collecting, follows_from_type_problem, origin_of_setting, repeated_json_keys,
     source_error, stray_variables,
 };
 pub use service::{MetricsSettings, ServiceSettings};
+pub use sync::{ONEAPI_ZPA_BASE, SyncAuth, SyncSettings};
 
 use crate::checks::{Problem, listen_address_problem, not_a_file, out_of_range};
 use crate::kafka::{KafkaSettings, STATISTICS_INTERVAL_MS};
@@ -93,6 +95,8 @@ pub struct CatalogSettings {
     pub path: PathBuf,
     /// How the user file combines with the built-in catalog.
     pub mode: CatalogMode,
+    /// `[catalog.sync]`: reading the vendor's list of codes (`catalog sync`).
+    pub sync: SyncSettings,
 }
 
 impl Default for CatalogSettings {
@@ -100,6 +104,7 @@ impl Default for CatalogSettings {
         Self {
             path: PathBuf::new(),
             mode: CatalogMode::Extend,
+            sync: SyncSettings::default(),
         }
     }
 }
@@ -417,6 +422,7 @@ impl Settings {
                 "\"replace\" needs catalog.path to name a file",
             ));
         }
+        problems.extend(self.catalog.sync.problems());
         for (key, value, (lo, hi)) in [
             ("enrich.max_depth", self.enrich.max_depth, MAX_DEPTH_RANGE),
             (

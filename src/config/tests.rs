@@ -748,3 +748,56 @@ fn a_misspelt_key_gets_the_nearest_valid_key() {
         "{err}"
     );
 }
+
+#[test]
+fn sync_settings_from_env_and_flags_with_the_secret_redacted() {
+    let mut sources = env(&[
+        ("ZPA_ENRICHER__CATALOG__SYNC__AUTH", "LEGACY"),
+        ("ZPA_ENRICHER__CATALOG__SYNC__CLIENT_ID", "key-1"),
+        ("ZPA_ENRICHER__CATALOG__SYNC__CLIENT_SECRET", "hunter2"),
+        (
+            "ZPA_ENRICHER__CATALOG__SYNC__CUSTOMER_ID",
+            "72057594037927936",
+        ),
+        ("ZPA_ENRICHER__CATALOG__SYNC__MAX_RETRIES", "0"),
+    ]);
+    sources.overrides = vec![(
+        "catalog.sync.api_url".into(),
+        "https://config.private.zscaler.com".into(),
+    )];
+    let s = Settings::load(&sources).unwrap();
+    let sync = &s.catalog.sync;
+    assert_eq!(sync.auth, SyncAuth::Legacy);
+    assert_eq!(sync.client_secret.expose(), "hunter2");
+    assert_eq!(sync.api_url, "https://config.private.zscaler.com");
+    assert_eq!(sync.max_retries, 0);
+    assert!(sync.problems_for_sync().is_empty());
+    let printed = s.to_toml();
+    assert!(printed.contains("[catalog.sync]"), "{printed}");
+    assert!(!printed.contains("hunter2"), "{printed}");
+    assert!(
+        printed.contains("client_secret = \"<redacted>\""),
+        "{printed}"
+    );
+    assert!(!format!("{s:?}").contains("hunter2"));
+}
+
+#[test]
+fn sync_setting_problems_are_listed_with_where_they_came_from() {
+    let mut sources = env(&[
+        ("ZPA_ENRICHER__CATALOG__SYNC__TIMEOUT_SECS", "0"),
+        ("ZPA_ENRICHER__CATALOG__SYNC__AUTH", "saml"),
+        ("ZPA_ENRICHER__CATALOG__SYNC__CUSTOMER_ID", "acme"),
+    ]);
+    sources.overrides = vec![("catalog.sync.token_url".into(), "zslogin.net".into())];
+    let err = Settings::load(&sources).unwrap_err().to_string();
+    for needle in [
+        "catalog.sync.timeout_secs: 0 is out of range (1 to 600) [from environment variable ZPA_ENRICHER__CATALOG__SYNC__TIMEOUT_SECS]",
+        "catalog.sync.auth: unknown value \"saml\", expected one of: oneapi, legacy",
+        "catalog.sync.customer_id: \"acme\" is not a ZPA tenant id",
+        "catalog.sync.token_url: \"zslogin.net\" is not an http:// or https:// URL",
+        "[from the command line]",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}

@@ -117,7 +117,7 @@ pub(super) struct Fragments {
     /// have three), so that the record's log type picks its body by a scan of a tiny slice.
     override_body: Vec<Box<[LogTypeBody]>>,
     /// Per source field: `,"source_field":"InternalReason"`.
-    source: [Vec<u8>; 3],
+    source: [Vec<u8>; SourceField::COUNT],
     /// `,"source_field":null`.
     source_null: Vec<u8>,
     /// Per log type: `,"log_type":"user_activity"`.

@@ -104,6 +104,33 @@ fn empty_internal_reason_falls_back_to_connection_status() {
 }
 
 #[test]
+fn a_browser_access_close_is_known_by_its_reason() {
+    let e = enricher(EnrichOptions::default());
+    let (out, outcome) = run(
+        &e,
+        r#"{"ConnectionID":"a,1","Exporter":"unset","StatusCode":200,"ConnectionStatus":"zfce_mt_remote_disconnect","ConnectionReason":"BRK_MT_CLOSED_FROM_ASSISTANT"}"#,
+    );
+    assert_eq!(outcome, "known");
+    let enr = added(&out, "enrichment");
+    assert_eq!(enr["code"], "BRK_MT_CLOSED_FROM_ASSISTANT");
+    assert_eq!(enr["source_field"], "ConnectionReason");
+    assert_eq!(enr["log_type"], "browser_access");
+    assert_eq!(enr["known"], true);
+    let entry = Catalog::builtin()
+        .get("BRK_MT_CLOSED_FROM_ASSISTANT")
+        .cloned();
+    assert_eq!(enr["severity"], entry.unwrap().severity.as_str());
+
+    // An unknown reason is still reported as unknown, even next to a known state.
+    let (out, outcome) = run(
+        &e,
+        r#"{"Exporter":"unset","ConnectionStatus":"close","ConnectionReason":"BRK_MT_BRAND_NEW"}"#,
+    );
+    assert_eq!(outcome, "unknown_code");
+    assert_eq!(added(&out, "enrichment")["code"], "BRK_MT_BRAND_NEW");
+}
+
+#[test]
 fn records_without_a_code_still_get_an_enrichment() {
     let e = enricher(EnrichOptions::default());
     let (out, outcome) = run(&e, r#"{"AuditOperationType":"Create","ObjectName":"x"}"#);
@@ -443,19 +470,19 @@ fn a_status_code_takes_the_override_of_its_log_type() {
         (
             r#"{"Connector":"conn-1","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
             "app_connector_status",
-            "high",
+            "critical",
             "App Connector",
         ),
         (
             r#"{"ServiceEdge":"pse-1","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
             "private_service_edge_status",
-            "high",
+            "critical",
             "Private Service Edge",
         ),
         (
             r#"{"PrivateCloudController":"pcc-1","SessionStatus":"ZPN_STATUS_AUTH_FAILED"}"#,
             "private_cloud_controller_status",
-            "high",
+            "critical",
             "Private Cloud Controller",
         ),
     ];

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::SourceField;
+
 /// The LSS log types zpa-enricher recognises, detected from the keys of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LogType {
@@ -118,6 +120,42 @@ impl LogType {
         })
     }
 
+    /// The fields a record of this log type is looked up by, in order: the first non-empty one
+    /// gives the record's code. Reason fields come before state fields
+    /// ([`SourceField::is_state`]), so a connection state (`close`, `zfce_mt_*`) describes a
+    /// record only when it carries no reason code.
+    ///
+    /// Audit and metrics records carry no status code. Kerberos inspection records also carry
+    /// `KRBErrorCode`, a Kerberos protocol error rather than a ZPA code; it is not looked up.
+    /// Records of no recognised type are tried on the fields of the main types.
+    #[must_use]
+    pub fn status_fields(self) -> &'static [SourceField] {
+        use SourceField as F;
+        match self {
+            LogType::UserActivity => &[F::InternalReason, F::ConnectionStatus],
+            LogType::UserStatus
+            | LogType::AppConnectorStatus
+            | LogType::PrivateServiceEdgeStatus
+            | LogType::PrivateCloudControllerStatus => &[F::SessionStatus],
+            LogType::BrowserAccess => &[F::ConnectionReason, F::ConnectionStatus],
+            LogType::AppProtection => &[F::HttpError],
+            LogType::SmbInspection | LogType::LdapInspection | LogType::KrbInspection => {
+                &[F::ProtocolInspectionError]
+            }
+            LogType::MicrosegmentationFlow => &[F::EnforcementAction],
+            LogType::Audit
+            | LogType::AppConnectorMetrics
+            | LogType::PrivateServiceEdgeMetrics
+            | LogType::PrivateCloudControllerMetrics => &[],
+            LogType::Unknown => &[
+                F::InternalReason,
+                F::SessionStatus,
+                F::ConnectionReason,
+                F::ConnectionStatus,
+            ],
+        }
+    }
+
     /// Decides the log type from the set of distinctive keys present in a record.
     pub(super) fn detect(keys: u32) -> LogType {
         let has = |k: u32| keys & k != 0;
@@ -186,6 +224,9 @@ pub(super) mod key {
     pub(in crate::event) const PRIVATE_CLOUD_CONTROLLER: u32 = 1 << 13;
     pub(in crate::event) const SERVICE_EDGE: u32 = 1 << 14;
     pub(in crate::event) const CONNECTOR: u32 = 1 << 15;
+    pub(in crate::event) const CONNECTION_REASON: u32 = 1 << 16;
+    pub(in crate::event) const HTTP_ERROR: u32 = 1 << 17;
+    pub(in crate::event) const PROTOCOL_INSPECTION_ERROR: u32 = 1 << 18;
 
     /// Maps a (decoded) top-level key to its flag, or 0.
     ///
@@ -231,13 +272,11 @@ pub(super) mod key {
                     KRB
                 }
             }
-            9 if is!(b"Connector") || is!(b"PrivateSE") => {
-                if k[0] == b'C' {
-                    CONNECTOR
-                } else {
-                    PRIVATE_SE
-                }
-            }
+            9 if is!(b"Connector") || is!(b"PrivateSE") || is!(b"HTTPError") => match k[0] {
+                b'C' => CONNECTOR,
+                b'P' => PRIVATE_SE,
+                _ => HTTP_ERROR,
+            },
             11 if is!(b"ServiceEdge") => SERVICE_EDGE,
             12 if is!(b"ConnectionID") || is!(b"KRBErrorCode") => {
                 if k[0] == b'C' {
@@ -249,14 +288,16 @@ pub(super) mod key {
             13 if is!(b"SessionStatus") => SESSION_STATUS,
             14 if is!(b"InternalReason") => INTERNAL_REASON,
             16 if is!(b"ConnectionStatus")
+                || is!(b"ConnectionReason")
                 || is!(b"KRBUserPrincipal")
                 || is!(b"AliveTargetCount")
                 || is!(b"LDAPBindRequests") =>
             {
-                match k[0] {
-                    b'C' => CONNECTION_STATUS,
-                    b'K' => KRB,
-                    b'A' => ALIVE_TARGET_COUNT,
+                match (k[0], k[10]) {
+                    (b'C', b'S') => CONNECTION_STATUS,
+                    (b'C', _) => CONNECTION_REASON,
+                    (b'K', _) => KRB,
+                    (b'A', _) => ALIVE_TARGET_COUNT,
                     _ => LDAP,
                 }
             }
@@ -273,6 +314,7 @@ pub(super) mod key {
             }
             21 if is!(b"ExchangeSequenceIndex") => EXCHANGE_SEQUENCE_INDEX,
             22 if is!(b"PrivateCloudController") => PRIVATE_CLOUD_CONTROLLER,
+            23 if is!(b"ProtocolInspectionError") => PROTOCOL_INSPECTION_ERROR,
             24 if is!(b"SMBFileOperationRequests") => SMB,
             _ => 0,
         }
@@ -284,10 +326,14 @@ pub(super) mod key {
 
         #[test]
         fn every_key_of_interest_maps_to_its_flag() {
-            let cases: [(&[u8], u32); 23] = [
+            let cases: [(&[u8], u32); 27] = [
                 (b"InternalReason", INTERNAL_REASON),
                 (b"SessionStatus", SESSION_STATUS),
                 (b"ConnectionStatus", CONNECTION_STATUS),
+                (b"ConnectionReason", CONNECTION_REASON),
+                (b"HTTPError", HTTP_ERROR),
+                (b"ProtocolInspectionError", PROTOCOL_INSPECTION_ERROR),
+                (b"ConnectionReasoN", 0),
                 (b"ConnectionID", CONNECTION_ID),
                 (b"Exporter", EXPORTER),
                 (b"AuditOperationType", AUDIT_OPERATION_TYPE),

@@ -19,23 +19,40 @@ pub use log_type::LogType;
 use log_type::key;
 use scan::{Member, MemberSink, ValueKind};
 
-/// The record fields that can carry a status code, in lookup order.
+/// The record fields that can carry a status code. Which of them a record is looked up by, and
+/// in which order, depends on its log type ([`LogType::status_fields`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SourceField {
     /// `InternalReason` (User Activity).
     InternalReason,
     /// `SessionStatus` (User, App Connector, Private Service Edge, Private Cloud Controller Status).
     SessionStatus,
-    /// `ConnectionStatus` (User Activity when `InternalReason` is empty; Browser Access).
+    /// `ConnectionReason` (Browser Access: the internal reason, a catalog code).
+    ConnectionReason,
+    /// `ConnectionStatus` (User Activity when `InternalReason` is empty; Browser Access when
+    /// `ConnectionReason` is empty): a connection state.
     ConnectionStatus,
+    /// `HTTPError` (`AppProtection`).
+    HttpError,
+    /// `ProtocolInspectionError` (SMB, LDAP and Kerberos inspection).
+    ProtocolInspectionError,
+    /// `EnforcementAction` (Microsegmentation Flow).
+    EnforcementAction,
 }
 
 impl SourceField {
-    /// Every status field, in lookup order.
-    pub const ALL: [SourceField; 3] = [
+    /// How many status fields there are.
+    pub const COUNT: usize = 7;
+
+    /// Every status field, in declaration order.
+    pub const ALL: [SourceField; Self::COUNT] = [
         SourceField::InternalReason,
         SourceField::SessionStatus,
+        SourceField::ConnectionReason,
         SourceField::ConnectionStatus,
+        SourceField::HttpError,
+        SourceField::ProtocolInspectionError,
+        SourceField::EnforcementAction,
     ];
 
     /// The JSON key of the field.
@@ -44,8 +61,20 @@ impl SourceField {
         match self {
             SourceField::InternalReason => "InternalReason",
             SourceField::SessionStatus => "SessionStatus",
+            SourceField::ConnectionReason => "ConnectionReason",
             SourceField::ConnectionStatus => "ConnectionStatus",
+            SourceField::HttpError => "HTTPError",
+            SourceField::ProtocolInspectionError => "ProtocolInspectionError",
+            SourceField::EnforcementAction => "EnforcementAction",
         }
+    }
+
+    /// True for fields that hold a connection state (`open`, `active`, `close`,
+    /// `zfce_mt_*`, ...) rather than a reason code. A state field is read only when every reason
+    /// field of the log type is empty, so a state never hides a reason code.
+    #[must_use]
+    pub fn is_state(self) -> bool {
+        matches!(self, SourceField::ConnectionStatus)
     }
 }
 
@@ -87,19 +116,28 @@ pub struct RecordView {
     pub members: usize,
     /// The detected log type.
     pub log_type: LogType,
-    /// The status fields present, in [`SourceField::ALL`] order.
-    pub status: [Option<StatusValue>; 3],
+    /// The status fields present, indexed by [`SourceField`].
+    pub status: [Option<StatusValue>; SourceField::COUNT],
     /// True when at least one top-level key is one the caller asked to be told about
     /// (see [`OwnedKeys`]), e.g. an `enrichment` object from an earlier pass.
     pub has_owned_keys: bool,
 }
 
 impl RecordView {
-    /// The first non-empty status code, in lookup order, as written in the record (escapes
-    /// decoded, surrounding whitespace trimmed). `None` when all status fields are absent or empty.
+    /// The status fields of the record's log type that are present, in lookup order.
+    fn present(&self) -> impl Iterator<Item = &StatusValue> {
+        self.log_type
+            .status_fields()
+            .iter()
+            .filter_map(|&f| self.status[f as usize].as_ref())
+    }
+
+    /// The first non-empty status code among the log type's status fields, in their lookup
+    /// order ([`LogType::status_fields`]), as written in the record (escapes decoded,
+    /// surrounding whitespace trimmed). `None` when all of them are absent or empty.
     #[must_use]
     pub fn status_code<'a>(&self, record: &'a [u8]) -> Option<(SourceField, Cow<'a, str>)> {
-        for s in self.status.iter().flatten() {
+        for s in self.present() {
             let code = decode_string(record, &s.member);
             let trimmed = match code {
                 Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
@@ -116,7 +154,7 @@ impl RecordView {
     /// code.
     #[must_use]
     pub fn first_status_field(&self) -> Option<SourceField> {
-        self.status.iter().flatten().next().map(|s| s.field)
+        self.present().next().map(|s| s.field)
     }
 }
 
@@ -191,7 +229,7 @@ pub struct ReadOptions {
 
 struct Classifier<'o> {
     keys: u32,
-    status: [Option<StatusValue>; 3],
+    status: [Option<StatusValue>; SourceField::COUNT],
     owned: &'o OwnedKeys,
     has_owned: bool,
 }
@@ -205,7 +243,11 @@ impl Classifier<'_> {
             let field = match flag {
                 key::INTERNAL_REASON => Some(SourceField::InternalReason),
                 key::SESSION_STATUS => Some(SourceField::SessionStatus),
+                key::CONNECTION_REASON => Some(SourceField::ConnectionReason),
                 key::CONNECTION_STATUS => Some(SourceField::ConnectionStatus),
+                key::HTTP_ERROR => Some(SourceField::HttpError),
+                key::PROTOCOL_INSPECTION_ERROR => Some(SourceField::ProtocolInspectionError),
+                key::ENFORCEMENT_ACTION => Some(SourceField::EnforcementAction),
                 _ => None,
             };
             if let Some(field) = field {
@@ -303,7 +345,7 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
     };
     let mut sink = Classifier {
         keys: 0,
-        status: [None; 3],
+        status: [None; SourceField::COUNT],
         owned: &opts.owned,
         has_owned: false,
     };
@@ -319,7 +361,13 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
             ),
         ));
     }
-    for s in sink.status.iter().flatten() {
+    let log_type = LogType::detect(sink.keys);
+    // Only the fields the log type is looked up by must be strings; the others are record data.
+    for s in log_type
+        .status_fields()
+        .iter()
+        .filter_map(|&f| sink.status[f as usize].as_ref())
+    {
         match s.member.kind {
             ValueKind::String { .. } => {}
             other => {
@@ -345,7 +393,7 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
         object_start: doc.start,
         object_close: doc.end - 1,
         members: doc.members,
-        log_type: LogType::detect(sink.keys),
+        log_type,
         status: sink.status,
         has_owned_keys: sink.has_owned,
     })

@@ -132,6 +132,127 @@ fn status_lookup_order_and_fallbacks() {
 }
 
 #[test]
+fn browser_access_is_looked_up_by_its_reason_before_its_state() {
+    // A normal Browser Access close: the reason is a catalog code, the state is not.
+    let r = r#"{"Exporter":"unset","ConnectionStatus":"zfce_mt_remote_disconnect","ConnectionReason":"BRK_MT_CLOSED_FROM_ASSISTANT"}"#;
+    let v = view(r);
+    assert_eq!(v.log_type, LogType::BrowserAccess);
+    let (f, c) = v.status_code(r.as_bytes()).unwrap();
+    assert_eq!(
+        (f, c.as_ref()),
+        (
+            SourceField::ConnectionReason,
+            "BRK_MT_CLOSED_FROM_ASSISTANT"
+        )
+    );
+    // The key order in the record does not matter.
+    let r = r#"{"ConnectionReason":"BRK_MT_CLOSED_FROM_ASSISTANT","Exporter":"unset","ConnectionStatus":"zfce_mt_remote_disconnect"}"#;
+    let (f, _) = view(r).status_code(r.as_bytes()).unwrap();
+    assert_eq!(f, SourceField::ConnectionReason);
+    // Without a reason, the state describes the record.
+    let r = r#"{"Exporter":"unset","ConnectionStatus":"zfce_mt_remote_disconnect","ConnectionReason":""}"#;
+    let (f, c) = view(r).status_code(r.as_bytes()).unwrap();
+    assert_eq!(
+        (f, c.as_ref()),
+        (SourceField::ConnectionStatus, "zfce_mt_remote_disconnect")
+    );
+    let r = r#"{"Exporter":"unset","ConnectionStatus":"","ConnectionReason":""}"#;
+    assert!(view(r).status_code(r.as_bytes()).is_none());
+    assert_eq!(
+        view(r).first_status_field(),
+        Some(SourceField::ConnectionReason)
+    );
+}
+
+#[test]
+fn each_log_type_is_looked_up_by_its_own_fields() {
+    let cases: [(&str, Option<(SourceField, &str)>); 9] = [
+        // A status log is described by SessionStatus even when other status fields are present.
+        (
+            r#"{"Connector":"c","ConnectionStatus":"close","SessionStatus":"ZPN_STATUS_DISCONNECTED"}"#,
+            Some((SourceField::SessionStatus, "ZPN_STATUS_DISCONNECTED")),
+        ),
+        // User Activity does not read a ConnectionReason.
+        (
+            r#"{"InternalReason":"","ConnectionReason":"X","ConnectionStatus":"close"}"#,
+            Some((SourceField::ConnectionStatus, "close")),
+        ),
+        (
+            r#"{"ExchangeSequenceIndex":1,"HTTPError":"success"}"#,
+            Some((SourceField::HttpError, "success")),
+        ),
+        (
+            r#"{"SMBRPC":0,"ProtocolInspectionError":"SMB_PARSE_ERROR"}"#,
+            Some((SourceField::ProtocolInspectionError, "SMB_PARSE_ERROR")),
+        ),
+        // The Kerberos error code is not a ZPA code and is not looked up.
+        (
+            r#"{"KRBRealm":"R","ProtocolInspectionError":"","KRBErrorCode":"KDC_ERR_PREAUTH_FAILED"}"#,
+            None,
+        ),
+        (
+            r#"{"EnforcementAction":"BLOCK","EnforcementReason":"NO_POLICY_EXISTS"}"#,
+            Some((SourceField::EnforcementAction, "BLOCK")),
+        ),
+        // Audit and metrics records carry no code, whatever else they hold.
+        (
+            r#"{"AuditOperationType":"Create","ConnectionStatus":"close"}"#,
+            None,
+        ),
+        (
+            r#"{"AliveTargetCount":"3","ConnectionStatus":"close"}"#,
+            None,
+        ),
+        // A record of no known type is tried on the main fields.
+        (
+            r#"{"ConnectionStatus":"close","ConnectionReason":"BRK_MT_TERMINATED"}"#,
+            Some((SourceField::ConnectionReason, "BRK_MT_TERMINATED")),
+        ),
+    ];
+    for (r, want) in cases {
+        let got = view(r).status_code(r.as_bytes());
+        let got = got.as_ref().map(|(f, c)| (*f, c.as_ref()));
+        assert_eq!(got, want, "{r}");
+    }
+}
+
+#[test]
+fn state_fields_come_after_reason_fields_for_every_log_type() {
+    for t in LogType::ALL {
+        let fields = t.status_fields();
+        if let Some(first_state) = fields.iter().position(|f| f.is_state()) {
+            assert!(
+                fields[first_state..].iter().all(|f| f.is_state()),
+                "{t}: a reason field after a state field in {fields:?}"
+            );
+        }
+        let mut unique = fields.to_vec();
+        unique.dedup();
+        assert_eq!(unique.len(), fields.len(), "{t}: {fields:?}");
+    }
+}
+
+#[test]
+fn only_the_fields_a_log_type_reads_must_be_strings() {
+    // A User Activity record with a number in a field it is not looked up by is fine.
+    assert_eq!(
+        view(r#"{"InternalReason":"x","HTTPError":500}"#).log_type,
+        LogType::UserActivity
+    );
+    // The same number where it is the code is an error naming the field.
+    let e = invalid(br#"{"ExchangeSequenceIndex":1,"HTTPError":500}"#);
+    assert_eq!(e.reason, InvalidReason::WrongType);
+    assert!(e.detail.contains("HTTPError"), "{}", e.detail);
+    let e = invalid(br#"{"Exporter":"x","ConnectionReason":["a"]}"#);
+    assert_eq!(e.reason, InvalidReason::WrongType);
+    assert!(
+        e.detail.contains("ConnectionReason is an array"),
+        "{}",
+        e.detail
+    );
+}
+
+#[test]
 fn syslog_headers_are_recognised() {
     let r = r#"<165>1 - - - - - - token {"SessionStatus":"ZPN_STATUS_AUTH_FAILED","Username":"u"}"#;
     let v = view(r);

@@ -316,7 +316,7 @@ fn per_code_labels_follow_the_override_of_the_log_type() {
                 "app_connector_status",
                 &e.code,
                 "App Connector",
-                "high",
+                "critical",
                 e.category.as_str(),
             ),
             2.0,

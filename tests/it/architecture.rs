@@ -1,6 +1,6 @@
 //! The dependency rules of `docs/architecture.md`, read off the library's sources: the pure
-//! core imports no runtime, `config` builds on `kafka` and never the reverse, and no two
-//! modules import each other.
+//! core imports no runtime, `config` builds on `kafka` and never the reverse, only `vendor_api`
+//! makes HTTP requests and it takes no settings, and no two modules import each other.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -96,7 +96,7 @@ fn the_pure_core_imports_no_runtime_and_only_pure_modules() {
             "the pure core module {module} imports {impure:?}, which are not pure"
         );
         for (file, text) in sources_of(module) {
-            for runtime in ["tokio", "rdkafka", "axum", "futures", "prometheus"] {
+            for runtime in ["tokio", "rdkafka", "axum", "futures", "prometheus", "ureq"] {
                 assert!(
                     !text.contains(&format!("{runtime}::")),
                     "{} (pure core) uses {runtime}",
@@ -153,4 +153,27 @@ fn only_the_pipeline_and_the_service_join_kafka_to_the_enrichment() {
             .all(|m| *m == "pipeline" || *m == "service" || *m == "config"),
         "modules that import both kafka and enrich: {joins:?}"
     );
+}
+
+#[test]
+fn only_the_vendor_api_makes_http_requests_and_it_takes_no_settings() {
+    let graph = module_graph();
+    let vendor_api = graph.get("vendor_api").expect("the module exists");
+    assert!(
+        !vendor_api.contains("config"),
+        "vendor_api must not import config (the command hands it its options): {vendor_api:?}"
+    );
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for file in rust_files(&src) {
+        let rel = file.strip_prefix(&src).expect("under src");
+        if rel.starts_with("vendor_api") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("read source");
+        assert!(
+            !text.contains("ureq::"),
+            "{} makes HTTP requests; only vendor_api does",
+            rel.display()
+        );
+    }
 }

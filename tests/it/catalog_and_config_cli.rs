@@ -57,9 +57,9 @@ fn csv_export_is_a_complete_lookup_table() {
         .unwrap();
     assert_eq!(
         row[column("overrides")],
-        "app_connector_status:high:App Connector;\
-         private_service_edge_status:high:Private Service Edge;\
-         private_cloud_controller_status:high:Private Cloud Controller"
+        "app_connector_status:critical:App Connector;\
+         private_service_edge_status:critical:Private Service Edge;\
+         private_cloud_controller_status:critical:Private Cloud Controller"
     );
 }
 

@@ -20,6 +20,10 @@ fn one_record_per_entry(catalog: &Catalog) -> String {
             json!({"LogTimestamp": "Wed Nov 25 10:38:41 2026", "Username": format!("u{i}@acme.example"), "SessionStatus": e.code})
         } else if ["open", "active", "close"].contains(&e.code.as_str()) {
             json!({"ConnectionID": format!("s{i},1"), "InternalReason": "", "ConnectionStatus": e.code})
+        } else if e.code == "success" {
+            json!({"ConnectionID": format!("s{i},1"), "ExchangeSequenceIndex": 1, "HTTPError": e.code})
+        } else if ["ALLOW", "SIMBLOCK", "BLOCK"].contains(&e.code.as_str()) {
+            json!({"AgentID": format!("a{i}"), "EnforcementReason": "RULE", "EnforcementAction": e.code})
         } else {
             json!({"ConnectionID": format!("s{i},1"), "InternalReason": e.code, "ConnectionStatus": "close"})
         };
@@ -52,12 +56,12 @@ fn every_catalog_entry_round_trips_through_the_binary() {
             None => assert!(enr.get("remediation").is_none(), "{}", e.code),
         }
         assert_eq!(enr["known"], true);
-        let expected_source = if e.code.starts_with("ZPN_STATUS_") {
-            "SessionStatus"
-        } else if e.code.contains('_') {
-            "InternalReason"
-        } else {
-            "ConnectionStatus"
+        let expected_source = match e.code.as_str() {
+            c if c.starts_with("ZPN_STATUS_") => "SessionStatus",
+            "success" => "HTTPError",
+            "ALLOW" | "SIMBLOCK" | "BLOCK" => "EnforcementAction",
+            c if c.contains('_') => "InternalReason",
+            _ => "ConnectionStatus",
         };
         assert_eq!(enr["source_field"], expected_source, "{}", e.code);
     }

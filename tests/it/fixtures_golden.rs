@@ -92,6 +92,29 @@ fn fixtures_match_expected_output() {
     assert_eq!(types_seen.len(), 16, "{types_seen:?}");
 }
 
+/// The status fields each log type is looked up by, in order: the table in
+/// docs/output-and-catalog.md ("How a record is read").
+fn status_fields(log_type: &str) -> &'static [&'static str] {
+    match log_type {
+        "user_activity" => &["InternalReason", "ConnectionStatus"],
+        "user_status"
+        | "app_connector_status"
+        | "private_service_edge_status"
+        | "private_cloud_controller_status" => &["SessionStatus"],
+        "browser_access" => &["ConnectionReason", "ConnectionStatus"],
+        "app_protection" => &["HTTPError"],
+        "smb_inspection" | "ldap_inspection" | "krb_inspection" => &["ProtocolInspectionError"],
+        "microsegmentation_flow" => &["EnforcementAction"],
+        "unknown" => &[
+            "InternalReason",
+            "SessionStatus",
+            "ConnectionReason",
+            "ConnectionStatus",
+        ],
+        _ => &[],
+    }
+}
+
 fn check_properties(name: &str, input_path: &Path, output: &str) {
     let input = std::fs::read_to_string(input_path).unwrap();
     let input = input.trim_end_matches('\n');
@@ -107,4 +130,19 @@ fn check_properties(name: &str, input_path: &Path, output: &str) {
     let added = &output[body.len()..];
     assert!(added.starts_with(",\"enrichment\":{"), "{name}: {added}");
     assert_eq!(output.matches("\"enrichment\":").count(), 1, "{name}");
+
+    // The code comes from the first non-empty status field of the log type, in the documented
+    // order, and from no other field.
+    let record: Value = serde_json::from_str(json_in).unwrap();
+    let first = status_fields(expected_log_type(name)).iter().find_map(|f| {
+        let code = record[*f].as_str()?.trim();
+        (!code.is_empty()).then_some((*f, code))
+    });
+    match first {
+        Some((field, code)) => {
+            assert_eq!(enr["source_field"], field, "{name}");
+            assert_eq!(enr["code"], code, "{name}");
+        }
+        None => assert_eq!(enr["code"], Value::Null, "{name}"),
+    }
 }

@@ -9,6 +9,8 @@
 mod architecture;
 mod catalog_and_config_cli;
 mod catalog_coverage;
+mod catalog_severity;
+mod catalog_sync;
 mod common;
 mod demo;
 mod enrich_cli;

@@ -182,6 +182,16 @@ pub fn load(user_file: Option<&Path>, replace: bool) -> Result<Catalog, CatalogE
     .map_err(|e| relabel(e, &path.display().to_string()))
 }
 
+/// Loads one catalog file on its own, neither extending nor replacing the built-in catalog: to
+/// compare two files (`catalog diff`) or to read a file before adding entries to it.
+///
+/// # Errors
+/// The file cannot be read or parsed, or fails validation.
+pub fn file(path: &Path) -> Result<Catalog, CatalogError> {
+    let file = from_path(path)?;
+    Catalog::new(file.version, file.entries).map_err(|e| relabel(e, &path.display().to_string()))
+}
+
 fn relabel(e: CatalogError, origin: &str) -> CatalogError {
     match e {
         CatalogError::Invalid { problems, .. } => CatalogError::Invalid {

@@ -5,3 +5,4 @@ pub(super) mod catalog;
 pub(super) mod enrich;
 pub(super) mod generate;
 pub(super) mod healthcheck;
+pub(super) mod sync;

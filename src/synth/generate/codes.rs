@@ -36,7 +36,8 @@ impl ConnStatus {
 pub(super) enum Shape {
     /// Set up and used normally (open, active, or a normal close).
     Normal,
-    /// Turned away by the Service Edge before any App Connector was involved (policy, auth).
+    /// Turned away by the Service Edge before any App Connector was involved (policy, auth,
+    /// re-authentication).
     Reject,
     /// Failed during setup or was cut (App Connector, server, network, internal errors).
     Failure,
@@ -46,7 +47,9 @@ impl Shape {
     fn of(e: &CatalogEntry) -> Shape {
         match (e.category, e.cause) {
             (Category::Info, _) => Shape::Normal,
-            (Category::PolicyBlock, _) | (_, Some(Cause::Policy | Cause::Auth)) => Shape::Reject,
+            (Category::PolicyBlock, _) | (_, Some(Cause::Policy | Cause::Auth | Cause::Reauth)) => {
+                Shape::Reject
+            }
             _ => Shape::Failure,
         }
     }

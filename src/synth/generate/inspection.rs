@@ -396,8 +396,8 @@ const WORKLOADS: [Workload; 4] = [
     ),
 ];
 
-/// Writes one Microsegmentation Flow record.
-pub(super) fn flow(cx: &mut Cx<'_>, w: &mut Json<'_>) {
+/// Writes one Microsegmentation Flow record and returns its `EnforcementAction`.
+pub(super) fn flow(cx: &mut Cx<'_>, w: &mut Json<'_>) -> &'static str {
     let now = cx.now;
     let world = cx.world;
     let ci = world.customer(cx.rng);
@@ -442,13 +442,15 @@ pub(super) fn flow(cx: &mut Cx<'_>, w: &mut Json<'_>) {
         w.num_str(key!("PolicyID"), c.id + 700 + wi as u64);
         w.str_parts(key!("PolicyName"), &["Allow ", zone]);
     }
+    // The documented vocabularies of zms_flow_log.
     let (reason, action, disposition) = match (allow, no_policy) {
-        (true, _) => ("POLICY_MATCH", "ALLOW", "ALLOWED"),
+        (true, _) => ("RULE", "ALLOW", "CONNECTED"),
         (false, true) => ("NO_POLICY_EXISTS", "BLOCK", "REJECTED"),
-        (false, false) => ("POLICY_MATCH", "BLOCK", "REJECTED"),
+        (false, false) => ("RULE", "BLOCK", "REJECTED"),
     };
     w.str(key!("EnforcementReason"), reason);
     w.str(key!("EnforcementAction"), action);
     w.str(key!("EnforcementDisposition"), disposition);
     w.end();
+    action
 }

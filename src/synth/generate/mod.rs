@@ -304,7 +304,7 @@ impl Generator {
             }
             LogType::AppProtection => {
                 inspection::app_protection(cx, w);
-                None
+                Some("success")
             }
             LogType::SmbInspection => {
                 inspection::protocol(cx, w, inspection::Protocol::Smb);
@@ -318,10 +318,7 @@ impl Generator {
                 inspection::protocol(cx, w, inspection::Protocol::Krb);
                 None
             }
-            LogType::MicrosegmentationFlow => {
-                inspection::flow(cx, w);
-                None
-            }
+            LogType::MicrosegmentationFlow => Some(inspection::flow(cx, w)),
             LogType::Unknown => {
                 unknown_type(cx, w);
                 None

@@ -203,8 +203,8 @@ fn show_finds_an_alias_and_prints_the_metadata() {
     let text = common::stdout(&out);
     for row in [
         "log_types          user_status, app_connector_status, private_service_edge_status, private_cloud_controller_status",
-        "overrides          in app_connector_status: severity high, component App Connector",
-        "                   in private_service_edge_status: severity high, component Private Service Edge",
+        "overrides          in app_connector_status: severity critical, component App Connector",
+        "                   in private_service_edge_status: severity critical, component Private Service Edge",
     ] {
         assert!(text.contains(row), "{row:?} missing in:\n{text}");
     }
@@ -255,8 +255,8 @@ fn list_by_log_type_shows_the_codes_as_that_log_type_has_them() {
             rows.iter().map(|r| &r[..3]).collect::<Vec<_>>(),
             [
                 ["ZPN_STATUS_AUTHENTICATED", "info", "App Connector"],
-                ["ZPN_STATUS_AUTH_FAILED", "high", "App Connector"],
-                ["ZPN_STATUS_DISCONNECTED", "medium", "App Connector"],
+                ["ZPN_STATUS_AUTH_FAILED", "critical", "App Connector"],
+                ["ZPN_STATUS_DISCONNECTED", "low", "App Connector"],
             ],
             "{text}"
         );

@@ -314,7 +314,7 @@ mod tests {
             rows,
             [
                 row("ZPN_STATUS_AUTHENTICATED", 2, "info", "Authentication"),
-                row("ZPN_STATUS_AUTH_FAILED", 2, "high", "App Connector"),
+                row("ZPN_STATUS_AUTH_FAILED", 2, "critical", "App Connector"),
                 row("ZPN_STATUS_AUTH_FAILED", 1, "medium", "Authentication"),
             ]
         );

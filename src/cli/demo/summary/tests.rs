@@ -202,7 +202,7 @@ fn rates_are_readable() {
 
 #[test]
 fn a_code_with_an_override_shows_its_highest_severity() {
-    // A user's disconnect is info (component Authentication), a Private Service Edge's medium
+    // A user's disconnect is info (component Authentication), a Private Service Edge's low
     // (component Private Service Edge): the info series comes first in the registry.
     let user = r#"{"SessionStatus":"ZPN_STATUS_DISCONNECTED","Username":"u"}"#;
     let edge = r#"{"SessionStatus":"ZPN_STATUS_DISCONNECTED","ServiceEdge":"pse-1"}"#;
@@ -211,7 +211,7 @@ fn a_code_with_an_override_shows_its_highest_severity() {
     assert_eq!(
         s.codes["ZPN_STATUS_DISCONNECTED"],
         CodeCount {
-            severity: Severity::Medium,
+            severity: Severity::Low,
             count: 3
         }
     );
