@@ -2,19 +2,16 @@
 //! `extend`), which a running service picks up by its hot reload.
 //!
 //! An existing FILE must be a valid TOML catalog; its entries are kept. A new code is appended,
-//! or replaces an entry of FILE for the same code that an earlier sync wrote; an entry written
-//! by hand is never replaced. A code the report calls changed has its entry regenerated when an
-//! earlier sync wrote it. So repeated syncs accumulate, and a file used as `catalog.path` stays
-//! in step with the API. The file is rewritten whole (comments other than the marks are not
-//! kept) and only when something is added or updated, or when it does not exist yet; the last
-//! number of its `catalog_version` is counted up each time (`vendor-api.1`, `vendor-api.2`).
+//! or replaces an entry of FILE for the same code that an earlier sync wrote (its `source` is
+//! `vendor_api`); an entry written by hand is never replaced. A code the report calls changed
+//! has its entry regenerated when an earlier sync wrote it. So repeated syncs accumulate, and a
+//! file used as `catalog.path` stays in step with the API. The file is rewritten whole
+//! (comments are not kept) and only when something is added or updated, or when it does not
+//! exist yet; the last number of its `catalog_version` is counted up each time
+//! (`vendor-api.1`, `vendor-api.2`).
 //!
 //! The write is atomic: a temporary file in the same directory, synced, loaded back as a catalog
 //! extending the built-in one, then renamed over FILE. On any failure FILE is as it was.
-//!
-//! Until catalog entries say where they come from, an entry the sync wrote is marked by the
-//! comment [`SOURCE_MARK`] on the line before its `[[entry]]`; [`marked_codes`] reads the marks
-//! back. Both are the one place to change when the entries gain that field.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
@@ -23,12 +20,9 @@ use std::path::{Path, PathBuf};
 
 use zpa_enricher::catalog::diff::Diff;
 use zpa_enricher::catalog::vendor::VendorCode;
-use zpa_enricher::catalog::{CatalogEntry, export, load};
+use zpa_enricher::catalog::{CatalogEntry, EntrySource, export, load};
 
 use super::SyncError;
-
-/// The comment above each entry the sync wrote (the future `source = "vendor_api"` field).
-pub(super) const SOURCE_MARK: &str = "# source = \"vendor_api\"";
 
 /// The version of a file the sync creates.
 const FIRST_VERSION: &str = "vendor-api.1";
@@ -36,8 +30,9 @@ const FIRST_VERSION: &str = "vendor-api.1";
 const HEADER: &str = "\
 # Status codes from the vendor's LSS status-code API (ZPA management API), written by
 # `zpa-enricher catalog sync --write`. Load this file as catalog.path with catalog.mode = \"extend\".
-# Each sync keeps every entry and adds or updates the ones marked `source = \"vendor_api\"`.
-# Before describing an entry by hand, delete its mark, or a later sync may replace your words.
+# Each sync keeps every entry and adds or updates those with source = \"vendor_api\".
+# Before describing an entry by hand, set its source to \"local\" (or delete the line), or a
+# later sync may replace your words.
 ";
 
 /// The file to write, checked before the API is asked anything.
@@ -46,7 +41,7 @@ pub(super) struct Target {
     path: PathBuf,
     /// Its version and entries, when it exists.
     existing: Option<(String, Vec<CatalogEntry>)>,
-    /// Codes (lower case) of its entries an earlier sync wrote.
+    /// Codes (lower case) of its entries an earlier sync wrote: `source` `vendor_api`.
     marked: BTreeSet<String>,
 }
 
@@ -84,11 +79,10 @@ impl Target {
             return Err(refuse("exists and is not a file".into()));
         }
         let catalog = load::file(path)?;
-        let text = fs::read_to_string(path).map_err(|e| refuse(e.to_string()))?;
         Ok(Self {
             path: path.to_owned(),
             existing: Some((catalog.version().to_owned(), catalog.entries().to_vec())),
-            marked: marked_codes(&text),
+            marked: written_by_sync(catalog.entries()),
         })
     }
 
@@ -147,7 +141,7 @@ impl Target {
         } else {
             FIRST_VERSION.to_owned()
         };
-        let text = render(&version, &entries, &self.marked);
+        let text = render(&version, &entries);
         write_atomically(&self.path, &text)?;
         tracing::info!(
             file = %self.path.display(),
@@ -180,34 +174,18 @@ fn next_version(version: &str) -> String {
     }
 }
 
-/// The codes (lower case) of the entries marked as written by the sync: a [`SOURCE_MARK`] line
-/// before the `[[entry]]` header, the entry's `code = "..."` after it.
-pub(super) fn marked_codes(text: &str) -> BTreeSet<String> {
-    let mut marked = BTreeSet::new();
-    let mut mark_seen = false;
-    let mut in_marked_entry = false;
-    for line in text.lines().map(str::trim) {
-        if line == SOURCE_MARK {
-            mark_seen = true;
-        } else if line.starts_with('[') {
-            in_marked_entry = mark_seen && line.starts_with("[[entry]]");
-            mark_seen = false;
-        } else if in_marked_entry && line.starts_with("code") {
-            if let Ok(table) = toml::from_str::<toml::Table>(line)
-                && let Some(code) = table.get("code").and_then(toml::Value::as_str)
-            {
-                marked.insert(code.to_ascii_lowercase());
-            }
-            in_marked_entry = false;
-        } else if !line.is_empty() && !line.starts_with('#') && !in_marked_entry {
-            mark_seen = false;
-        }
-    }
-    marked
+/// The codes (lower case) of the entries an earlier sync wrote: those whose `source` is
+/// `vendor_api`.
+fn written_by_sync(entries: &[CatalogEntry]) -> BTreeSet<String> {
+    entries
+        .iter()
+        .filter(|e| e.source == Some(EntrySource::VendorApi))
+        .map(|e| e.code.to_ascii_lowercase())
+        .collect()
 }
 
-/// The file's text: header, version, and each entry, the marked ones after their mark.
-fn render(version: &str, entries: &[CatalogEntry], marked: &BTreeSet<String>) -> String {
+/// The file's text: header, version, and each entry.
+fn render(version: &str, entries: &[CatalogEntry]) -> String {
     let mut text = String::from(HEADER);
     text.push_str(&format!(
         "\ncatalog_version = {}\n",
@@ -215,10 +193,6 @@ fn render(version: &str, entries: &[CatalogEntry], marked: &BTreeSet<String>) ->
     ));
     for e in entries {
         text.push('\n');
-        if marked.contains(&e.code.to_ascii_lowercase()) {
-            text.push_str(SOURCE_MARK);
-            text.push('\n');
-        }
         text.push_str(&export::toml_entry(e));
     }
     text
@@ -301,17 +275,29 @@ mod tests {
     }
 
     #[test]
-    fn marks_are_written_and_read_back() {
-        let marked: BTreeSet<String> = ["brk_synced".to_owned()].into();
-        let text = render("v.1", &[entry("BY_HAND"), entry("BRK_SYNCED")], &marked);
+    fn the_source_field_tells_the_entries_a_sync_wrote() {
+        let synced = CatalogEntry {
+            source: Some(EntrySource::VendorApi),
+            ..entry("BRK_SYNCED")
+        };
+        let local = CatalogEntry {
+            source: Some(EntrySource::Local),
+            ..entry("BRK_LOCAL")
+        };
+        let entries = [entry("BY_HAND"), synced, local];
+        let text = render("v.1", &entries);
         assert!(text.starts_with("# Status codes from the vendor's"));
-        assert_eq!(marked_codes(&text), marked);
-        let back: toml::Table = toml::from_str(&text).unwrap();
-        assert_eq!(back["catalog_version"].as_str(), Some("v.1"));
-        assert_eq!(back["entry"].as_array().unwrap().len(), 2);
-        // A mark that does not stand right before an entry marks nothing.
-        let loose = format!("{SOURCE_MARK}\ncatalog_version = \"x\"\n[[entry]]\ncode = \"A\"\n");
-        assert!(marked_codes(&loose).is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.toml");
+        fs::write(&path, &text).unwrap();
+        // Read back as a catalog file: the same entries, and only the synced one is the sync's.
+        let back = load::file(&path).unwrap();
+        assert_eq!(back.version(), "v.1");
+        assert_eq!(back.entries(), entries);
+        assert_eq!(
+            written_by_sync(back.entries()),
+            BTreeSet::from(["brk_synced".to_owned()])
+        );
     }
 
     #[test]
