@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 
+use zpa_enricher::catalog::severity::allowed_for;
 use zpa_enricher::catalog::{Catalog, Category, Component, Severity};
 use zpa_enricher::event::LogType;
 
@@ -243,6 +244,22 @@ fn session_statuses_on_infrastructure_logs_are_about_that_component() {
                 e.severity_in(log_type),
                 component_severity,
                 "{code} {log_type}"
+            );
+        }
+    }
+    // The overrides keep to the severity rule's bounds for their code's vendor class, but for
+    // a component's disconnect: `low` where the class (`Success`) allows `info` only, as the
+    // docs explain ("Overrides per log type").
+    for e in catalog.entries() {
+        for o in &e.overrides {
+            let Some(s) = o.severity else { continue };
+            let documented = e.code == "ZPN_STATUS_DISCONNECTED" && s == Severity::Low;
+            assert!(
+                allowed_for(e).contains(s) || documented,
+                "{} in {}: {s} is outside {}",
+                e.code,
+                o.log_type,
+                allowed_for(e)
             );
         }
     }
