@@ -4,7 +4,8 @@
 
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
-use zpa_enricher::catalog::Catalog;
+use zpa_enricher::catalog::{Catalog, CatalogEntry};
+use zpa_enricher::event::LogType;
 
 use crate::common;
 
@@ -12,64 +13,97 @@ fn lines(s: &str) -> Vec<&str> {
     s.lines().collect()
 }
 
-/// One synthetic record per catalog entry, in the field that code lives in.
-fn one_record_per_entry(catalog: &Catalog) -> String {
-    let mut input = String::new();
-    for (i, e) in catalog.entries().iter().enumerate() {
-        let record = if e.code.starts_with("ZPN_STATUS_") {
-            json!({"LogTimestamp": "Wed Nov 25 10:38:41 2026", "Username": format!("u{i}@acme.example"), "SessionStatus": e.code})
-        } else if ["open", "active", "close"].contains(&e.code.as_str()) {
-            json!({"ConnectionID": format!("s{i},1"), "InternalReason": "", "ConnectionStatus": e.code})
-        } else if e.code == "success" {
-            json!({"ConnectionID": format!("s{i},1"), "ExchangeSequenceIndex": 1, "HTTPError": e.code})
-        } else if ["ALLOW", "SIMBLOCK", "BLOCK"].contains(&e.code.as_str()) {
-            json!({"AgentID": format!("a{i}"), "EnforcementReason": "RULE", "EnforcementAction": e.code})
-        } else {
-            json!({"ConnectionID": format!("s{i},1"), "InternalReason": e.code, "ConnectionStatus": "close"})
-        };
-        input.push_str(&record.to_string());
-        input.push('\n');
+/// The keys that make a record of `log_type`, and the status fields it is looked up by, in
+/// order (the table in docs/output-and-catalog.md).
+fn record_shape(log_type: LogType) -> (Value, &'static [&'static str]) {
+    match log_type {
+        LogType::UserActivity => (
+            json!({"ConnectionID": "s,1"}),
+            &["InternalReason", "ConnectionStatus"],
+        ),
+        LogType::UserStatus => (json!({"Username": "u@acme.example"}), &["SessionStatus"]),
+        LogType::AppConnectorStatus => (json!({"Connector": "c"}), &["SessionStatus"]),
+        LogType::PrivateServiceEdgeStatus => (json!({"ServiceEdge": "s"}), &["SessionStatus"]),
+        LogType::PrivateCloudControllerStatus => {
+            (json!({"PrivateCloudController": "p"}), &["SessionStatus"])
+        }
+        LogType::BrowserAccess => (
+            json!({"Exporter": "unset"}),
+            &["ConnectionReason", "ConnectionStatus"],
+        ),
+        LogType::AppProtection => (json!({"ExchangeSequenceIndex": 1}), &["HTTPError"]),
+        LogType::SmbInspection => (json!({"SMBRPC": 0}), &["ProtocolInspectionError"]),
+        LogType::LdapInspection => (json!({"LDAPBindRequests": 0}), &["ProtocolInspectionError"]),
+        LogType::KrbInspection => (json!({"KRBRealm": "R"}), &["ProtocolInspectionError"]),
+        LogType::MicrosegmentationFlow => (json!({"AgentID": "a"}), &["EnforcementAction"]),
+        other => panic!("no status field is read in {other} records"),
     }
-    input
+}
+
+/// For every catalog entry, every log type it is listed for and every status field of that
+/// type: a record of that type with the code in that field (the fields before it empty).
+fn records_per_entry(catalog: &Catalog) -> Vec<(&CatalogEntry, LogType, &'static str, String)> {
+    let mut records = Vec::new();
+    for e in catalog.entries() {
+        assert!(!e.log_types.is_empty(), "{}: no log types", e.code);
+        for &t in &e.log_types {
+            let (base, fields) = record_shape(t);
+            for (i, field) in fields.iter().enumerate() {
+                let mut record = base.clone();
+                for earlier in &fields[..i] {
+                    record[*earlier] = json!("");
+                }
+                record[*field] = json!(e.code);
+                records.push((e, t, *field, record.to_string()));
+            }
+        }
+    }
+    records
 }
 
 #[test]
 fn every_catalog_entry_round_trips_through_the_binary() {
     let catalog = Catalog::builtin();
-    let input = one_record_per_entry(&catalog);
+    let records = records_per_entry(&catalog);
+    let mut input = String::new();
+    for (_, _, _, r) in &records {
+        input.push_str(r);
+        input.push('\n');
+    }
     let out = common::run(&["enrich", "--stats", "json"], input.as_bytes());
     assert!(out.status.success(), "{}", common::stderr(&out));
     let stdout = common::stdout(&out);
     let got = lines(&stdout);
-    assert_eq!(got.len(), catalog.len());
-    for (line, e) in got.iter().zip(catalog.entries()) {
+    assert_eq!(got.len(), records.len());
+    for (line, (e, log_type, field, _)) in got.iter().zip(&records) {
+        let at = format!("{} in {log_type} {field}", e.code);
         let v: Value = serde_json::from_str(line).unwrap();
         let enr = &v["enrichment"];
-        assert_eq!(enr["code"], e.code.as_str());
-        assert_eq!(enr["status"], e.status.as_str(), "{}", e.code);
-        assert_eq!(enr["description"], e.description.as_str(), "{}", e.code);
-        assert_eq!(enr["severity"], e.severity.as_str(), "{}", e.code);
-        assert_eq!(enr["component"], e.component.as_str(), "{}", e.code);
-        assert_eq!(enr["category"], e.category.as_str(), "{}", e.code);
+        assert_eq!(enr["code"], e.code.as_str(), "{at}");
+        assert_eq!(enr["source_field"], *field, "{at}");
+        assert_eq!(enr["log_type"], log_type.as_str(), "{at}");
+        assert_eq!(enr["known"], true, "{at}");
+        assert_eq!(enr["status"], e.status.as_str(), "{at}");
+        assert_eq!(enr["description"], e.description.as_str(), "{at}");
+        assert_eq!(enr["severity"], e.severity_in(*log_type).as_str(), "{at}");
+        assert_eq!(enr["component"], e.component_in(*log_type).as_str(), "{at}");
+        assert_eq!(enr["category"], e.category.as_str(), "{at}");
         match &e.remediation {
-            Some(r) => assert_eq!(enr["remediation"], r.as_str(), "{}", e.code),
-            None => assert!(enr.get("remediation").is_none(), "{}", e.code),
+            Some(r) => assert_eq!(enr["remediation"], r.as_str(), "{at}"),
+            None => assert!(enr.get("remediation").is_none(), "{at}"),
         }
-        assert_eq!(enr["known"], true);
-        let expected_source = match e.code.as_str() {
-            c if c.starts_with("ZPN_STATUS_") => "SessionStatus",
-            "success" => "HTTPError",
-            "ALLOW" | "SIMBLOCK" | "BLOCK" => "EnforcementAction",
-            c if c.contains('_') => "InternalReason",
-            _ => "ConnectionStatus",
-        };
-        assert_eq!(enr["source_field"], expected_source, "{}", e.code);
     }
-    // The JSON summary counts each code once.
+    // The JSON summary names every code.
     let summary: Value = serde_json::from_str(common::stderr(&out).trim()).unwrap();
-    assert_eq!(summary["records"], catalog.len());
-    assert_eq!(summary["known"], catalog.len());
-    assert_eq!(summary["codes"].as_array().unwrap().len(), catalog.len());
+    assert_eq!(summary["records"], records.len());
+    assert_eq!(summary["known"], records.len());
+    let codes: std::collections::BTreeSet<&str> = summary["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), catalog.len());
 }
 
 /// Invalid inputs of every kind, each on its own line, between valid records.
