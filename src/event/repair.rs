@@ -68,6 +68,9 @@ impl Quirks {
     /// No quirk: the record was read as it came.
     pub const NONE: Quirks = Quirks(0);
 
+    /// Number of distinct sets, for tables indexed by [`Quirks::index`].
+    pub(crate) const COMBINATIONS: usize = 1 << Quirk::ALL.len();
+
     /// True when nothing was repaired.
     #[must_use]
     pub fn is_empty(self) -> bool {
@@ -89,6 +92,11 @@ impl Quirks {
     /// The quirks in the set, in [`Quirk::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Quirk> {
         Quirk::ALL.into_iter().filter(move |q| self.contains(*q))
+    }
+
+    /// A number below [`Quirks::COMBINATIONS`] that identifies the set.
+    pub(crate) fn index(self) -> usize {
+        usize::from(self.0)
     }
 }
 

@@ -244,5 +244,16 @@ fn quirks_are_a_small_set() {
             .with(Quirk::EmptyList)
             .contains(Quirk::UnbracketedList)
     );
+    let indexes: std::collections::BTreeSet<usize> = [
+        Quirks::NONE,
+        Quirks::NONE.with(Quirk::EmptyList),
+        Quirks::NONE.with(Quirk::UnbracketedList),
+        both,
+    ]
+    .iter()
+    .map(|q| q.index())
+    .collect();
+    assert_eq!(indexes.len(), Quirks::COMBINATIONS);
+    assert!(indexes.iter().all(|i| *i < Quirks::COMBINATIONS));
     assert_eq!(Quirk::UnbracketedList.to_string(), "unbracketed_list");
 }
