@@ -8,7 +8,8 @@
 //! - [`catalog`]: the status-code catalog (built-in TOML, optional user file), validation,
 //!   lookup, export, the severity rule. Pure.
 //! - [`event`]: the LSS record model: a validating JSON scanner, log-type detection, status
-//!   field extraction, invalid-input classification. Pure.
+//!   field extraction, invalid-input classification, the repair of list fields a template
+//!   wrote without brackets. Pure.
 //! - [`enrich`]: the core: record bytes in, record bytes plus an enrichment object out, and an
 //!   [`enrich::Outcome`]. Pure; no I/O, no async.
 //! - `json_members`: JSON objects read with a repeated key kept, for the files that report

@@ -139,6 +139,8 @@ pub struct EnrichSettings {
     pub max_record_bytes: usize,
     /// What to do with a syslog header before the JSON object.
     pub syslog_header: SyslogHeader,
+    /// Repair list fields written without brackets by older or hand-edited LSS templates.
+    pub repair_lss_quirks: bool,
 }
 
 impl Default for EnrichSettings {
@@ -148,6 +150,7 @@ impl Default for EnrichSettings {
             max_depth: 64,
             max_record_bytes: 1 << 20,
             syslog_header: SyslogHeader::Strip,
+            repair_lss_quirks: true,
         }
     }
 }
@@ -559,6 +562,7 @@ impl Settings {
                 SyslogHeader::Strip => HeaderMode::Strip,
                 SyslogHeader::Keep => HeaderMode::Keep,
             },
+            repair_lss_quirks: self.enrich.repair_lss_quirks,
         }
     }
 

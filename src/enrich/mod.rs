@@ -5,7 +5,8 @@
 //! is copied through unchanged; the enrichment is spliced in before the closing `}`. Per-entry
 //! output fragments are serialised once when the [`Enricher`] is built, so the hot path only
 //! validates the record, looks one code up and copies bytes — it performs no allocation for
-//! records with known codes.
+//! records with known codes. A record that is not JSON only because its template wrote list
+//! fields without brackets is repaired first ([`event::repair`]), on a separate, cold path.
 
 mod output;
 
@@ -13,7 +14,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::catalog::{Catalog, EntryId, Severity};
-use crate::event::{self, HeaderMode, InvalidRecord, LogType, OwnedKeys, ReadOptions, SourceField};
+use crate::event::{
+    self, HeaderMode, InvalidReason, InvalidRecord, LogType, OwnedKeys, Quirks, ReadOptions,
+    RecordView, SourceField,
+};
 
 use output::Fragments;
 pub(crate) use output::{FieldSet, OUTPUT_FIELDS};
@@ -56,6 +60,9 @@ pub struct EnrichOptions {
     pub max_record_bytes: usize,
     /// What to do with a syslog header in front of the JSON object.
     pub header: HeaderMode,
+    /// Repair list fields that a template wrote without brackets ([`event::repair`]) in
+    /// records that are not JSON otherwise, and enrich them; `false` leaves them invalid.
+    pub repair_lss_quirks: bool,
 }
 
 impl Default for EnrichOptions {
@@ -67,6 +74,7 @@ impl Default for EnrichOptions {
             max_depth: 64,
             max_record_bytes: 1 << 20,
             header: HeaderMode::Strip,
+            repair_lss_quirks: true,
         }
     }
 }
@@ -82,6 +90,8 @@ pub enum Outcome<'a> {
         source: SourceField,
         /// The detected log type.
         log_type: LogType,
+        /// The template quirks repaired before the record could be read; nearly always none.
+        repaired: Quirks,
     },
     /// The record has a code that the catalog does not know.
     Unknown {
@@ -91,11 +101,15 @@ pub enum Outcome<'a> {
         source: SourceField,
         /// The detected log type.
         log_type: LogType,
+        /// The template quirks repaired before the record could be read; nearly always none.
+        repaired: Quirks,
     },
     /// The record carries no status code (field absent, empty or null).
     NoCode {
         /// The detected log type.
         log_type: LogType,
+        /// The template quirks repaired before the record could be read; nearly always none.
+        repaired: Quirks,
     },
     /// The record cannot be read; nothing was written.
     Invalid(InvalidRecord),
@@ -119,8 +133,50 @@ impl Outcome<'_> {
         match self {
             Outcome::Known { log_type, .. }
             | Outcome::Unknown { log_type, .. }
-            | Outcome::NoCode { log_type } => Some(*log_type),
+            | Outcome::NoCode { log_type, .. } => Some(*log_type),
             Outcome::Invalid(_) => None,
+        }
+    }
+
+    /// The template quirks repaired in the record (none for an invalid record).
+    #[must_use]
+    pub fn repaired(&self) -> Quirks {
+        match self {
+            Outcome::Known { repaired, .. }
+            | Outcome::Unknown { repaired, .. }
+            | Outcome::NoCode { repaired, .. } => *repaired,
+            Outcome::Invalid(_) => Quirks::NONE,
+        }
+    }
+
+    /// The same outcome, owning the unknown code it may carry.
+    #[must_use]
+    pub fn into_owned(self) -> Outcome<'static> {
+        match self {
+            Outcome::Known {
+                entry,
+                source,
+                log_type,
+                repaired,
+            } => Outcome::Known {
+                entry,
+                source,
+                log_type,
+                repaired,
+            },
+            Outcome::Unknown {
+                code,
+                source,
+                log_type,
+                repaired,
+            } => Outcome::Unknown {
+                code: Cow::Owned(code.into_owned()),
+                source,
+                log_type,
+                repaired,
+            },
+            Outcome::NoCode { log_type, repaired } => Outcome::NoCode { log_type, repaired },
+            Outcome::Invalid(e) => Outcome::Invalid(e),
         }
     }
 }
@@ -133,6 +189,9 @@ pub struct Enricher {
     catalog: Arc<Catalog>,
     opts: EnrichOptions,
     read: ReadOptions,
+    /// `read` for repaired records: the size limit applies to the record as received, and the
+    /// repair adds a few bytes to it.
+    read_repaired: ReadOptions,
     frags: Fragments,
 }
 
@@ -153,11 +212,16 @@ impl Enricher {
             header: opts.header,
             owned,
         };
+        let read_repaired = ReadOptions {
+            max_record_bytes: usize::MAX,
+            ..read.clone()
+        };
         let frags = Fragments::new(&catalog, &opts);
         Self {
             catalog,
             opts,
             read,
+            read_repaired,
             frags,
         }
     }
@@ -177,11 +241,54 @@ impl Enricher {
     /// Enriches one record (without its line terminator), appending the enriched record to
     /// `out`. On [`Outcome::Invalid`] nothing is appended; the caller decides what to do with
     /// the raw record.
+    ///
+    /// A record whose template wrote list fields without brackets is written out repaired (see
+    /// [`event::repair`]), unless [`EnrichOptions::repair_lss_quirks`] is off, and the outcome
+    /// says what was repaired.
     pub fn enrich<'r>(&self, record: &'r [u8], out: &mut Vec<u8>) -> Outcome<'r> {
-        let view = match event::read(record, &self.read) {
-            Ok(v) => v,
-            Err(e) => return Outcome::Invalid(e),
+        match event::read(record, &self.read) {
+            Ok(view) => self.write(record, &view, Quirks::NONE, out),
+            Err(e) => self.enrich_repaired(record, e, out),
+        }
+    }
+
+    /// The way of a record that is not JSON: repaired and enriched when a template quirk is all
+    /// that is wrong with it, else invalid for the reason it was refused (`error`), as read.
+    #[cold]
+    #[inline(never)]
+    fn enrich_repaired<'r>(
+        &self,
+        record: &'r [u8],
+        error: InvalidRecord,
+        out: &mut Vec<u8>,
+    ) -> Outcome<'r> {
+        // The quirk makes a syntax error (an unexpected `,`, `:` or `}`); a truncated, too
+        // large or too deep record is not worth a look.
+        if !self.opts.repair_lss_quirks || error.reason != InvalidReason::NotJson {
+            return Outcome::Invalid(error);
+        }
+        let Some(repaired) = event::repair(record, self.opts.max_depth) else {
+            return Outcome::Invalid(error);
         };
+        let Ok(view) = event::read(&repaired.record, &self.read_repaired) else {
+            return Outcome::Invalid(error);
+        };
+        match self.write(&repaired.record, &view, repaired.quirks, out) {
+            // Readable once repaired, but unfit anyway (a status field of the wrong type, a
+            // key conflict): reported as the record came.
+            Outcome::Invalid(_) => Outcome::Invalid(error),
+            outcome => outcome.into_owned(),
+        }
+    }
+
+    /// Looks the code of a read record up and appends the enriched record to `out`.
+    fn write<'r>(
+        &self,
+        record: &'r [u8],
+        view: &RecordView,
+        repaired: Quirks,
+        out: &mut Vec<u8>,
+    ) -> Outcome<'r> {
         let log_type = view.log_type;
         let outcome = match view.status_code(record) {
             Some((source, code)) => match self.catalog.lookup(&code) {
@@ -189,14 +296,16 @@ impl Enricher {
                     entry,
                     source,
                     log_type,
+                    repaired,
                 },
                 None => Outcome::Unknown {
                     code,
                     source,
                     log_type,
+                    repaired,
                 },
             },
-            None => Outcome::NoCode { log_type },
+            None => Outcome::NoCode { log_type, repaired },
         };
 
         // Everything of the original up to (not including) the closing brace.
@@ -204,11 +313,11 @@ impl Enricher {
             // Rare: the record already carries our output (enriched earlier). Drop it so the
             // result has one enrichment, the current one; but never replace record data that
             // only shares the name.
-            let members = match output::earlier_enrichment(record, &view, &self.read) {
+            let members = match output::earlier_enrichment(record, view, &self.read) {
                 Ok(members) => members,
                 Err(e) => return Outcome::Invalid(e),
             };
-            output::copy_without_owned(record, &view, &members, &self.read, out)
+            output::copy_without_owned(record, view, &members, &self.read, out)
         } else {
             out.extend_from_slice(&record[view.output_start..view.object_close]);
             view.members
@@ -216,15 +325,20 @@ impl Enricher {
         match &outcome {
             Outcome::Known { entry, source, .. } => {
                 self.frags
-                    .write_known(out, members_left, *entry, *source, log_type);
+                    .write_known(out, members_left, *entry, *source, log_type, repaired);
             }
             Outcome::Unknown { code, source, .. } => {
                 self.frags
-                    .write_unknown(out, members_left, code, *source, log_type);
+                    .write_unknown(out, members_left, code, *source, log_type, repaired);
             }
             Outcome::NoCode { .. } => {
-                self.frags
-                    .write_no_code(out, members_left, view.first_status_field(), log_type);
+                self.frags.write_no_code(
+                    out,
+                    members_left,
+                    view.first_status_field(),
+                    log_type,
+                    repaired,
+                );
             }
             Outcome::Invalid(_) => unreachable!("handled above"),
         }

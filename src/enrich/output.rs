@@ -2,12 +2,14 @@
 
 use crate::catalog::{Catalog, CatalogEntry, Component, EntryId, Severity};
 use crate::event::scan::{self, Member, ValueKind};
-use crate::event::{InvalidRecord, LogType, OwnedKeys, ReadOptions, RecordView, SourceField};
+use crate::event::{
+    InvalidRecord, LogType, OwnedKeys, Quirks, ReadOptions, RecordView, SourceField,
+};
 
 use super::{EnrichOptions, OutputMode};
 
 /// The keys of the enrichment, in output order.
-pub(crate) const OUTPUT_FIELDS: [&str; 11] = [
+pub(crate) const OUTPUT_FIELDS: [&str; 12] = [
     "code",
     "source_field",
     "status",
@@ -19,6 +21,7 @@ pub(crate) const OUTPUT_FIELDS: [&str; 11] = [
     "log_type",
     "known",
     "catalog_version",
+    "repaired",
 ];
 
 /// A selection of [`OUTPUT_FIELDS`]: which keys the enrichment carries (all by default).
@@ -92,6 +95,7 @@ mod field {
     pub(super) const LOG_TYPE: usize = 8;
     pub(super) const KNOWN: usize = 9;
     pub(super) const CATALOG_VERSION: usize = 10;
+    pub(super) const REPAIRED: usize = 11;
 }
 
 /// The body of an entry for records of one log type (see [`Fragments::override_body`]).
@@ -126,6 +130,9 @@ pub(super) struct Fragments {
     tail_known: Vec<u8>,
     /// `,"known":false,"catalog_version":"V"`.
     tail_not_known: Vec<u8>,
+    /// Per set of repaired quirks ([`Quirks::index`]): `,"repaired":["empty_list"]`, and
+    /// nothing for a record that was not repaired.
+    repaired: [Vec<u8>; Quirks::COMBINATIONS],
     /// `,"code":` (when selected)
     key_code: Vec<u8>,
     /// `,"component":` (when selected)
@@ -211,6 +218,22 @@ impl Fragments {
         no_code_rest.extend(kv(field::COMPONENT, b"null"));
         no_code_rest.extend(kv_str(field::CATEGORY, "info"));
 
+        let repaired = std::array::from_fn(|i| {
+            let quirks: Vec<&str> = crate::event::Quirk::ALL
+                .iter()
+                .filter(|q| i & (1 << **q as usize) != 0)
+                .map(|q| q.as_str())
+                .collect();
+            if quirks.is_empty() {
+                Vec::new()
+            } else {
+                kv(
+                    field::REPAIRED,
+                    &serde_json::to_vec(&quirks).expect("serialising strs cannot fail"),
+                )
+            }
+        });
+
         let mut unknown_status_open = lead_key(field::STATUS);
         if !unknown_status_open.is_empty() {
             unknown_status_open.extend_from_slice(b"\"Unknown status code: ");
@@ -249,6 +272,7 @@ impl Fragments {
                 .collect(),
             tail_known: tail(b"true"),
             tail_not_known: tail(b"false"),
+            repaired,
             key_code: lead_key(field::CODE),
             key_component: lead_key(field::COMPONENT),
             unknown_status_open,
@@ -293,6 +317,10 @@ impl Fragments {
         &self.log_type[t as usize]
     }
 
+    fn repaired(&self, quirks: Quirks) -> &[u8] {
+        &self.repaired[quirks.index()]
+    }
+
     pub(super) fn write_known(
         &self,
         out: &mut Vec<u8>,
@@ -300,6 +328,7 @@ impl Fragments {
         entry: EntryId,
         source: SourceField,
         log_type: LogType,
+        repaired: Quirks,
     ) {
         let i = entry.index();
         let body = self.override_body[i]
@@ -312,6 +341,7 @@ impl Fragments {
             out.extend_from_slice(body);
             out.extend_from_slice(self.log_type(log_type));
             out.extend_from_slice(&self.tail_known);
+            out.extend_from_slice(self.repaired(repaired));
         });
     }
 
@@ -322,6 +352,7 @@ impl Fragments {
         code: &str,
         source: SourceField,
         log_type: LogType,
+        repaired: Quirks,
     ) {
         self.frame(out, members, |out| {
             if !self.key_code.is_empty() {
@@ -351,6 +382,7 @@ impl Fragments {
             out.extend_from_slice(&self.unknown_category);
             out.extend_from_slice(self.log_type(log_type));
             out.extend_from_slice(&self.tail_not_known);
+            out.extend_from_slice(self.repaired(repaired));
         });
     }
 
@@ -360,6 +392,7 @@ impl Fragments {
         members: usize,
         field: Option<SourceField>,
         log_type: LogType,
+        repaired: Quirks,
     ) {
         self.frame(out, members, |out| {
             out.extend_from_slice(&self.no_code_code);
@@ -370,6 +403,7 @@ impl Fragments {
             out.extend_from_slice(&self.no_code_rest);
             out.extend_from_slice(self.log_type(log_type));
             out.extend_from_slice(&self.tail_not_known);
+            out.extend_from_slice(self.repaired(repaired));
         });
     }
 }
@@ -391,19 +425,26 @@ fn escape_into(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// True when the member's key (decoded) belongs to the enricher's own output.
-fn is_owned(record: &[u8], m: &Member, read: &ReadOptions) -> bool {
+/// The member's key, escapes decoded (`None` in the impossible case that a scanned key does not
+/// decode).
+fn decoded_key<'a>(record: &'a [u8], m: &Member) -> Option<std::borrow::Cow<'a, [u8]>> {
     if m.key_escaped {
         serde_json::from_slice::<String>(&record[m.key_start..=m.key_end])
-            .is_ok_and(|k| read.owned.matches(k.as_bytes()))
+            .ok()
+            .map(|k| std::borrow::Cow::Owned(k.into_bytes()))
     } else {
-        read.owned.matches(m.raw_key(record))
+        Some(std::borrow::Cow::Borrowed(m.raw_key(record)))
     }
+}
+
+/// True when the member's key (decoded) belongs to the enricher's own output.
+fn is_owned(record: &[u8], m: &Member, read: &ReadOptions) -> bool {
+    decoded_key(record, m).is_some_and(|k| read.owned.matches(&k))
 }
 
 /// True when an owned member holds what the enricher writes there: in nested mode an object
 /// whose keys are all enrichment keys (whichever `output.fields` wrote it), in flat mode a
-/// string, null or boolean.
+/// string, null or boolean, or for the `repaired` key a list.
 fn holds_enrichment(record: &[u8], m: &Member, read: &ReadOptions) -> bool {
     match read.owned {
         OwnedKeys::Exact(_) => {
@@ -425,10 +466,13 @@ fn holds_enrichment(record: &[u8], m: &Member, read: &ReadOptions) -> bool {
                             .any(|n| n.as_bytes() == f.raw_key(record))
                 })
         }
-        OwnedKeys::Prefixed { .. } => matches!(
-            m.kind,
-            ValueKind::String { .. } | ValueKind::Null | ValueKind::Bool
-        ),
+        OwnedKeys::Prefixed { ref prefix, .. } => match m.kind {
+            ValueKind::String { .. } | ValueKind::Null | ValueKind::Bool => true,
+            ValueKind::Array => decoded_key(record, m).is_some_and(|k| {
+                k.strip_prefix(prefix.as_bytes()) == Some(OUTPUT_FIELDS[field::REPAIRED].as_bytes())
+            }),
+            ValueKind::Number | ValueKind::Object => false,
+        },
     }
 }
 

@@ -50,7 +50,8 @@ fn known_code_gets_the_catalog_entry() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, OUTPUT_FIELDS.to_vec());
+    // Every key but `repaired`, which only a repaired record carries.
+    assert_eq!(keys, OUTPUT_FIELDS[..OUTPUT_FIELDS.len() - 1].to_vec());
     // The original bytes come first, untouched.
     assert!(out.starts_with(&input[..input.len() - 1]));
     assert!(out.ends_with("}}"));
@@ -69,10 +70,12 @@ fn unknown_code_is_flagged_not_dropped() {
         code,
         source,
         log_type,
+        repaired,
     } = outcome
     else {
         panic!("{outcome:?}")
     };
+    assert!(repaired.is_empty(), "{repaired:?}");
     assert_eq!(code, "AST_MT_SOMETHING_\"NEW\"");
     assert_eq!(source, SourceField::InternalReason);
     assert_eq!(log_type, LogType::UserActivity);
@@ -150,7 +153,7 @@ fn records_without_a_code_still_get_an_enrichment() {
     let expected: Vec<&str> = OUTPUT_FIELDS
         .iter()
         .copied()
-        .filter(|k| *k != "remediation")
+        .filter(|k| !matches!(*k, "remediation" | "repaired"))
         .collect();
     assert_eq!(keys, expected);
 
@@ -368,6 +371,8 @@ fn every_field_selection_gives_valid_json_with_the_selected_keys() {
         r#"{"InternalReason":"AST_MT_SOMETHING_NEW","ConnectionStatus":"close"}"#,
         r#"{"SessionStatus":"","Customer":"x"}"#,
         r#"{}"#,
+        // Repaired: `repaired` is written.
+        r#"{"SessionStatus":"ZPN_STATUS_AUTH_FAILED","TrustedNetworks":,"PosturesHit":"a","b"}"#,
     ];
     let modes = [
         OutputMode::default(),
@@ -383,10 +388,17 @@ fn every_field_selection_gives_valid_json_with_the_selected_keys() {
                 ..EnrichOptions::default()
             },
         );
-        let added = |out: &[u8], input: &str| -> Vec<(String, Value)> {
+        // The records as JSON (repaired where they need it), to tell the added keys in flat mode.
+        let originals: Vec<Value> = records
+            .iter()
+            .map(|input| match event::repair(input.as_bytes(), 64) {
+                Some(repaired) => serde_json::from_slice(&repaired.record).unwrap(),
+                None => serde_json::from_str(input).unwrap(),
+            })
+            .collect();
+        let added = |out: &[u8], original: &Value| -> Vec<(String, Value)> {
             let v: Value = serde_json::from_slice(out)
                 .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)));
-            let original: Value = serde_json::from_str(input).unwrap();
             match &mode {
                 OutputMode::Nested { field } => v[field.as_str()]
                     .as_object()
@@ -408,7 +420,22 @@ fn every_field_selection_gives_valid_json_with_the_selected_keys() {
                     .collect(),
             }
         };
-        for bits in 1u32..(1 << OUTPUT_FIELDS.len()) {
+        let everything: Vec<Vec<(String, Value)>> = records
+            .iter()
+            .zip(&originals)
+            .map(|(input, original)| {
+                let mut all = Vec::new();
+                full.enrich(input.as_bytes(), &mut all);
+                added(&all, original)
+            })
+            .collect();
+        // Every selection of the other fields, once, and `repaired` with every other one of
+        // them (twice as many runs would take minutes in a debug build), and alone.
+        let last = OUTPUT_FIELDS.len() - 1;
+        let selections = (1u32..(1 << last))
+            .map(|b| b | ((b.count_ones() & 1) << last))
+            .chain([1 << last]);
+        for bits in selections {
             let names: Vec<&str> = (0..OUTPUT_FIELDS.len())
                 .filter(|i| bits & (1 << i) != 0)
                 .map(|i| OUTPUT_FIELDS[i])
@@ -423,15 +450,15 @@ fn every_field_selection_gives_valid_json_with_the_selected_keys() {
                     ..EnrichOptions::default()
                 },
             );
-            for input in records {
-                let (mut all, mut some) = (Vec::new(), Vec::new());
-                full.enrich(input.as_bytes(), &mut all);
+            for ((input, original), all) in records.iter().zip(&originals).zip(&everything) {
+                let mut some = Vec::new();
                 e.enrich(input.as_bytes(), &mut some);
-                let expected: Vec<(String, Value)> = added(&all, input)
-                    .into_iter()
+                let expected: Vec<(String, Value)> = all
+                    .iter()
                     .filter(|(k, _)| names.contains(&k.as_str()))
+                    .cloned()
                     .collect();
-                assert_eq!(added(&some, input), expected, "{names:?} {input}");
+                assert_eq!(added(&some, original), expected, "{names:?} {input}");
             }
         }
     }
@@ -570,3 +597,5 @@ fn an_alias_is_enriched_as_its_entry_under_the_entry_code() {
             .starts_with(r#"{"InternalReason":"AST_MT_SETUP_ERR_AST_CFG_DISABLED""#)
     );
 }
+
+mod repair;

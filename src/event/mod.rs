@@ -3,10 +3,12 @@
 //!
 //! Nothing here decodes the whole record. [`read`] validates the bytes and pulls out only the
 //! handful of top-level members that classify the record; the record itself stays as it came.
-//! This module knows nothing about the catalog or the output format.
+//! [`repair`] fixes one known template quirk in a record that [`read`] refused. This module
+//! knows nothing about the catalog or the output format.
 
 mod invalid;
 mod log_type;
+mod repair;
 pub(crate) mod scan;
 #[cfg(test)]
 mod tests;
@@ -17,6 +19,7 @@ use std::fmt;
 pub use invalid::{InvalidReason, InvalidRecord};
 pub use log_type::LogType;
 use log_type::key;
+pub use repair::{Quirk, Quirks, Repaired, repair};
 use scan::{Member, MemberSink, ValueKind};
 
 /// The record fields that can carry a status code. Which of them a record is looked up by, and

@@ -9,7 +9,7 @@ use prometheus::{IntCounter, IntCounterVec};
 use super::{Metrics, NO_CODE_LABEL, UNKNOWN_CODE_LABEL};
 use crate::catalog::{Catalog, Component, Severity};
 use crate::enrich::Outcome;
-use crate::event::LogType;
+use crate::event::{LogType, Quirk};
 
 /// Number of `component` label values of unknown codes: every component, plus `unknown`.
 const UNKNOWN_COMPONENTS: usize = Component::ALL.len() + 1;
@@ -33,6 +33,8 @@ pub struct EventCounters {
     unknown: Vec<Option<IntCounter>>,
     /// Records without a code, indexed by `log_type as usize`.
     none: Vec<Option<IntCounter>>,
+    /// `zpa_enricher_records_repaired_total`, indexed by `Quirk as usize`.
+    repaired: [IntCounter; Quirk::ALL.len()],
 }
 
 impl EventCounters {
@@ -46,14 +48,21 @@ impl EventCounters {
             known: vec![None; log_types * catalog.len()],
             unknown: vec![None; log_types * UNKNOWN_COMPONENTS],
             none: vec![None; log_types],
+            repaired: metrics.records_repaired.clone(),
             catalog,
             unknown_severity,
         }
     }
 
-    /// Counts one enriched record. [`Outcome::Invalid`] is not counted here (see
-    /// [`Metrics::record_invalid`]).
+    /// Counts one enriched record, and the template quirks repaired in it.
+    /// [`Outcome::Invalid`] is not counted here (see [`Metrics::record_invalid`]).
     pub fn count(&mut self, outcome: &Outcome<'_>) {
+        let repaired = outcome.repaired();
+        if !repaired.is_empty() {
+            for quirk in repaired.iter() {
+                self.repaired[quirk as usize].inc();
+            }
+        }
         match outcome {
             Outcome::Known {
                 entry, log_type, ..
@@ -81,7 +90,7 @@ impl EventCounters {
             Outcome::Unknown { code, log_type, .. } => {
                 self.count_unknown(*log_type, Component::guess_from_code(code));
             }
-            Outcome::NoCode { log_type } => {
+            Outcome::NoCode { log_type, .. } => {
                 self.none[*log_type as usize]
                     .get_or_insert_with(|| {
                         self.events.with_label_values(&[

@@ -24,7 +24,7 @@ use prometheus::{
 };
 
 use crate::catalog::Catalog;
-use crate::event::InvalidReason;
+use crate::event::{InvalidReason, Quirk};
 
 mod events;
 mod labels;
@@ -105,6 +105,8 @@ pub struct Metrics {
     records_invalid: [IntCounter; InvalidReason::ALL.len()],
     /// Indexed by `InvalidReason as usize`.
     records_dead_lettered: [IntCounter; InvalidReason::ALL.len()],
+    /// Indexed by `Quirk as usize`; counted through [`EventCounters`].
+    records_repaired: [IntCounter; Quirk::ALL.len()],
     /// Indexed by `ProduceErrorKind as usize`.
     produce_errors: [IntCounter; ProduceErrorKind::ALL.len()],
     in_flight: IntGauge,
@@ -166,6 +168,13 @@ impl Metrics {
             "Records sent to the dead-letter topic, by reason.",
             &["reason"],
         )?;
+        let repaired = counter_vec(
+            &r,
+            "zpa_enricher_records_repaired_total",
+            "Records enriched after the repair of a template quirk, by quirk (a record with \
+             both counts under each).",
+            &["quirk"],
+        )?;
         let produce_errors = counter_vec(
             &r,
             "zpa_enricher_produce_errors_total",
@@ -215,6 +224,7 @@ impl Metrics {
             records_invalid: InvalidReason::ALL.map(|x| invalid.with_label_values(&[x.as_str()])),
             records_dead_lettered: InvalidReason::ALL
                 .map(|x| dead_lettered.with_label_values(&[x.as_str()])),
+            records_repaired: Quirk::ALL.map(|q| repaired.with_label_values(&[q.as_str()])),
             produce_errors: ProduceErrorKind::ALL
                 .map(|k| produce_errors.with_label_values(&[k.as_str()])),
             in_flight: gauge(

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use super::*;
 use crate::catalog::{Component, Severity};
 use crate::enrich::{EnrichOptions, Enricher};
-use crate::event::LogType;
+use crate::event::{LogType, Quirk};
 
 /// The value of the sample `name{labels}` in `text`, where `labels` is the exact label text
 /// (the encoder writes labels sorted by name).
@@ -50,6 +50,9 @@ fn label_enums_index_in_declaration_order() {
     for (i, c) in Component::ALL.iter().enumerate() {
         assert_eq!(*c as usize, i);
     }
+    for (i, q) in Quirk::ALL.into_iter().enumerate() {
+        assert_eq!(q as usize, i);
+    }
 }
 
 #[test]
@@ -69,6 +72,7 @@ fn every_metric_is_exposed_with_help_and_type() {
         ("zpa_enricher_records_produced_total", "counter"),
         ("zpa_enricher_records_invalid_total", "counter"),
         ("zpa_enricher_records_dead_lettered_total", "counter"),
+        ("zpa_enricher_records_repaired_total", "counter"),
         ("zpa_enricher_produce_errors_total", "counter"),
         ("zpa_enricher_in_flight", "gauge"),
         ("zpa_enricher_paused", "gauge"),
@@ -115,6 +119,8 @@ fn every_metric_is_exposed_with_help_and_type() {
         "zpa_enricher_rebalances_total{kind=\"lost\"}",
         "zpa_enricher_commits_total{result=\"failure\"}",
         "zpa_enricher_catalog_reloads_total{result=\"success\"}",
+        "zpa_enricher_records_repaired_total{quirk=\"empty_list\"}",
+        "zpa_enricher_records_repaired_total{quirk=\"unbracketed_list\"}",
     ] {
         assert_eq!(sample(&text, series), Some(0.0), "{series}:\n{text}");
     }
@@ -446,4 +452,49 @@ fn instances_do_not_share_counters() {
             .iter()
             .all(|f| !f.name().starts_with("zpa_enricher_"))
     );
+}
+
+#[test]
+fn repaired_records_are_counted_by_quirk() {
+    let m = Metrics::new("x").unwrap();
+    let catalog = Arc::new(Catalog::builtin());
+    let enricher = Enricher::new(Arc::clone(&catalog), EnrichOptions::default());
+    let entry = catalog.get("ZPN_STATUS_AUTHENTICATED").cloned().unwrap();
+    let mut counters = EventCounters::new(&m, catalog, Severity::Medium);
+    for record in [
+        // Both quirks: counted under each.
+        r#"{"SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":,"PosturesHit":"a","b"}"#,
+        r#"{"SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":,"PosturesHit":[]}"#,
+        r#"{"SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":[],"PosturesHit":[]}"#,
+    ] {
+        assert_eq!(enrich_and_count(&enricher, &mut counters, record), "known");
+    }
+    // Broken otherwise: not enriched, not counted as repaired.
+    assert_eq!(
+        enrich_and_count(&enricher, &mut counters, r#"{"a": ,,"b":1}"#),
+        "invalid"
+    );
+    let text = m.encode();
+    for (series, value) in [
+        (
+            "zpa_enricher_records_repaired_total{quirk=\"empty_list\"}",
+            2.0,
+        ),
+        (
+            "zpa_enricher_records_repaired_total{quirk=\"unbracketed_list\"}",
+            1.0,
+        ),
+        (
+            &events_series(
+                "user_status",
+                &entry.code,
+                entry.component.as_str(),
+                entry.severity.as_str(),
+                entry.category.as_str(),
+            ),
+            3.0,
+        ),
+    ] {
+        assert_eq!(sample(&text, series), Some(value), "{series}:\n{text}");
+    }
 }

@@ -356,3 +356,100 @@ fn shipped_samples_enrich_cleanly() {
     assert!(summary["known"].as_u64().unwrap() >= 10);
     assert!(summary["log_types"].as_object().unwrap().len() >= 5);
 }
+
+/// User Status records from an older template, which writes list fields without brackets.
+const QUIRKY: [&str; 3] = [
+    r#"{"Username":"a@acme.example","SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":,"PosturesHit":"p1","p2","PosturesMiss":}"#,
+    r#"{"Username":"b@acme.example","SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":,"PosturesHit":"p1","PosturesMiss":}"#,
+    r#"{"Username":"c@acme.example","SessionStatus":"ZPN_STATUS_AUTH_FAILED","TrustedNetworks":["t"],"PosturesHit":"p1","p2","PosturesMiss":"m"}"#,
+];
+
+#[test]
+fn records_with_unbracketed_lists_are_repaired_and_summed_up() {
+    // The quirky records, a broken one (two commas), and a valid one.
+    let broken = r#"{"Username":"d@acme.example","SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":,,"PosturesMiss":}"#;
+    let valid = r#"{"Username":"e@acme.example","SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":[]}"#;
+    let input = format!("{}\n{broken}\n{valid}\n", QUIRKY.join("\n"));
+    let out = common::run(&["enrich"], input.as_bytes());
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let stdout = common::stdout(&out);
+    let got = lines(&stdout);
+    assert_eq!(got.len(), 5, "{stdout}");
+    let marks: Vec<Value> = got[..3]
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            assert!(
+                v["PosturesMiss"].is_array() || v["PosturesMiss"] == "m",
+                "{l}"
+            );
+            v["enrichment"]["repaired"].clone()
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            json!(["empty_list", "unbracketed_list"]),
+            json!(["empty_list"]),
+            json!(["unbracketed_list"]),
+        ]
+    );
+    // The repaired record is the input with brackets, then the enrichment.
+    assert!(
+        got[0].starts_with(r#"{"Username":"a@acme.example","SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":[],"PosturesHit":["p1","p2"],"PosturesMiss":[],"enrichment":{"#),
+        "{}",
+        got[0]
+    );
+    // The broken record passes through unchanged, reported as before; the valid one is not
+    // marked.
+    assert_eq!(got[3], broken);
+    let v: Value = serde_json::from_str(got[4]).unwrap();
+    assert!(v["enrichment"].get("repaired").is_none(), "{}", got[4]);
+    let stderr = common::stderr(&out);
+    // Where a value should be, as without the repair.
+    let at = broken.find(",,").unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "line 4: invalid record passed through unchanged: not_json at byte {at}"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "repaired: 3 records with list fields written without brackets (2 empty_list, 2 unbracketed_list)"
+        ),
+        "{stderr}"
+    );
+
+    let out = common::run(&["enrich", "--stats", "json"], input.as_bytes());
+    // After the warning about line 4.
+    let stderr = common::stderr(&out);
+    let summary: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["records"], 5);
+    assert_eq!(summary["known"], 4);
+    assert_eq!(summary["invalid"], 1);
+    assert_eq!(summary["repaired"], 3);
+    assert_eq!(
+        summary["repaired_by_quirk"],
+        json!({"empty_list": 2, "unbracketed_list": 2})
+    );
+}
+
+#[test]
+fn the_repair_can_be_turned_off() {
+    let input = format!("{}\n", QUIRKY.join("\n"));
+    let out = common::run_with(
+        common::bin()
+            .env("ZPA_ENRICHER__ENRICH__REPAIR_LSS_QUIRKS", "false")
+            .args(["enrich", "--stats", "json"]),
+        input.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    // Every record passes through unchanged, as invalid.
+    assert_eq!(common::stdout(&out), input);
+    let stderr = common::stderr(&out);
+    let summary: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["invalid_by_reason"], json!({"not_json": 3}));
+    assert_eq!(summary["repaired"], 0);
+    assert_eq!(summary["repaired_by_quirk"], json!({}));
+}

@@ -12,9 +12,10 @@ use std::fmt;
 
 mod primitives;
 
+use primitives::scan_literal;
 #[cfg(test)]
 use primitives::special_lanes;
-use primitives::{scan_literal, scan_number, scan_string};
+pub(in crate::event) use primitives::{scan_number, scan_string};
 
 /// The kind of a JSON value, as far as the enrichment core cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -391,7 +392,7 @@ fn scan_top_object<S: MemberSink>(
 
 /// Scans one value of any kind starting exactly at `start`, allowing `max_depth` levels of
 /// nesting (0: no containers at all). Returns the offset past the value and its kind.
-fn scan_value(
+pub(in crate::event) fn scan_value(
     buf: &[u8],
     start: usize,
     max_depth: usize,

@@ -27,7 +27,10 @@ pub(super) fn special_lanes(w: u64) -> u64 {
 /// Always inlined: most strings of an LSS record are short, and a call with the set-up of the
 /// loop's constants cost about as much as scanning one (3 to 9% per record in `cargo bench`).
 #[inline(always)]
-pub(super) fn scan_string(buf: &[u8], mut i: usize) -> Result<(usize, bool), SyntaxError> {
+pub(in crate::event) fn scan_string(
+    buf: &[u8],
+    mut i: usize,
+) -> Result<(usize, bool), SyntaxError> {
     let mut escaped = false;
     loop {
         // Eight bytes at a time until a quote, a backslash or a control byte shows up.
@@ -90,7 +93,7 @@ fn scan_escape(buf: &[u8], i: usize) -> Result<usize, SyntaxError> {
     }
 }
 
-pub(super) fn scan_number(buf: &[u8], start: usize) -> Result<usize, SyntaxError> {
+pub(in crate::event) fn scan_number(buf: &[u8], start: usize) -> Result<usize, SyntaxError> {
     let digits = |mut i: usize| {
         while i < buf.len() && buf[i].is_ascii_digit() {
             i += 1;

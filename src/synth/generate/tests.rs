@@ -133,7 +133,8 @@ fn unknown_type_records_are_json_of_no_known_type() {
     assert_eq!(
         outcome,
         Outcome::NoCode {
-            log_type: LogType::Unknown
+            log_type: LogType::Unknown,
+            repaired: crate::event::Quirks::NONE,
         }
     );
 }

@@ -1,7 +1,9 @@
 //! Dead letters against a real Kafka-protocol broker over TCP: each kind of unreadable record
 //! lands in the dead-letter topic unchanged, with headers naming the problem and the source;
 //! so does a record that would be too large for the producer once enriched, and one too large
-//! even as read goes there without its value, instead of stopping the service.
+//! even as read goes there without its value, instead of stopping the service. A record whose
+//! template wrote list fields without brackets is repaired and enriched instead; one broken in
+//! another way as well is still a dead letter.
 //!
 //! Needs the test broker: `scripts/test.sh` starts it and sets `ZPA_ENRICHER_TEST_BROKERS`.
 
@@ -39,9 +41,21 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
             "key_conflict",
             "26",
         ),
+        // A list without brackets, and two commas: not the template quirk, not repaired.
+        (
+            br#"{"SessionStatus":"ZPN_STATUS_AUTHENTICATED","PosturesHit":"a","b",,"City":"x"}"#,
+            "not_json",
+            "65",
+        ),
     ];
-    // After the cases: the nesting bomb, a valid record and a tombstone.
-    let (bomb_id, valid_id, tombstone_id) = (cases.len(), cases.len() + 1, cases.len() + 2);
+    // After the cases: the nesting bomb, a valid record, one with list fields written without
+    // brackets, and a tombstone.
+    let (bomb_id, valid_id, quirky_id, tombstone_id) = (
+        cases.len(),
+        cases.len() + 1,
+        cases.len() + 2,
+        cases.len() + 3,
+    );
     let bomb = format!("{{\"a\":{}1{}}}", "[".repeat(3000), "]".repeat(3000));
     let mut input: Vec<TestRecord> = cases
         .iter()
@@ -65,6 +79,13 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
         payload: br#"{"InternalReason":"BRK_MT_TERMINATED","ConnectionStatus":"close"}"#.to_vec(),
         headers: vec![("id".into(), valid_id.to_string().into_bytes())],
         timestamp_ms: 1_764_000_000_000 + valid_id as i64,
+    });
+    // One that an older template wrote, repaired and enriched.
+    input.push(TestRecord {
+        key: None,
+        payload: br#"{"SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":,"PosturesHit":"a","b","City":"x"}"#.to_vec(),
+        headers: vec![("id".into(), quirky_id.to_string().into_bytes())],
+        timestamp_ms: 1_764_000_000_000 + quirky_id as i64,
     });
     produce(&spec.input, &input, "none");
     // A record without a value (a tombstone) is dead-lettered without one, not as "".
@@ -141,13 +162,26 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
         );
         assert_eq!(m.key(), input[i].key.as_deref(), "key of record {i}");
     }
-    let out = consume(&spec.output, 1, T);
-    assert_eq!(out.len(), 1, "records in the output topic");
+    let out = consume(&spec.output, 2, T);
+    let ids: Vec<usize> = out.iter().map(id).collect();
     assert_eq!(
-        id(&out[0]),
-        valid_id,
-        "id of the record in the output topic"
+        ids,
+        [valid_id, quirky_id],
+        "ids of the records in the output topic"
     );
+    // The repaired record goes out as valid JSON, with brackets, marked.
+    let repaired = std::str::from_utf8(out[1].payload().unwrap()).unwrap();
+    assert!(
+        repaired.starts_with(r#"{"SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks":[],"PosturesHit":["a","b"],"City":"x","enrichment":{"#),
+        "{repaired}"
+    );
+    let v: serde_json::Value = serde_json::from_str(repaired).unwrap();
+    assert_eq!(
+        v["enrichment"]["repaired"],
+        serde_json::json!(["empty_list", "unbracketed_list"]),
+        "{repaired}"
+    );
+    assert_eq!(v["enrichment"]["code"], "ZPN_STATUS_AUTHENTICATED");
     svc.wait_metric(
         "zpa_enricher_records_produced_total{destination=\"dlq\"}",
         dead as f64,
@@ -167,6 +201,16 @@ fn dead_letters_carry_raw_bytes_and_error_headers() {
         Some(1.0),
         "zpa_enricher_records_invalid_total{{reason=\"truncated\"}}"
     );
+    svc.wait_metric(
+        "zpa_enricher_records_produced_total{destination=\"output\"}",
+        2.0,
+        T,
+    );
+    let text = svc.metrics();
+    for quirk in ["empty_list", "unbracketed_list"] {
+        let name = format!("zpa_enricher_records_repaired_total{{quirk=\"{quirk}\"}}");
+        assert_eq!(metric(&text, &name), Some(1.0), "{name}");
+    }
     let (status, log) = svc.stop(T);
     assert!(status.success(), "stopped with {status}:\n{log}");
 }

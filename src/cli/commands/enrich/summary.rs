@@ -1,4 +1,5 @@
-//! Per-code counts for the end-of-run summary of `zpa-enricher enrich`.
+//! Per-code counts for the end-of-run summary of `zpa-enricher enrich`, with the records that
+//! were invalid, by reason, and repaired, by quirk.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -8,7 +9,7 @@ use serde_json::json;
 
 use zpa_enricher::catalog::{Catalog, Component, Severity};
 use zpa_enricher::enrich::Outcome;
-use zpa_enricher::event::{InvalidReason, LogType};
+use zpa_enricher::event::{InvalidReason, LogType, Quirk};
 use zpa_enricher::metrics::shown_code;
 
 /// Distinct unknown codes tracked by text; beyond this they are counted together.
@@ -29,6 +30,10 @@ pub(crate) struct Summary {
     unknown_untracked: u64,
     no_code: u64,
     invalid: [u64; InvalidReason::ALL.len()],
+    /// Records enriched after a repair.
+    repaired: u64,
+    /// Of those, the records with each quirk (a record with both counts under each).
+    quirks: [u64; Quirk::ALL.len()],
     log_types: [u64; LogType::ALL.len()],
 }
 
@@ -43,6 +48,8 @@ impl Summary {
             unknown_untracked: 0,
             no_code: 0,
             invalid: [0; InvalidReason::ALL.len()],
+            repaired: 0,
+            quirks: [0; Quirk::ALL.len()],
             log_types: [0; LogType::ALL.len()],
         }
     }
@@ -52,6 +59,13 @@ impl Summary {
         self.records += 1;
         if let Some(t) = outcome.log_type() {
             self.log_types[t as usize] += 1;
+        }
+        let repaired = outcome.repaired();
+        if !repaired.is_empty() {
+            self.repaired += 1;
+            for quirk in repaired.iter() {
+                self.quirks[quirk as usize] += 1;
+            }
         }
         match outcome {
             Outcome::Known {
@@ -192,6 +206,24 @@ impl Summary {
         if !types.is_empty() {
             writeln!(w, "log types: {}", types.join(", "))?;
         }
+        if self.repaired > 0 {
+            let quirks: Vec<String> = Quirk::ALL
+                .iter()
+                .filter(|q| self.quirks[**q as usize] > 0)
+                .map(|q| format!("{} {}", self.quirks[*q as usize], q))
+                .collect();
+            writeln!(
+                w,
+                "repaired: {} {} with list fields written without brackets ({})",
+                self.repaired,
+                if self.repaired == 1 {
+                    "record"
+                } else {
+                    "records"
+                },
+                quirks.join(", ")
+            )?;
+        }
         Ok(())
     }
 
@@ -230,6 +262,11 @@ impl Summary {
             .filter(|r| self.invalid[**r as usize] > 0)
             .map(|r| (r.as_str().to_owned(), self.invalid[*r as usize].into()))
             .collect();
+        let by_quirk: serde_json::Map<String, serde_json::Value> = Quirk::ALL
+            .iter()
+            .filter(|q| self.quirks[**q as usize] > 0)
+            .map(|q| (q.as_str().to_owned(), self.quirks[*q as usize].into()))
+            .collect();
         let by_type: serde_json::Map<String, serde_json::Value> = LogType::ALL
             .iter()
             .filter(|t| self.log_types[**t as usize] > 0)
@@ -242,6 +279,8 @@ impl Summary {
             "no_code": self.no_code,
             "invalid": self.invalid_total(),
             "invalid_by_reason": by_reason,
+            "repaired": self.repaired,
+            "repaired_by_quirk": by_quirk,
             "log_types": by_type,
             "codes": codes,
             "unknown_untracked": self.unknown_untracked,
