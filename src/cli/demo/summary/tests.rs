@@ -115,7 +115,7 @@ fn live_block_shows_rates_and_top_codes_by_severity() {
         text.contains("metrics http://127.0.0.1:9464/metrics"),
         "{text}"
     );
-    assert!(text.contains("catalog 2026.11.0"), "{text}");
+    assert!(text.contains("catalog 2026.12.0"), "{text}");
     let line = |name: &str| {
         text.lines()
             .find(|l| l.trim_start().starts_with(name))
