@@ -248,7 +248,12 @@ impl Enricher {
     pub fn enrich<'r>(&self, record: &'r [u8], out: &mut Vec<u8>) -> Outcome<'r> {
         match event::read(record, &self.read) {
             Ok(view) => self.write(record, &view, Quirks::NONE, out),
-            Err(e) => self.enrich_repaired(record, e, out),
+            // The quirk makes a syntax error (an unexpected `,`, `:` or `}`); a truncated, too
+            // large or too deep record is not worth a look.
+            Err(e) if self.opts.repair_lss_quirks && e.reason == InvalidReason::NotJson => {
+                self.enrich_repaired(record, e, out)
+            }
+            Err(e) => Outcome::Invalid(e),
         }
     }
 
@@ -262,11 +267,6 @@ impl Enricher {
         error: InvalidRecord,
         out: &mut Vec<u8>,
     ) -> Outcome<'r> {
-        // The quirk makes a syntax error (an unexpected `,`, `:` or `}`); a truncated, too
-        // large or too deep record is not worth a look.
-        if !self.opts.repair_lss_quirks || error.reason != InvalidReason::NotJson {
-            return Outcome::Invalid(error);
-        }
         let Some(repaired) = event::repair(record, self.opts.max_depth) else {
             return Outcome::Invalid(error);
         };
@@ -282,6 +282,9 @@ impl Enricher {
     }
 
     /// Looks the code of a read record up and appends the enriched record to `out`.
+    ///
+    /// Always inlined: in its own function, valid records took 3 to 5% longer in `cargo bench`.
+    #[inline(always)]
     fn write<'r>(
         &self,
         record: &'r [u8],

@@ -317,8 +317,12 @@ impl Fragments {
         &self.log_type[t as usize]
     }
 
-    fn repaired(&self, quirks: Quirks) -> &[u8] {
-        &self.repaired[quirks.index()]
+    /// Writes the `repaired` key of a repaired record (nothing for the others).
+    #[inline]
+    fn write_repaired(&self, out: &mut Vec<u8>, quirks: Quirks) {
+        if !quirks.is_empty() {
+            out.extend_from_slice(&self.repaired[quirks.index()]);
+        }
     }
 
     pub(super) fn write_known(
@@ -341,7 +345,7 @@ impl Fragments {
             out.extend_from_slice(body);
             out.extend_from_slice(self.log_type(log_type));
             out.extend_from_slice(&self.tail_known);
-            out.extend_from_slice(self.repaired(repaired));
+            self.write_repaired(out, repaired);
         });
     }
 
@@ -382,7 +386,7 @@ impl Fragments {
             out.extend_from_slice(&self.unknown_category);
             out.extend_from_slice(self.log_type(log_type));
             out.extend_from_slice(&self.tail_not_known);
-            out.extend_from_slice(self.repaired(repaired));
+            self.write_repaired(out, repaired);
         });
     }
 
@@ -403,7 +407,7 @@ impl Fragments {
             out.extend_from_slice(&self.no_code_rest);
             out.extend_from_slice(self.log_type(log_type));
             out.extend_from_slice(&self.tail_not_known);
-            out.extend_from_slice(self.repaired(repaired));
+            self.write_repaired(out, repaired);
         });
     }
 }
