@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the enrichment core: catalog lookup, and enrich per record for
 //! realistic User Activity records (~1.2 KB), status records (one whose code has an override for
-//! its log type), an unknown code and invalid input.
+//! its log type, one as an older template writes it, with list fields to repair), an unknown
+//! code and invalid input.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -15,22 +16,33 @@ const USER_ACTIVITY: &str = include_str!("../tests/fixtures/bench/user_activity.
 
 fn records() -> Vec<(&'static str, String)> {
     let ua = USER_ACTIVITY.trim().to_owned();
+    let user_status = r#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","Customer":"Acme","Username":"jdoe@acme.example","SessionID":"8l3JxEa","SessionStatus":"ZPN_STATUS_AUTH_FAILED","Version":"4.1.0.75","ZEN":"US-NY-8179","CertificateCN":"aae8b1","PrivateIP":"10.0.0.5","PublicIP":"203.0.113.7","Latitude":40.7,"Longitude":-74.0,"CountryCode":"US","TimestampAuthentication":"2021-12-01T10:38:40.000Z","TimestampUnAuthentication":"","TotalBytesRx":0,"TotalBytesTx":0,"Idp":"Okta","Hostname":"LAPTOP-1","Platform":"windows","ClientType":"zpn_client_type_zapp","TrustedNetworks":[],"TrustedNetworksNames":[],"SAMLAttributes":"{}","PosturesHit":[],"PosturesMiss":[],"ZENLatitude":40.7,"ZENLongitude":-74.0,"ZENCountryCode":"US","FQDNRegistered":"0","FQDNRegisteredError":"","City":"New York","MicroTenantID":"0"}"#;
+    // As an older template writes it: list fields without brackets.
+    let user_status_quirky = user_status
+        .replace(r#""TrustedNetworks":[]"#, r#""TrustedNetworks":"#)
+        .replace(r#""TrustedNetworksNames":[]"#, r#""TrustedNetworksNames":"#)
+        .replace(
+            r#""PosturesHit":[]"#,
+            r#""PosturesHit":"8c9d1e2f-disk-encrypted","5a6b7c8d-firewall-on""#,
+        )
+        .replace(r#""PosturesMiss":[]"#, r#""PosturesMiss":"#);
     vec![
         ("user_activity_known", ua.clone()),
         (
             "user_activity_unknown",
             ua.replace("BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY", "BRK_MT_SOMETHING_NEW"),
         ),
-        (
-            "user_status",
-            r#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","Customer":"Acme","Username":"jdoe@acme.example","SessionID":"8l3JxEa","SessionStatus":"ZPN_STATUS_AUTH_FAILED","Version":"4.1.0.75","ZEN":"US-NY-8179","CertificateCN":"aae8b1","PrivateIP":"10.0.0.5","PublicIP":"203.0.113.7","Latitude":40.7,"Longitude":-74.0,"CountryCode":"US","TimestampAuthentication":"2021-12-01T10:38:40.000Z","TimestampUnAuthentication":"","TotalBytesRx":0,"TotalBytesTx":0,"Idp":"Okta","Hostname":"LAPTOP-1","Platform":"windows","ClientType":"zpn_client_type_zapp","TrustedNetworks":[],"TrustedNetworksNames":[],"SAMLAttributes":"{}","PosturesHit":[],"PosturesMiss":[],"ZENLatitude":40.7,"ZENLongitude":-74.0,"ZENCountryCode":"US","FQDNRegistered":"0","FQDNRegisteredError":"","City":"New York","MicroTenantID":"0"}"#.to_owned(),
-        ),
+        ("user_status", user_status.to_owned()),
+        ("user_status_repaired", user_status_quirky),
         (
             // A code with overrides, in the log type one of them is for.
             "app_connector_status_override",
             r#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","Customer":"Acme","SessionID":"7QfR2mZx9LwB4nVt0KsE","SessionType":"ZPN_ASSISTANT_BROKER_CONTROL","SessionStatus":"ZPN_STATUS_AUTH_FAILED","Version":"24.158.1","Platform":"el9","ZEN":"US-NY-8179","Connector":"conn-nyc-01","ConnectorGroup":"NYC DC","PrivateIP":"10.20.0.11","PublicIP":"198.51.100.23","Latitude":40.7,"Longitude":-74.0,"CountryCode":"US","TimestampAuthentication":"","TimestampUnAuthentication":"","CPUUtilization":3,"MemUtilization":21,"ServiceCount":42,"HostStartTime":"1638320000","ConnectorStartTime":"1638320100","TotalBytesRx":0,"TotalBytesTx":0,"MicroTenantID":"0"}"#.to_owned(),
         ),
         ("invalid_truncated", ua[..ua.len() / 2].to_owned()),
+        // Not JSON at its very end (a trailing comma), and not the quirk: the repair is tried
+        // over the whole record and gives up.
+        ("invalid_not_json", format!("{},}}", &ua[..ua.len() - 1])),
     ]
 }
 
