@@ -21,6 +21,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::export;
 use super::vendor::{VendorCode, same_title, same_vendor_value};
 use super::{Catalog, CatalogEntry};
 
@@ -100,20 +101,9 @@ impl Default for VendorDiffOptions {
     }
 }
 
-/// The catalog's fields in the order they are reported; fields a later catalog adds come after
-/// them, by name.
-const FIELD_ORDER: [&str; 10] = [
-    "code",
-    "status",
-    "description",
-    "severity",
-    "component",
-    "category",
-    "cause",
-    "remediation",
-    "vendor_status",
-    "vendor_error_type",
-];
+/// The catalog's fields in the order they are reported (the first columns of the CSV export,
+/// up to `vendor_error_type`); fields a later catalog adds come after them, by name.
+const FIELD_ORDER: &[&str] = export::CSV_COLUMNS.split_at(10).0;
 
 /// Compares the catalog with the vendor's list of codes (see the module documentation for what
 /// counts as new, changed and removed).

@@ -525,7 +525,8 @@ fn an_endpoint_that_never_answers_times_out() {
         "{err}"
     );
     assert_eq!(server.requests().len(), 2, "one retry after the timeout");
-    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    // Two waits of the 1 s set, not of the 30 s default: far apart even on a busy machine.
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
     assert_no_secret(&out);
 }
 
