@@ -8,6 +8,7 @@
 //! records with known codes. A record that is not JSON only because its template wrote list
 //! fields without brackets is repaired first ([`event::repair`]), on a separate, cold path.
 
+pub mod format;
 mod output;
 
 use std::borrow::Cow;

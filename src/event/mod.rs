@@ -12,6 +12,7 @@ mod repair;
 pub(crate) mod scan;
 #[cfg(test)]
 mod tests;
+mod time;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -21,6 +22,7 @@ pub use log_type::LogType;
 use log_type::key;
 pub use repair::{Quirk, Quirks, Repaired, repair};
 use scan::{Member, MemberSink, ValueKind};
+pub use time::{EventTime, TimeSource, parse_timestamp};
 
 /// The record fields that can carry a status code. Which of them a record is looked up by, and
 /// in which order, depends on its log type ([`LogType::status_fields`]).
