@@ -754,3 +754,24 @@ fn every_fixture_passes_the_cim_checker_in_its_data_model() {
         ]
     );
 }
+
+#[test]
+fn the_app_knows_every_sourcetype_and_indexed_field() {
+    let app = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deploy/splunk/zpa_enricher/default");
+    let props = cim_check::read_conf(&app.join("props.conf"));
+    let mut written: Vec<&str> = LogType::ALL.iter().map(|&t| sourcetype(t)).collect();
+    written.sort_unstable();
+    written.dedup();
+    let configured: Vec<&str> = props.keys().map(String::as_str).collect();
+    assert_eq!(configured, written);
+    for (st, keys) in &props {
+        assert_eq!(keys["KV_MODE"], "json", "{st}");
+    }
+    let fields = cim_check::read_conf(&app.join("fields.conf"));
+    let mut declared: Vec<&str> = fields.keys().map(String::as_str).collect();
+    declared.sort_unstable();
+    let mut indexed = INDEXED_FIELDS.to_vec();
+    indexed.sort_unstable();
+    assert_eq!(declared, indexed);
+    assert!(fields.values().all(|f| f["INDEXED"] == "true"));
+}
