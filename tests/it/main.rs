@@ -16,6 +16,7 @@ mod demo;
 mod enrich_cli;
 mod enrich_files;
 mod fixtures_golden;
+mod format_ecs;
 mod generate_cli;
 mod kafka;
 mod mock_cluster;
