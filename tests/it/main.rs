@@ -15,6 +15,7 @@ mod common;
 mod demo;
 mod enrich_cli;
 mod enrich_files;
+mod event_time;
 mod fixtures_golden;
 mod format_ecs;
 mod generate_cli;
