@@ -79,7 +79,7 @@ pub(super) fn write_object(out: &mut Vec<u8>, pairs: &[Pair<'_>]) {
 
     out.push(b'{');
     // The segments of the objects currently open, outermost first.
-    let mut open: Vec<&str> = Vec::new();
+    let mut open: Vec<&str> = Vec::with_capacity(8);
     for i in kept {
         let pair = pairs[i];
         let parents = pair.path.bytes().filter(|&b| b == b'.').count();

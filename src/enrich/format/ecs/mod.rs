@@ -83,8 +83,9 @@ pub(crate) fn write(out: &mut Vec<u8>, rec: &Record<'_>, opts: &EcsOptions) {
     let mut fields = Fields::new(bytes);
     let keys = Keys::map(rec, bytes, &members, &mut fields);
     generic_fields(rec, opts, &keys.facts, &mut fields);
-    let vendor = vendor_object(rec, bytes, &members, &keys);
-    fields.set_with(F::ZscalerZpa, |b| b.extend_from_slice(&vendor));
+    fields.set_with(F::ZscalerZpa, |b| {
+        vendor_object(b, rec, bytes, &members, &keys);
+    });
 
     // Sorting by field puts the pairs in path order (stable: a later duplicate stays later).
     fields.fields.sort_by_key(|(f, _)| *f);
@@ -341,11 +342,11 @@ fn writes_numbers_as_strings(t: LogType) -> bool {
     )
 }
 
-/// The `zscaler_zpa` object: `{"<log_type>":{the keys not mapped},"enrichment":{...}}`.
+/// Appends the `zscaler_zpa` object: `{"<log_type>":{the keys not mapped},"enrichment":{...}}`.
 ///
 /// A name given by two keys (a repeated key, or two spellings of one) holds the value of the
 /// later key, at the place of the first.
-fn vendor_object(rec: &Record<'_>, bytes: &[u8], members: &[Member], keys: &Keys) -> Vec<u8> {
+fn vendor_object(b: &mut Vec<u8>, rec: &Record<'_>, bytes: &[u8], members: &[Member], keys: &Keys) {
     let mut kept: Vec<usize> = Vec::with_capacity(members.len());
     let mut by_name: FxHashMap<&[u8], usize> = FxHashMap::default();
     by_name.reserve(members.len());
@@ -363,7 +364,7 @@ fn vendor_object(rec: &Record<'_>, bytes: &[u8], members: &[Member], keys: &Keys
     }
 
     let numbers = writes_numbers_as_strings(rec.log_type);
-    let mut b = Vec::with_capacity(bytes.len() + rec.enrichment.len() + 64);
+    b.reserve(bytes.len() + rec.enrichment.len() + 64);
     b.push(b'{');
     if !kept.is_empty() {
         b.push(b'"');
@@ -379,7 +380,7 @@ fn vendor_object(rec: &Record<'_>, bytes: &[u8], members: &[Member], keys: &Keys
             b.extend_from_slice(b"\":");
             let m = &members[i];
             let raw = &bytes[m.value_start..m.value_end];
-            if numbers && !is_identifier(name) && write_number_text(&mut b, bytes, m) {
+            if numbers && !is_identifier(name) && write_number_text(b, bytes, m) {
                 continue;
             }
             b.extend_from_slice(raw);
@@ -394,7 +395,6 @@ fn vendor_object(rec: &Record<'_>, bytes: &[u8], members: &[Member], keys: &Keys
         b.extend_from_slice(rec.enrichment);
     }
     b.push(b'}');
-    b
 }
 
 /// True for a name that ends in `id`: identifiers stay as written even when they are digits.
