@@ -1,5 +1,6 @@
-//! The ECS document checker (`common::ecs`) on documents made to pass and to fail: the
-//! documents the `ecs` output format writes are checked with it.
+//! The `ecs` output format through the binary: every fixture gives a document the ECS checker
+//! (`common::ecs`) accepts, with the mappings each log type promises. First, the checker itself
+//! on documents made to pass and to fail.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
@@ -163,5 +164,90 @@ fn a_category_with_a_type_it_does_not_expect_fails() {
     fails_on(
         &problems_with("event.category", json!(["galaxy"])),
         "event.category",
+    );
+}
+
+/// Every event fixture through the binary with `--format ecs`: one document per record, each
+/// one ECS accepts.
+#[test]
+fn every_fixture_through_the_binary_is_a_valid_ecs_document() {
+    let events = crate::common::fixture("events");
+    let mut paths: Vec<_> = std::fs::read_dir(&events)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 20, "fixtures missing");
+    for path in paths {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let out = crate::common::run(
+            &[
+                "enrich",
+                "--format",
+                "ecs",
+                "--input",
+                path.to_str().unwrap(),
+                "--stats",
+                "none",
+            ],
+            b"",
+        );
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            crate::common::stderr(&out)
+        );
+        let text = crate::common::stdout(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1, "{name}: {text}");
+        let doc: Value = serde_json::from_str(lines[0]).unwrap();
+        let problems = check_ecs_document(&doc);
+        assert!(problems.is_empty(), "{name}: {problems:#?}\n{doc:#}");
+        assert_eq!(doc["ecs"]["version"], "8.11.0", "{name}");
+        assert!(doc["zscaler_zpa"]["enrichment"].is_object(), "{name}");
+    }
+}
+
+/// The mappings each log type promises, through the binary.
+#[test]
+fn the_binary_maps_each_log_type() {
+    let doc = |name: &str| -> Value {
+        let path = crate::common::fixture(&format!("events/{name}.json"));
+        let out = crate::common::run(
+            &[
+                "enrich",
+                "--format",
+                "ecs",
+                "--input",
+                path.to_str().unwrap(),
+                "--stats",
+                "none",
+            ],
+            b"",
+        );
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            crate::common::stderr(&out)
+        );
+        serde_json::from_str(crate::common::stdout(&out).trim()).unwrap()
+    };
+    let ua = doc("user_activity_policy_block");
+    assert_eq!(ua["@timestamp"], "2026-11-25T10:38:41.000Z");
+    assert_eq!(ua["client"]["ip"], "203.0.113.47");
+    assert_eq!(ua["user"]["email"], "jane.doe@acme.example");
+    assert_eq!(ua["network"]["transport"], "tcp");
+    assert_eq!(ua["event"]["outcome"], "failure");
+    assert_eq!(ua["event"]["code"], "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY");
+    let audit = doc("audit");
+    assert_eq!(audit["@timestamp"], "2021-11-17T04:29:38.000Z");
+    assert_eq!(audit["event"]["type"], json!(["creation"]));
+    let metrics = doc("app_connector_metrics");
+    assert_eq!(metrics["event"]["kind"], "metric");
+    assert_eq!(metrics["host"]["cpu"]["usage"], 0.01);
+    assert_eq!(
+        metrics["zscaler_zpa"]["app_connector_metrics"]["available_ports"],
+        64000
     );
 }
