@@ -2,6 +2,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod ecs;
 pub mod http;
 pub mod kafka;
 
