@@ -267,7 +267,7 @@ pub(crate) struct GenerateArgs {
     /// service.
     #[arg(long)]
     pub enriched: bool,
-    /// With --enriched: lss, ecs or splunk_hec, as `enrich --format` (overrides output.format).
+    /// With --enriched: `lss`, `ecs` or `splunk_hec`, as `enrich --format` (overrides output.format).
     #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<FormatKind>, requires = "enriched")]
     pub format: Option<FormatKind>,
     /// The status code of the bursts.
@@ -409,8 +409,8 @@ pub(crate) struct EnrichArgs {
     /// Format of the per-code summary written to stderr at the end.
     #[arg(long, value_enum, default_value_t = StatsFormat::Text, value_name = "FORMAT")]
     pub stats: StatsFormat,
-    /// What each record becomes: lss (the record with the enrichment added), ecs (an Elastic
-    /// Common Schema document) or splunk_hec (a Splunk HTTP Event Collector envelope); overrides
+    /// What each record becomes: `lss` (the record with the enrichment added), `ecs` (an Elastic
+    /// Common Schema document) or `splunk_hec` (a Splunk HTTP Event Collector envelope); overrides
     /// output.format.
     #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<FormatKind>)]
     pub format: Option<FormatKind>,

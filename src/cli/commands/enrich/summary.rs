@@ -62,7 +62,10 @@ impl Summary {
         self.records += 1;
         if let Some(t) = outcome.log_type() {
             self.log_types[t as usize] += 1;
-            if outcome.event_time().is_some_and(|t| t.is_processing_time()) {
+            if outcome
+                .event_time()
+                .is_some_and(zpa_enricher::event::EventTime::is_processing_time)
+            {
                 self.time_unreadable[t as usize] += 1;
             }
         }
