@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use zpa_enricher::catalog::Catalog;
-use zpa_enricher::enrich::{EnrichOptions, Enricher, OutputMode};
+use zpa_enricher::enrich::{
+    EcsOptions, EnrichOptions, Enricher, HecOptions, OutputFormat, OutputMode,
+};
 use zpa_enricher::event::LogType;
 use zpa_enricher::synth::{Generator, GeneratorOptions, Start};
 
@@ -77,6 +79,31 @@ fn bench_enrich(c: &mut Criterion) {
             black_box(flat.enrich(black_box(ua.as_bytes()), &mut out));
         });
     });
+    // The whole-record formats rebuild the record instead of splicing into it.
+    for (name, format) in [
+        (
+            "user_activity_known_ecs",
+            OutputFormat::Ecs(EcsOptions::default()),
+        ),
+        (
+            "user_activity_known_splunk_hec",
+            OutputFormat::SplunkHec(HecOptions::default()),
+        ),
+    ] {
+        let e = Enricher::new(
+            Arc::clone(&catalog),
+            EnrichOptions {
+                format,
+                ..EnrichOptions::default()
+            },
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                out.clear();
+                black_box(e.enrich(black_box(ua.as_bytes()), &mut out));
+            });
+        });
+    }
     group.finish();
 }
 

@@ -9,6 +9,8 @@
 #                              other and the binary (`zpa-enricher --check-config`)
 #   docker-compose.yml         docker compose config, mounts, settings and command lines against
 #                              the binary, wiring, promtool/amtool check config, Grafana files
+#   deploy/elastic/            the Filebeat, Logstash and Kafka Connect files parse and agree
+#                              with each other and config/default.toml (topic, data stream)
 #   Splunk app                 packaged as Splunk installs it, splunk-appinspect --mode precert
 #                              with no failure or error; the Kafka connector configuration
 # Tools: scripts/install_deploy_tools.sh. The binary: $ZPA_ENRICHER_BIN or target/debug/zpa-enricher.
@@ -27,5 +29,6 @@ step "Dockerfile";                 python3 scripts/check_dockerfile.py
 step "alert rules and dashboard";  bash scripts/check_monitoring.sh
 step "Helm chart";                 bash scripts/check_helm.sh
 step "docker-compose.yml";         bash scripts/check_compose.sh
+step "Elasticsearch shipping";     PYTHONPATH=.tools/python python3 scripts/check_elastic.py
 step "Splunk app (appinspect)";    bash scripts/check_splunk_app.sh
 printf '\ndeployment artifacts OK\n'

@@ -193,6 +193,7 @@ async fn serve(
         dlq_topic: k.dlq_topic.clone(),
         on_invalid: k.on_invalid,
         partitioning: k.output_partitioning,
+        timestamp: k.output_timestamp,
         max_in_flight: k.max_in_flight,
         pause_after: Duration::from_millis(settings.service.pause_after_ms),
         readiness_stall: Duration::from_secs(settings.service.readiness_stall_secs),

@@ -8,7 +8,7 @@ use crate::cli::commands::catalog::{ExportFormat, StatsFormat as CatalogStatsFor
 use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
 use crate::cli::commands::sync::ReportFormat;
 use zpa_enricher::catalog::{Category, Component, ENTRY_LOG_TYPES, Severity, entry_log_type};
-use zpa_enricher::config::LogFormat;
+use zpa_enricher::config::{FormatKind, LogFormat};
 use zpa_enricher::event::LogType;
 use zpa_enricher::synth::{Burst, Start};
 
@@ -267,6 +267,9 @@ pub(crate) struct GenerateArgs {
     /// service.
     #[arg(long)]
     pub enriched: bool,
+    /// With --enriched: `lss`, `ecs` or `splunk_hec`, as `enrich --format` (overrides output.format).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<FormatKind>, requires = "enriched")]
+    pub format: Option<FormatKind>,
     /// The status code of the bursts.
     #[arg(
         long,
@@ -406,6 +409,11 @@ pub(crate) struct EnrichArgs {
     /// Format of the per-code summary written to stderr at the end.
     #[arg(long, value_enum, default_value_t = StatsFormat::Text, value_name = "FORMAT")]
     pub stats: StatsFormat,
+    /// What each record becomes: `lss` (the record with the enrichment added), `ecs` (an Elastic
+    /// Common Schema document) or `splunk_hec` (a Splunk HTTP Event Collector envelope); overrides
+    /// output.format.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<FormatKind>)]
+    pub format: Option<FormatKind>,
 }
 
 /// `catalog` subcommands.
@@ -545,7 +553,7 @@ macro_rules! vocab_value {
         }
     )*};
 }
-vocab_value!(Severity, Component, Category, LogFormat);
+vocab_value!(Severity, Component, Category, LogFormat, FormatKind);
 
 #[cfg(test)]
 mod tests {

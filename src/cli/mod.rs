@@ -24,7 +24,9 @@ use zpa_enricher::enrich::Enricher;
 use zpa_enricher::errors::error_chain;
 use zpa_enricher::service::ServiceError;
 
-use args::{CatalogCommand, Cli, Command, DemoArgs, HealthcheckArgs, RunArgs};
+use args::{
+    CatalogCommand, Cli, Command, DemoArgs, EnrichArgs, GenerateArgs, HealthcheckArgs, RunArgs,
+};
 use stdio::writing;
 
 /// Exit status for bad settings or catalog (`EX_USAGE`).
@@ -50,6 +52,16 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             overrides.push(("metrics.addr".to_owned(), args.metrics_addr.clone().into()));
         }
         Some(Command::Catalog(CatalogCommand::Sync(args))) => overrides.extend(args.overrides()),
+        Some(
+            Command::Enrich(EnrichArgs {
+                format: Some(f), ..
+            })
+            | Command::Generate(GenerateArgs {
+                format: Some(f), ..
+            }),
+        ) => {
+            overrides.push(("output.format".to_owned(), f.as_str().into()));
+        }
         _ => {}
     }
     let sources = Sources {

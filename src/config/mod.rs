@@ -13,15 +13,17 @@ use config::{Config, Environment, File, FileFormat, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Severity;
-use crate::enrich::{EnrichOptions, FieldSet, OUTPUT_FIELDS, OutputMode};
+use crate::enrich::EnrichOptions;
 use crate::event::HeaderMode;
 use crate::vocab::vocabulary;
 
+mod output;
 mod problems;
 mod service;
 mod strict;
 mod sync;
 
+pub use output::{EcsSettings, FormatKind, HecSettings, OutputKind, OutputSettings};
 use problems::{
     deserialize_collecting, follows_from_type_problem, origin_of_setting, repeated_json_keys,
     source_error, stray_variables,
@@ -162,41 +164,6 @@ vocabulary! {
         Strip => "strip",
         /// Keep it in front of the enriched object.
         Keep => "keep",
-    }
-}
-
-/// `[output]`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct OutputSettings {
-    /// `nested` or `flat`.
-    pub mode: OutputKind,
-    /// Key of the added object (nested mode).
-    pub field: String,
-    /// Prefix of the added keys (flat mode).
-    pub flat_prefix: String,
-    /// The keys the enrichment carries, a selection of `OUTPUT_FIELDS` (all by default).
-    pub fields: Vec<String>,
-}
-
-impl Default for OutputSettings {
-    fn default() -> Self {
-        Self {
-            mode: OutputKind::Nested,
-            field: "enrichment".into(),
-            flat_prefix: "zpa_".into(),
-            fields: OUTPUT_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
-        }
-    }
-}
-
-vocabulary! {
-    /// Output shape.
-    OutputKind {
-        /// One added object.
-        Nested => "nested",
-        /// Prefixed top-level keys.
-        Flat => "flat",
     }
 }
 
@@ -436,39 +403,7 @@ impl Settings {
         ] {
             problems.extend(out_of_range(key, value as u64, lo as u64, hi as u64));
         }
-        match self.output.mode {
-            OutputKind::Nested if self.output.field.trim().is_empty() => {
-                problems.push(Problem::new(
-                    "output.field",
-                    "must not be empty in nested mode",
-                ));
-            }
-            OutputKind::Flat if self.output.flat_prefix.trim().is_empty() => {
-                problems.push(Problem::new(
-                    "output.flat_prefix",
-                    "must not be empty in flat mode (the added keys would collide with record keys)",
-                ));
-            }
-            _ => {}
-        }
-        // The enrichment must not take the place of the field that holds the code. (Flat keys
-        // cannot: the added names are lower case, the status fields' end in upper case.)
-        if self.output.mode == OutputKind::Nested
-            && crate::event::SourceField::ALL
-                .iter()
-                .any(|s| s.as_str() == self.output.field)
-        {
-            problems.push(Problem::new(
-                "output.field",
-                format!(
-                    "{:?} is the record field that holds the status code, which the enrichment would replace; choose another name",
-                    self.output.field
-                ),
-            ));
-        }
-        if let Err(e) = FieldSet::from_names(&self.output.fields) {
-            problems.push(Problem::new("output.fields", e.clone()));
-        }
+        problems.extend(self.output.problems());
         problems.extend(crate::kafka::validate(&self.kafka));
         problems.extend(crate::kafka::check_clients(&self.kafka));
         if let Some(why) = listen_address_problem(&self.metrics.addr) {
@@ -546,15 +481,8 @@ impl Settings {
     #[must_use]
     pub fn enrich_options(&self) -> EnrichOptions {
         EnrichOptions {
-            output: match self.output.mode {
-                OutputKind::Nested => OutputMode::Nested {
-                    field: self.output.field.clone(),
-                },
-                OutputKind::Flat => OutputMode::Flat {
-                    prefix: self.output.flat_prefix.clone(),
-                },
-            },
-            fields: FieldSet::from_names(&self.output.fields).unwrap_or_default(),
+            output: self.output.mode(),
+            fields: self.output.field_set(),
             unknown_severity: self.enrich.unknown_severity,
             max_depth: self.enrich.max_depth,
             max_record_bytes: self.enrich.max_record_bytes,
@@ -563,6 +491,8 @@ impl Settings {
                 SyslogHeader::Keep => HeaderMode::Keep,
             },
             repair_lss_quirks: self.enrich.repair_lss_quirks,
+            format: self.output.format(),
+            ..EnrichOptions::default()
         }
     }
 

@@ -3,13 +3,13 @@
 use crate::catalog::{Catalog, CatalogEntry, Component, EntryId, Severity};
 use crate::event::scan::{self, Member, ValueKind};
 use crate::event::{
-    InvalidRecord, LogType, OwnedKeys, Quirks, ReadOptions, RecordView, SourceField,
+    EventTime, InvalidRecord, LogType, OwnedKeys, Quirks, ReadOptions, RecordView, SourceField,
 };
 
 use super::{EnrichOptions, OutputMode};
 
 /// The keys of the enrichment, in output order.
-pub(crate) const OUTPUT_FIELDS: [&str; 12] = [
+pub(crate) const OUTPUT_FIELDS: [&str; 13] = [
     "code",
     "source_field",
     "status",
@@ -21,7 +21,29 @@ pub(crate) const OUTPUT_FIELDS: [&str; 12] = [
     "log_type",
     "known",
     "catalog_version",
+    "event_time",
     "repaired",
+];
+
+/// The key that marks a record whose own time could not be read; written with `event_time`.
+const EVENT_TIME_UNREADABLE: &str = "event_time_unreadable";
+
+/// Every key the enrichment can carry: [`OUTPUT_FIELDS`] and [`EVENT_TIME_UNREADABLE`].
+pub(crate) const OWNED_NAMES: [&str; OUTPUT_FIELDS.len() + 1] = [
+    "code",
+    "source_field",
+    "status",
+    "description",
+    "severity",
+    "component",
+    "category",
+    "remediation",
+    "log_type",
+    "known",
+    "catalog_version",
+    "event_time",
+    "repaired",
+    EVENT_TIME_UNREADABLE,
 ];
 
 /// A selection of [`OUTPUT_FIELDS`]: which keys the enrichment carries (all by default).
@@ -95,11 +117,20 @@ mod field {
     pub(super) const LOG_TYPE: usize = 8;
     pub(super) const KNOWN: usize = 9;
     pub(super) const CATALOG_VERSION: usize = 10;
-    pub(super) const REPAIRED: usize = 11;
+    pub(super) const EVENT_TIME: usize = 11;
+    pub(super) const REPAIRED: usize = 12;
 }
 
 /// The body of an entry for records of one log type (see [`Fragments::override_body`]).
 type LogTypeBody = (LogType, Vec<u8>);
+
+/// What the last keys of an enrichment say: the record's log type, event time and repairs.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Tail {
+    pub(super) log_type: LogType,
+    pub(super) time: EventTime,
+    pub(super) repaired: Quirks,
+}
 
 /// Text for records without a code.
 const NO_CODE_STATUS: &str = "No status code";
@@ -133,6 +164,10 @@ pub(super) struct Fragments {
     /// Per set of repaired quirks ([`Quirks::index`]): `,"repaired":["empty_list"]`, and
     /// nothing for a record that was not repaired.
     repaired: [Vec<u8>; Quirks::COMBINATIONS],
+    /// `,"event_time":` (when selected)
+    key_event_time: Vec<u8>,
+    /// `,"event_time_unreadable":true` (when `event_time` is selected)
+    event_time_unreadable: Vec<u8>,
     /// `,"code":` (when selected)
     key_code: Vec<u8>,
     /// `,"component":` (when selected)
@@ -273,6 +308,15 @@ impl Fragments {
             tail_known: tail(b"true"),
             tail_not_known: tail(b"false"),
             repaired,
+            key_event_time: lead_key(field::EVENT_TIME),
+            event_time_unreadable: if fields.has(field::EVENT_TIME) {
+                let mut k = vec![b','];
+                k.extend(key(EVENT_TIME_UNREADABLE));
+                k.extend_from_slice(b"true");
+                k
+            } else {
+                Vec::new()
+            },
             key_code: lead_key(field::CODE),
             key_component: lead_key(field::COMPONENT),
             unknown_status_open,
@@ -317,6 +361,21 @@ impl Fragments {
         &self.log_type[t as usize]
     }
 
+    /// Writes the `event_time` key, and for a record whose own time could not be read the key
+    /// that says so.
+    #[inline]
+    fn write_time(&self, out: &mut Vec<u8>, time: EventTime) {
+        if !self.key_event_time.is_empty() {
+            out.extend_from_slice(&self.key_event_time);
+            out.push(b'"');
+            time.write_rfc3339(out);
+            out.push(b'"');
+            if time.is_processing_time() {
+                out.extend_from_slice(&self.event_time_unreadable);
+            }
+        }
+    }
+
     /// Writes the `repaired` key of a repaired record (nothing for the others).
     #[inline]
     fn write_repaired(&self, out: &mut Vec<u8>, quirks: Quirks) {
@@ -331,21 +390,21 @@ impl Fragments {
         members: usize,
         entry: EntryId,
         source: SourceField,
-        log_type: LogType,
-        repaired: Quirks,
+        tail: Tail,
     ) {
         let i = entry.index();
         let body = self.override_body[i]
             .iter()
-            .find(|(t, _)| *t == log_type)
+            .find(|(t, _)| *t == tail.log_type)
             .map_or(&self.body[i], |(_, b)| b);
         self.frame(out, members, |out| {
             out.extend_from_slice(&self.code[i]);
             out.extend_from_slice(&self.source[source as usize]);
             out.extend_from_slice(body);
-            out.extend_from_slice(self.log_type(log_type));
+            out.extend_from_slice(self.log_type(tail.log_type));
             out.extend_from_slice(&self.tail_known);
-            self.write_repaired(out, repaired);
+            self.write_time(out, tail.time);
+            self.write_repaired(out, tail.repaired);
         });
     }
 
@@ -355,8 +414,7 @@ impl Fragments {
         members: usize,
         code: &str,
         source: SourceField,
-        log_type: LogType,
-        repaired: Quirks,
+        tail: Tail,
     ) {
         self.frame(out, members, |out| {
             if !self.key_code.is_empty() {
@@ -384,9 +442,10 @@ impl Fragments {
                 }
             }
             out.extend_from_slice(&self.unknown_category);
-            out.extend_from_slice(self.log_type(log_type));
+            out.extend_from_slice(self.log_type(tail.log_type));
             out.extend_from_slice(&self.tail_not_known);
-            self.write_repaired(out, repaired);
+            self.write_time(out, tail.time);
+            self.write_repaired(out, tail.repaired);
         });
     }
 
@@ -395,8 +454,7 @@ impl Fragments {
         out: &mut Vec<u8>,
         members: usize,
         field: Option<SourceField>,
-        log_type: LogType,
-        repaired: Quirks,
+        tail: Tail,
     ) {
         self.frame(out, members, |out| {
             out.extend_from_slice(&self.no_code_code);
@@ -405,9 +463,10 @@ impl Fragments {
                 None => out.extend_from_slice(&self.source_null),
             }
             out.extend_from_slice(&self.no_code_rest);
-            out.extend_from_slice(self.log_type(log_type));
+            out.extend_from_slice(self.log_type(tail.log_type));
             out.extend_from_slice(&self.tail_not_known);
-            self.write_repaired(out, repaired);
+            self.write_time(out, tail.time);
+            self.write_repaired(out, tail.repaired);
         });
     }
 }
@@ -465,7 +524,7 @@ fn holds_enrichment(record: &[u8], m: &Member, read: &ReadOptions) -> bool {
             .is_ok()
                 && inner.iter().all(|f| {
                     !f.key_escaped
-                        && OUTPUT_FIELDS
+                        && OWNED_NAMES
                             .iter()
                             .any(|n| n.as_bytes() == f.raw_key(record))
                 })
@@ -509,21 +568,22 @@ pub(super) fn earlier_enrichment(
     }
 }
 
-/// Copies the record up to its closing brace, leaving out the `members` (all of the record's,
-/// from [`earlier_enrichment`]) whose key belongs to the enricher's own output. Returns the
-/// number of members kept.
+/// Copies the record from `start` up to its closing brace, leaving out the `members` (all of
+/// the record's, from [`earlier_enrichment`]) whose key belongs to the enricher's own output.
+/// Returns the number of members kept.
 pub(super) fn copy_without_owned(
     record: &[u8],
     view: &RecordView,
+    start: usize,
     members: &[Member],
     read: &ReadOptions,
     out: &mut Vec<u8>,
 ) -> usize {
     if members.is_empty() {
-        out.extend_from_slice(&record[view.output_start..view.object_close]);
+        out.extend_from_slice(&record[start..view.object_close]);
         return view.members;
     }
-    out.extend_from_slice(&record[view.output_start..=view.object_start]);
+    out.extend_from_slice(&record[start..=view.object_start]);
     let mut kept = 0;
     for m in members {
         if is_owned(record, m, read) {

@@ -71,6 +71,7 @@ fn unknown_code_is_flagged_not_dropped() {
         source,
         log_type,
         repaired,
+        ..
     } = outcome
     else {
         panic!("{outcome:?}")
@@ -150,12 +151,15 @@ fn records_without_a_code_still_get_an_enrichment() {
         .keys()
         .map(String::as_str)
         .collect();
-    let expected: Vec<&str> = OUTPUT_FIELDS
+    // No time either: the processing time, said so.
+    let mut expected: Vec<&str> = OUTPUT_FIELDS
         .iter()
         .copied()
         .filter(|k| !matches!(*k, "remediation" | "repaired"))
         .collect();
+    expected.push("event_time_unreadable");
     assert_eq!(keys, expected);
+    assert_eq!(enr["event_time_unreadable"], true);
 
     let (out, _) = run(&e, r#"{"SessionStatus":"","Username":"u"}"#);
     assert_eq!(added(&out, "enrichment")["source_field"], "SessionStatus");
@@ -200,17 +204,22 @@ fn custom_nested_field_name() {
 #[test]
 fn enriching_twice_equals_enriching_once() {
     for opts in [
-        EnrichOptions::default(),
+        EnrichOptions {
+            clock: fixed_clock,
+            ..EnrichOptions::default()
+        },
         EnrichOptions {
             output: OutputMode::Flat {
                 prefix: "zpa_".into(),
             },
+            clock: fixed_clock,
             ..EnrichOptions::default()
         },
     ] {
         let e = enricher(opts);
         for input in [
             r#"{"InternalReason":"APP_NOT_REACHABLE","ConnectionStatus":"close","Customer":"Acme"}"#,
+            r#"{"LogTimestamp":"Mon Mar  2 02:57:01 2020","SessionStatus":"ZPN_STATUS_AUTHENTICATED"}"#,
             r#"{"AuditOperationType":"Create"}"#,
             r#"{}"#,
         ] {
@@ -385,6 +394,7 @@ fn every_field_selection_gives_valid_json_with_the_selected_keys() {
             Arc::clone(&catalog),
             EnrichOptions {
                 output: mode.clone(),
+                clock: fixed_clock,
                 ..EnrichOptions::default()
             },
         );
@@ -429,12 +439,13 @@ fn every_field_selection_gives_valid_json_with_the_selected_keys() {
                 added(&all, original)
             })
             .collect();
-        // Every selection of the other fields, once, and `repaired` with every other one of
-        // them (twice as many runs would take minutes in a debug build), and alone.
-        let last = OUTPUT_FIELDS.len() - 1;
-        let selections = (1u32..(1 << last))
-            .map(|b| b | ((b.count_ones() & 1) << last))
-            .chain([1 << last]);
+        // Every selection of the other fields, once; `event_time` and `repaired` each with
+        // every other one of them, in different halves (all combinations would take minutes in
+        // a debug build), and each alone.
+        let [time, repaired] = [OUTPUT_FIELDS.len() - 2, OUTPUT_FIELDS.len() - 1];
+        let selections = (1u32..(1 << time))
+            .map(|b| b | ((b.count_ones() & 1) << time) | (((b >> 1).count_ones() & 1) << repaired))
+            .chain([1 << time, 1 << repaired]);
         for bits in selections {
             let names: Vec<&str> = (0..OUTPUT_FIELDS.len())
                 .filter(|i| bits & (1 << i) != 0)
@@ -447,21 +458,29 @@ fn every_field_selection_gives_valid_json_with_the_selected_keys() {
                 EnrichOptions {
                     output: mode.clone(),
                     fields,
+                    clock: fixed_clock,
                     ..EnrichOptions::default()
                 },
             );
             for ((input, original), all) in records.iter().zip(&originals).zip(&everything) {
                 let mut some = Vec::new();
                 e.enrich(input.as_bytes(), &mut some);
-                let expected: Vec<(String, Value)> = all
-                    .iter()
-                    .filter(|(k, _)| names.contains(&k.as_str()))
-                    .cloned()
-                    .collect();
+                // The mark of an unreadable time comes with `event_time`.
+                let selected = |k: &str| {
+                    names.contains(&k)
+                        || (k == "event_time_unreadable" && names.contains(&"event_time"))
+                };
+                let expected: Vec<(String, Value)> =
+                    all.iter().filter(|(k, _)| selected(k)).cloned().collect();
                 assert_eq!(added(&some, original), expected, "{names:?} {input}");
             }
         }
     }
+}
+
+/// A clock that stands still, for outputs that must not change from run to run.
+fn fixed_clock() -> i64 {
+    1_700_000_000_123
 }
 
 #[test]
@@ -599,3 +618,65 @@ fn an_alias_is_enriched_as_its_entry_under_the_entry_code() {
 }
 
 mod repair;
+
+#[test]
+fn the_event_time_is_read_from_the_record_or_is_the_processing_time() {
+    let e = enricher(EnrichOptions {
+        clock: fixed_clock,
+        ..EnrichOptions::default()
+    });
+    let cases = [
+        // ctime, space-padded day, wrong weekday: the date counts.
+        (
+            r#"{"LogTimestamp":"Fri Mar  2 02:57:01 2020","SessionStatus":"ZPN_STATUS_AUTHENTICATED"}"#,
+            "2020-03-02T02:57:01.000Z",
+            Some(TimeSource::LogTimestamp),
+        ),
+        // Audit: ModifiedTime first, CreationTime when it is empty; camel-case keys too.
+        (
+            r#"{"AuditOperationType":"Update","CreationTime":"2021-11-17T04:29:38.000Z","ModifiedTime":"2021-11-18T05:00:00.250Z"}"#,
+            "2021-11-18T05:00:00.250Z",
+            Some(TimeSource::ModifiedTime),
+        ),
+        (
+            r#"{"auditOperationType":"Create","modifiedTime":"","creationTime":"2021-11-17T04:29:38.000Z"}"#,
+            "2021-11-17T04:29:38.000Z",
+            Some(TimeSource::CreationTime),
+        ),
+        // Epoch milliseconds as a number, from a custom template.
+        (
+            r#"{"LogTimestamp":1559204442230,"InternalReason":"","ConnectionStatus":"open","ConnectionID":"c"}"#,
+            "2019-05-30T08:20:42.230Z",
+            Some(TimeSource::LogTimestamp),
+        ),
+        // An unreadable LogTimestamp falls back to the audit fields, then to the clock.
+        (
+            r#"{"LogTimestamp":"yesterday","SessionStatus":"ZPN_STATUS_AUTHENTICATED"}"#,
+            "2023-11-14T22:13:20.123Z",
+            None,
+        ),
+        (
+            r#"{"LogTimestamp":{"t":1},"SessionStatus":"ZPN_STATUS_AUTHENTICATED"}"#,
+            "2023-11-14T22:13:20.123Z",
+            None,
+        ),
+    ];
+    for (input, expected, source) in cases {
+        let mut out = Vec::new();
+        let outcome = e.enrich(input.as_bytes(), &mut out);
+        let time = outcome.event_time().unwrap();
+        let enr = added(std::str::from_utf8(&out).unwrap(), "enrichment");
+        assert_eq!(enr["event_time"], expected, "{input}");
+        match source {
+            Some(source) => {
+                assert_eq!(time.source, source, "{input}");
+                assert!(enr.get("event_time_unreadable").is_none(), "{input}");
+            }
+            None => {
+                assert!(time.is_processing_time(), "{input}");
+                assert_eq!(time.millis, fixed_clock());
+                assert_eq!(enr["event_time_unreadable"], true, "{input}");
+            }
+        }
+    }
+}

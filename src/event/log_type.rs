@@ -227,6 +227,9 @@ pub(super) mod key {
     pub(in crate::event) const CONNECTION_REASON: u32 = 1 << 16;
     pub(in crate::event) const HTTP_ERROR: u32 = 1 << 17;
     pub(in crate::event) const PROTOCOL_INSPECTION_ERROR: u32 = 1 << 18;
+    pub(in crate::event) const LOG_TIMESTAMP: u32 = 1 << 19;
+    pub(in crate::event) const MODIFIED_TIME: u32 = 1 << 20;
+    pub(in crate::event) const CREATION_TIME: u32 = 1 << 21;
 
     /// Maps a (decoded) top-level key to its flag, or 0.
     ///
@@ -278,13 +281,18 @@ pub(super) mod key {
                 _ => HTTP_ERROR,
             },
             11 if is!(b"ServiceEdge") => SERVICE_EDGE,
-            12 if is!(b"ConnectionID") || is!(b"KRBErrorCode") => {
-                if k[0] == b'C' {
-                    CONNECTION_ID
-                } else {
-                    KRB
-                }
-            }
+            // The time keys: `LogTimeStamp` is how one document spells it, and audit
+            // templates write both capitalised and camel-case names.
+            12 => match k[0] {
+                b'C' if is!(b"ConnectionID") => CONNECTION_ID,
+                b'C' if is!(b"CreationTime") => CREATION_TIME,
+                b'c' if is!(b"creationTime") => CREATION_TIME,
+                b'K' if is!(b"KRBErrorCode") => KRB,
+                b'L' if is!(b"LogTimestamp") || is!(b"LogTimeStamp") => LOG_TIMESTAMP,
+                b'M' if is!(b"ModifiedTime") => MODIFIED_TIME,
+                b'm' if is!(b"modifiedTime") => MODIFIED_TIME,
+                _ => 0,
+            },
             13 if is!(b"SessionStatus") => SESSION_STATUS,
             14 if is!(b"InternalReason") => INTERNAL_REASON,
             16 if is!(b"ConnectionStatus")
@@ -326,7 +334,15 @@ pub(super) mod key {
 
         #[test]
         fn every_key_of_interest_maps_to_its_flag() {
-            let cases: [(&[u8], u32); 27] = [
+            let cases: [(&[u8], u32); 35] = [
+                (b"LogTimestamp", LOG_TIMESTAMP),
+                (b"LogTimeStamp", LOG_TIMESTAMP),
+                (b"ModifiedTime", MODIFIED_TIME),
+                (b"modifiedTime", MODIFIED_TIME),
+                (b"CreationTime", CREATION_TIME),
+                (b"creationTime", CREATION_TIME),
+                (b"Logtimestamp", 0),
+                (b"CreationTimE", 0),
                 (b"InternalReason", INTERNAL_REASON),
                 (b"SessionStatus", SESSION_STATUS),
                 (b"ConnectionStatus", CONNECTION_STATUS),

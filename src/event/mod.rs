@@ -126,7 +126,20 @@ pub struct RecordView {
     /// True when at least one top-level key is one the caller asked to be told about
     /// (see [`OwnedKeys`]), e.g. an `enrichment` object from an earlier pass.
     pub has_owned_keys: bool,
+    /// The time fields present (`LogTimestamp`, `ModifiedTime`, `CreationTime`, in the order
+    /// of [`TimeSource`]), whatever their values.
+    pub time: [Option<Member>; TIME_FIELDS],
 }
+
+/// How many fields an event time is read from.
+const TIME_FIELDS: usize = 3;
+
+/// The time fields in the order they are tried.
+const TIME_SOURCES: [TimeSource; TIME_FIELDS] = [
+    TimeSource::LogTimestamp,
+    TimeSource::ModifiedTime,
+    TimeSource::CreationTime,
+];
 
 impl RecordView {
     /// The status fields of the record's log type that are present, in lookup order.
@@ -153,6 +166,30 @@ impl RecordView {
             }
         }
         None
+    }
+
+    /// The record's event time: `LogTimestamp`, else `ModifiedTime`, else `CreationTime` (audit
+    /// records), the first of them that holds a time in a form [`parse_timestamp`] reads.
+    /// `None` when none does.
+    #[must_use]
+    pub fn event_time(&self, record: &[u8]) -> Option<EventTime> {
+        self.time
+            .iter()
+            .zip(TIME_SOURCES)
+            .find_map(|(member, source)| {
+                let m = member.as_ref()?;
+                let millis = match m.kind {
+                    ValueKind::String { escaped: false } | ValueKind::Number => {
+                        parse_timestamp(m.raw_value(record))
+                    }
+                    // No timestamp form has a character worth escaping, but `\u0020` is legal.
+                    ValueKind::String { escaped: true } => {
+                        parse_timestamp(decode_string(record, m).as_bytes())
+                    }
+                    _ => None,
+                }?;
+                Some(EventTime { millis, source })
+            })
     }
 
     /// The first status field that is present (even if empty), for reporting records without a
@@ -237,6 +274,7 @@ struct Classifier<'o> {
     status: [Option<StatusValue>; SourceField::COUNT],
     owned: &'o OwnedKeys,
     has_owned: bool,
+    time: [Option<Member>; TIME_FIELDS],
 }
 
 impl Classifier<'_> {
@@ -253,6 +291,15 @@ impl Classifier<'_> {
                 key::HTTP_ERROR => Some(SourceField::HttpError),
                 key::PROTOCOL_INSPECTION_ERROR => Some(SourceField::ProtocolInspectionError),
                 key::ENFORCEMENT_ACTION => Some(SourceField::EnforcementAction),
+                key::LOG_TIMESTAMP | key::MODIFIED_TIME | key::CREATION_TIME => {
+                    let at = match flag {
+                        key::LOG_TIMESTAMP => 0,
+                        key::MODIFIED_TIME => 1,
+                        _ => 2,
+                    };
+                    self.time[at] = Some(*member);
+                    None
+                }
                 _ => None,
             };
             if let Some(field) = field {
@@ -353,6 +400,7 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
         status: [None; SourceField::COUNT],
         owned: &opts.owned,
         has_owned: false,
+        time: [None; TIME_FIELDS],
     };
     let doc = scan::scan(record, object_start, opts.max_depth, &mut sink)
         .map_err(|e| InvalidRecord::from_syntax(e, looks_like_csv(record, object_start)))?;
@@ -401,6 +449,7 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
         log_type,
         status: sink.status,
         has_owned_keys: sink.has_owned,
+        time: sink.time,
     })
 }
 

@@ -15,8 +15,8 @@ use client_config::conflict_reason;
 pub use client_config::property_name;
 pub use client_config::{check_clients, consumer_config, generator_configs, producer_config};
 pub use settings::{
-    Compression, InvalidPolicy, KafkaSettings, OffsetReset, Partitioning, SaslMechanism, Secret,
-    SecurityProtocol, SecuritySettings, is_secret_property,
+    Compression, InvalidPolicy, KafkaSettings, OffsetReset, OutputTimestamp, Partitioning,
+    SaslMechanism, Secret, SecurityProtocol, SecuritySettings, is_secret_property,
 };
 pub use validate::{STATISTICS_INTERVAL_MS, topic_name_problem, validate};
 

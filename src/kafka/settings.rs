@@ -31,6 +31,8 @@ pub struct KafkaSettings {
     pub on_invalid: InvalidPolicy,
     /// How the output partition is chosen.
     pub output_partitioning: Partitioning,
+    /// Which timestamp an enriched record is produced with.
+    pub output_timestamp: OutputTimestamp,
     /// Records sent but not yet acknowledged, at most (the in-flight window).
     pub max_in_flight: usize,
     /// How often stored offsets are committed.
@@ -77,6 +79,7 @@ impl Default for KafkaSettings {
             auto_offset_reset: OffsetReset::Earliest,
             on_invalid: InvalidPolicy::Dlq,
             output_partitioning: Partitioning::Key,
+            output_timestamp: OutputTimestamp::Source,
             max_in_flight: 5_000,
             commit_interval_ms: 5_000,
             delivery_timeout_ms: 300_000,
@@ -124,6 +127,16 @@ vocabulary! {
         Key => "key",
         /// The same partition number as the input record (topics need as many partitions).
         Source => "source",
+    }
+}
+
+vocabulary! {
+    /// Which timestamp an enriched record is produced with.
+    OutputTimestamp {
+        /// The input record's (Kafka's record timestamp, as it came).
+        Source => "source",
+        /// The event time read from the record (the processing time when it has none).
+        Event => "event",
     }
 }
 

@@ -35,6 +35,8 @@ pub struct EventCounters {
     none: Vec<Option<IntCounter>>,
     /// `zpa_enricher_records_repaired_total`, indexed by `Quirk as usize`.
     repaired: [IntCounter; Quirk::ALL.len()],
+    /// `zpa_enricher_event_time_unreadable_total`, indexed by `LogType as usize`.
+    time_unreadable: [IntCounter; LogType::ALL.len()],
 }
 
 impl EventCounters {
@@ -49,14 +51,21 @@ impl EventCounters {
             unknown: vec![None; log_types * UNKNOWN_COMPONENTS],
             none: vec![None; log_types],
             repaired: metrics.records_repaired.clone(),
+            time_unreadable: metrics.event_time_unreadable.clone(),
             catalog,
             unknown_severity,
         }
     }
 
-    /// Counts one enriched record, and the template quirks repaired in it.
-    /// [`Outcome::Invalid`] is not counted here (see [`Metrics::record_invalid`]).
+    /// Counts one enriched record, the template quirks repaired in it, and whether its event
+    /// time was unreadable. [`Outcome::Invalid`] is not counted here (see
+    /// [`Metrics::record_invalid`]).
     pub fn count(&mut self, outcome: &Outcome<'_>) {
+        if let (Some(time), Some(log_type)) = (outcome.event_time(), outcome.log_type())
+            && time.is_processing_time()
+        {
+            self.time_unreadable[log_type as usize].inc();
+        }
         let repaired = outcome.repaired();
         if !repaired.is_empty() {
             for quirk in repaired.iter() {

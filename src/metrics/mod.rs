@@ -24,7 +24,7 @@ use prometheus::{
 };
 
 use crate::catalog::Catalog;
-use crate::event::{InvalidReason, Quirk};
+use crate::event::{InvalidReason, LogType, Quirk};
 
 mod events;
 mod labels;
@@ -107,6 +107,8 @@ pub struct Metrics {
     records_dead_lettered: [IntCounter; InvalidReason::ALL.len()],
     /// Indexed by `Quirk as usize`; counted through [`EventCounters`].
     records_repaired: [IntCounter; Quirk::ALL.len()],
+    /// Indexed by `LogType as usize`; counted through [`EventCounters`].
+    event_time_unreadable: [IntCounter; LogType::ALL.len()],
     /// Indexed by `ProduceErrorKind as usize`.
     produce_errors: [IntCounter; ProduceErrorKind::ALL.len()],
     in_flight: IntGauge,
@@ -175,6 +177,13 @@ impl Metrics {
              both counts under each).",
             &["quirk"],
         )?;
+        let time_unreadable = counter_vec(
+            &r,
+            "zpa_enricher_event_time_unreadable_total",
+            "Records enriched without a readable event time (no LogTimestamp, ModifiedTime or \
+             CreationTime in a known form): they carry the processing time, by log type.",
+            &["log_type"],
+        )?;
         let produce_errors = counter_vec(
             &r,
             "zpa_enricher_produce_errors_total",
@@ -225,6 +234,8 @@ impl Metrics {
             records_dead_lettered: InvalidReason::ALL
                 .map(|x| dead_lettered.with_label_values(&[x.as_str()])),
             records_repaired: Quirk::ALL.map(|q| repaired.with_label_values(&[q.as_str()])),
+            event_time_unreadable: LogType::ALL
+                .map(|t| time_unreadable.with_label_values(&[t.as_str()])),
             produce_errors: ProduceErrorKind::ALL
                 .map(|k| produce_errors.with_label_values(&[k.as_str()])),
             in_flight: gauge(

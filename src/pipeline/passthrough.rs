@@ -142,11 +142,27 @@ impl Core {
             .as_mut()
             .is_some_and(|table| table.splice(payload, &mut body));
         let result = if spliced {
-            self.send(clients, msg, record, Some(&body), window, now)
-                .await
+            self.send(
+                clients,
+                msg,
+                record,
+                Some(&body),
+                msg.timestamp().to_millis(),
+                window,
+                now,
+            )
+            .await
         } else {
-            self.send(clients, msg, record, msg.payload(), window, now)
-                .await
+            self.send(
+                clients,
+                msg,
+                record,
+                msg.payload(),
+                msg.timestamp().to_millis(),
+                window,
+                now,
+            )
+            .await
         };
         self.state.out = body;
         result

@@ -16,7 +16,7 @@ use super::window::{Pending, Window};
 use super::{Clients, Core, PipelineError};
 use crate::enrich::Outcome;
 use crate::event::InvalidRecord;
-use crate::kafka::{InvalidPolicy, Partitioning};
+use crate::kafka::{InvalidPolicy, OutputTimestamp, Partitioning};
 use crate::metrics::{Destination, ProduceErrorKind};
 
 impl Core {
@@ -54,9 +54,13 @@ impl Core {
         }
         let topic = self.state.topic(&self.opts.output_topic);
         let record = OutputRecord::enriched(msg, &topic);
+        let timestamp = match self.opts.timestamp {
+            OutputTimestamp::Source => msg.timestamp().to_millis(),
+            OutputTimestamp::Event => outcome.event_time().map(|t| t.millis),
+        };
         let body = std::mem::take(&mut self.state.out);
         let result = self
-            .send(clients, msg, record, Some(&body), window, now)
+            .send(clients, msg, record, Some(&body), timestamp, window, now)
             .await;
         let enriched_len = body.len();
         // Give the buffer back so the next record reuses its capacity.
@@ -109,7 +113,15 @@ impl Core {
         let key_and_headers = record.key_and_headers_len(msg);
         // Unchanged: a record without a value (a tombstone) stays without one.
         match self
-            .send(clients, msg, record, msg.payload(), window, now)
+            .send(
+                clients,
+                msg,
+                record,
+                msg.payload(),
+                msg.timestamp().to_millis(),
+                window,
+                now,
+            )
             .await
         {
             // Too large for the producer even as read: it cannot be written anywhere, and
@@ -119,7 +131,10 @@ impl Core {
                 let size = msg.payload().map_or(0, <[u8]>::len);
                 let error = InvalidRecord::value_left_out(size, size + key_and_headers, &error);
                 let record = OutputRecord::dead_letter(msg, &error, &topic, destination);
-                let result = self.send(clients, msg, record, None, window, now).await;
+                let timestamp = msg.timestamp().to_millis();
+                let result = self
+                    .send(clients, msg, record, None, timestamp, window, now)
+                    .await;
                 if matches!(&result, Err(PipelineError::Delivery { error, .. }) if too_large(error))
                 {
                     // Not even the headers fit: the service stops.
@@ -192,12 +207,16 @@ impl Core {
         }
     }
 
+    /// Hands one record for `msg` to the producer, with `timestamp_ms` as its timestamp, and
+    /// puts it in the in-flight window.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn send<M: Message>(
         &mut self,
         clients: &Clients,
         msg: &M,
         record: OutputRecord,
         body: Option<&[u8]>,
+        timestamp_ms: Option<i64>,
         window: &mut Window,
         now: Instant,
     ) -> Result<(), PipelineError> {
@@ -211,7 +230,7 @@ impl Core {
         if let Some(k) = msg.key() {
             fr = fr.key(k);
         }
-        if let Some(ts) = msg.timestamp().to_millis() {
+        if let Some(ts) = timestamp_ms {
             fr = fr.timestamp(ts);
         }
         if let Partitioning::Source = self.opts.partitioning {

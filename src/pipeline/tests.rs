@@ -82,6 +82,7 @@ fn options(limits: Limits) -> PipelineOptions {
         dlq_topic: DLQ.into(),
         on_invalid: crate::kafka::InvalidPolicy::Dlq,
         partitioning: crate::kafka::Partitioning::Key,
+        timestamp: crate::kafka::OutputTimestamp::Source,
         max_in_flight: limits.max_in_flight,
         pause_after: limits.pause_after,
         // Readiness is not under test here.

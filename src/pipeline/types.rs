@@ -5,7 +5,7 @@ use std::time::Duration;
 use rdkafka::error::KafkaError;
 
 use crate::event::InvalidRecord;
-use crate::kafka::{InvalidPolicy, Partitioning};
+use crate::kafka::{InvalidPolicy, OutputTimestamp, Partitioning};
 
 /// Why the pipeline stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +55,8 @@ pub struct PipelineOptions {
     pub(crate) on_invalid: InvalidPolicy,
     /// Output partition choice.
     pub(crate) partitioning: Partitioning,
+    /// The timestamp of enriched records.
+    pub(crate) timestamp: OutputTimestamp,
     /// In-flight window size.
     pub(crate) max_in_flight: usize,
     /// Pause consumption after the window has been full this long.

@@ -17,6 +17,7 @@ mod enrich_cli;
 mod enrich_files;
 mod event_time;
 mod fixtures_golden;
+mod format_ecs;
 mod format_splunk_hec;
 mod generate_cli;
 mod kafka;

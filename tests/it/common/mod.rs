@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod cim;
+pub mod ecs;
 pub mod http;
 pub mod kafka;
 

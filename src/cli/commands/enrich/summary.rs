@@ -1,5 +1,5 @@
 //! Per-code counts for the end-of-run summary of `zpa-enricher enrich`, with the records that
-//! were invalid, by reason, and repaired, by quirk.
+//! were invalid, by reason, repaired, by quirk, and without a readable event time.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -35,6 +35,8 @@ pub(crate) struct Summary {
     /// Of those, the records with each quirk (a record with both counts under each).
     quirks: [u64; Quirk::ALL.len()],
     log_types: [u64; LogType::ALL.len()],
+    /// Records enriched without a readable event time, by log type.
+    time_unreadable: [u64; LogType::ALL.len()],
 }
 
 impl Summary {
@@ -51,6 +53,7 @@ impl Summary {
             repaired: 0,
             quirks: [0; Quirk::ALL.len()],
             log_types: [0; LogType::ALL.len()],
+            time_unreadable: [0; LogType::ALL.len()],
         }
     }
 
@@ -59,6 +62,12 @@ impl Summary {
         self.records += 1;
         if let Some(t) = outcome.log_type() {
             self.log_types[t as usize] += 1;
+            if outcome
+                .event_time()
+                .is_some_and(zpa_enricher::event::EventTime::is_processing_time)
+            {
+                self.time_unreadable[t as usize] += 1;
+            }
         }
         let repaired = outcome.repaired();
         if !repaired.is_empty() {
@@ -198,11 +207,7 @@ impl Summary {
                 self.unknown_untracked
             )?;
         }
-        let types: Vec<String> = LogType::ALL
-            .iter()
-            .filter(|t| self.log_types[**t as usize] > 0)
-            .map(|t| format!("{} {}", t, self.log_types[*t as usize]))
-            .collect();
+        let types = self.by_log_type(&self.log_types);
         if !types.is_empty() {
             writeln!(w, "log types: {}", types.join(", "))?;
         }
@@ -224,7 +229,25 @@ impl Summary {
                 quirks.join(", ")
             )?;
         }
+        let unreadable: u64 = self.time_unreadable.iter().sum();
+        if unreadable > 0 {
+            writeln!(
+                w,
+                "event time unreadable: {unreadable} {} given the processing time ({})",
+                if unreadable == 1 { "record" } else { "records" },
+                self.by_log_type(&self.time_unreadable).join(", ")
+            )?;
+        }
         Ok(())
+    }
+
+    /// `"<log type> <count>"` for each log type counted in `counts`.
+    fn by_log_type(&self, counts: &[u64; LogType::ALL.len()]) -> Vec<String> {
+        LogType::ALL
+            .iter()
+            .filter(|t| counts[**t as usize] > 0)
+            .map(|t| format!("{} {}", t, counts[*t as usize]))
+            .collect()
     }
 
     fn invalid_breakdown(&self) -> String {
@@ -267,11 +290,14 @@ impl Summary {
             .filter(|q| self.quirks[**q as usize] > 0)
             .map(|q| (q.as_str().to_owned(), self.quirks[*q as usize].into()))
             .collect();
-        let by_type: serde_json::Map<String, serde_json::Value> = LogType::ALL
-            .iter()
-            .filter(|t| self.log_types[**t as usize] > 0)
-            .map(|t| (t.as_str().to_owned(), self.log_types[*t as usize].into()))
-            .collect();
+        let by_type =
+            |counts: &[u64; LogType::ALL.len()]| -> serde_json::Map<String, serde_json::Value> {
+                LogType::ALL
+                    .iter()
+                    .filter(|t| counts[**t as usize] > 0)
+                    .map(|t| (t.as_str().to_owned(), counts[*t as usize].into()))
+                    .collect()
+            };
         let v = json!({
             "records": self.records,
             "known": self.known_total(),
@@ -281,7 +307,8 @@ impl Summary {
             "invalid_by_reason": by_reason,
             "repaired": self.repaired,
             "repaired_by_quirk": by_quirk,
-            "log_types": by_type,
+            "log_types": by_type(&self.log_types),
+            "event_time_unreadable": by_type(&self.time_unreadable),
             "codes": codes,
             "unknown_untracked": self.unknown_untracked,
             "catalog_version": catalog.version(),

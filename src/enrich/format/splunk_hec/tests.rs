@@ -5,11 +5,12 @@ use pretty_assertions::assert_eq;
 use serde_json::Value;
 
 use super::*;
-use crate::catalog::{Catalog, Category, Component, Severity};
+use crate::catalog::{Catalog, Category, Severity};
+use crate::enrich::format::OutputFormat;
 use crate::enrich::format::{Record, Status};
 use crate::enrich::{EnrichOptions, Enricher, OutputMode};
 use crate::event::scan::Member;
-use crate::event::{self, EventTime, HeaderMode, OwnedKeys, ReadOptions, RecordView, TimeSource};
+use crate::event::{self, EventTime, HeaderMode, OwnedKeys, ReadOptions, TimeSource};
 
 fn catalog() -> &'static Arc<Catalog> {
     static CATALOG: OnceLock<Arc<Catalog>> = OnceLock::new();
@@ -48,93 +49,37 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
 /// 2021-12-01T10:38:41Z, the `LogTimestamp` of most fixtures.
 const MILLIS: i64 = 1_638_355_121_000;
 
-/// Writes the envelope of one record as the enricher would: the record read, its code looked
-/// up in the built-in catalog, the `lss` event made by an enricher with `output`.
-fn envelope_with(
-    record: &[u8],
-    output: OutputMode,
-    time: EventTime,
-    opts: &HecOptions,
-) -> (String, LogType) {
-    let enricher = Enricher::new(
+/// The processing time of every test enricher.
+fn fixed_clock() -> i64 {
+    1_700_000_000_123
+}
+
+fn enricher(output: OutputMode, format: OutputFormat) -> Enricher {
+    Enricher::new(
         Arc::clone(catalog()),
         EnrichOptions {
-            output: output.clone(),
+            output,
+            format,
+            clock: fixed_clock,
             ..EnrichOptions::default()
         },
-    );
-    let mut lss = Vec::new();
-    let outcome = enricher.enrich(record, &mut lss);
+    )
+}
+
+/// The envelope of one record, as the enricher writes it with `output` and `opts`.
+fn envelope_with(record: &[u8], output: OutputMode, opts: &HecOptions) -> (String, LogType) {
+    let mut out = Vec::new();
+    let outcome = enricher(output, OutputFormat::SplunkHec(opts.clone())).enrich(record, &mut out);
     assert_ne!(
         outcome.as_str(),
         "invalid",
         "{}",
         String::from_utf8_lossy(record)
     );
-    let read = ReadOptions {
-        max_depth: 64,
-        max_record_bytes: 1 << 20,
-        header: HeaderMode::Strip,
-        owned: match output {
-            OutputMode::Nested { field } => OwnedKeys::Exact(field.into()),
-            OutputMode::Flat { prefix } => OwnedKeys::Prefixed {
-                prefix: prefix.into(),
-                names: &crate::enrich::OUTPUT_FIELDS,
-            },
-        },
-    };
-    let view: RecordView = event::read(record, &read).expect("a readable fixture");
-    let code = view.status_code(record).map(|(_, c)| c.into_owned());
-    let lt = view.log_type;
-    let status = match code.as_deref() {
-        Some(c) => match catalog().lookup(c) {
-            Some(id) => {
-                let e = catalog().entry(id);
-                Status {
-                    code: Some(c),
-                    source_field: None,
-                    title: Some(&e.status),
-                    severity: e.severity_in(lt),
-                    category: Some(e.category),
-                    component: Some(e.component_in(lt)),
-                    known: true,
-                    catalog_version: catalog().version(),
-                }
-            }
-            None => Status {
-                code: Some(c),
-                source_field: None,
-                title: None,
-                severity: Severity::Medium,
-                category: None,
-                component: Component::guess_from_code(c),
-                known: false,
-                catalog_version: catalog().version(),
-            },
-        },
-        None => Status {
-            code: None,
-            source_field: None,
-            title: None,
-            severity: Severity::Info,
-            category: Some(Category::Info),
-            component: None,
-            known: false,
-            catalog_version: catalog().version(),
-        },
-    };
-    let rec = Record {
-        bytes: record,
-        view: &view,
-        original: record,
-        log_type: lt,
-        time,
-        status,
-        enrichment: b"{}",
-    };
-    let mut out = Vec::new();
-    write(&mut out, &rec, &lss, opts);
-    (String::from_utf8(out).expect("UTF-8"), lt)
+    (
+        String::from_utf8(out).expect("UTF-8"),
+        outcome.log_type().expect("a readable record"),
+    )
 }
 
 fn read_time() -> EventTime {
@@ -145,12 +90,7 @@ fn read_time() -> EventTime {
 }
 
 fn envelope(record: &[u8]) -> Value {
-    let (text, _) = envelope_with(
-        record,
-        OutputMode::default(),
-        read_time(),
-        &HecOptions::default(),
-    );
+    let (text, _) = envelope_with(record, OutputMode::default(), &HecOptions::default());
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
@@ -182,12 +122,8 @@ fn event_bytes(envelope: &str) -> Vec<u8> {
 #[test]
 fn every_fixture_gets_an_envelope_of_the_documented_shape() {
     for (name, record) in fixtures() {
-        let (text, log_type) = envelope_with(
-            &record,
-            OutputMode::default(),
-            read_time(),
-            &HecOptions::default(),
-        );
+        let (text, log_type) =
+            envelope_with(&record, OutputMode::default(), &HecOptions::default());
         let env: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let keys: Vec<&str> = env
             .as_object()
@@ -200,16 +136,28 @@ fn every_fixture_gets_an_envelope_of_the_documented_shape() {
             ["time", "source", "sourcetype", "event", "fields"],
             "{name}"
         );
-        assert_eq!(env["time"].as_f64(), Some(1_638_355_121.0), "{name}");
-        assert!(text.starts_with("{\"time\":1638355121.000,"), "{name}");
+        // Seconds with three decimals: the record's own time, or the processing time.
+        let time = text["{\"time\":".len()..].split(',').next().unwrap();
+        let (secs, millis) = time.split_once('.').unwrap();
+        assert!(secs.bytes().all(|b| b.is_ascii_digit()), "{name}: {time}");
+        assert!(
+            millis.len() == 3 && millis.bytes().all(|b| b.is_ascii_digit()),
+            "{name}"
+        );
+        // Only a record without a readable time is marked, and it carries the processing time.
+        let unreadable = time == "1700000000.123";
+        assert_eq!(
+            env["fields"].get("zpa_enricher_event_time").is_some(),
+            unreadable,
+            "{name}"
+        );
         assert_eq!(env["source"], "zpa-enricher", "{name}");
         assert_eq!(env["sourcetype"], sourcetype(log_type), "{name}");
         assert!(env["event"].is_object(), "{name}");
 
         // The event is the lss record, key for key, with the CIM fields after it.
-        let enricher = Enricher::new(Arc::clone(catalog()), EnrichOptions::default());
         let mut lss = Vec::new();
-        enricher.enrich(&record, &mut lss);
+        enricher(OutputMode::default(), OutputFormat::Lss).enrich(&record, &mut lss);
         let lss_keys = keys_as_written(lss.trim_ascii_end());
         let event_keys = keys_as_written(&event_bytes(&text));
         assert_eq!(event_keys[..lss_keys.len()], lss_keys[..], "{name}");
@@ -244,7 +192,6 @@ fn every_fixture_gets_an_envelope_of_the_documented_shape() {
             catalog().version(),
             "{name}"
         );
-        assert!(!fields.contains_key("zpa_enricher_event_time"), "{name}");
     }
 }
 
@@ -509,12 +456,7 @@ fn component_logs_name_their_device() {
 #[test]
 fn a_cim_field_the_record_already_has_is_not_added() {
     let record = br#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","InternalReason":"BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY","ConnectionStatus":"close","Username":"jane","action":"mine","severity":7,"vendor_product":null,"user":{"a":1}}"#;
-    let (text, _) = envelope_with(
-        record,
-        OutputMode::default(),
-        read_time(),
-        &HecOptions::default(),
-    );
+    let (text, _) = envelope_with(record, OutputMode::default(), &HecOptions::default());
     let keys = keys_as_written(&event_bytes(&text));
     for k in ["action", "severity", "vendor_product", "user"] {
         assert_eq!(keys.iter().filter(|x| *x == k).count(), 1, "{k}: {keys:?}");
@@ -534,7 +476,6 @@ fn a_cim_field_the_record_already_has_is_not_added() {
         OutputMode::Flat {
             prefix: String::new(),
         },
-        read_time(),
         &HecOptions::default(),
     );
     let keys = keys_as_written(&event_bytes(&text));
@@ -555,7 +496,6 @@ fn configured_host_source_and_index_are_escaped() {
     let (text, _) = envelope_with(
         &fixture("user_status_auth_failed.json"),
         OutputMode::default(),
-        read_time(),
         &opts,
     );
     let env: Value = serde_json::from_str(&text).unwrap();
@@ -584,14 +524,33 @@ fn configured_host_source_and_index_are_escaped() {
 }
 
 #[test]
-fn processing_time_is_marked() {
+fn time_is_the_event_time_or_the_marked_processing_time() {
+    let cases = [
+        ("browser_access.json", "1638355121.000"),
+        ("user_activity_open.json", "1795603121.000"),
+        // Audit: ModifiedTime.
+        ("audit.json", "1637123378.000"),
+        (
+            "user_activity_without_internal_reason.json",
+            "1633603200.000",
+        ),
+    ];
+    for (name, time) in cases {
+        let (text, _) = envelope_with(
+            &fixture(name),
+            OutputMode::default(),
+            &HecOptions::default(),
+        );
+        assert!(
+            text.starts_with(&format!("{{\"time\":{time},")),
+            "{name}: {text}"
+        );
+        let env: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(env["fields"].get("zpa_enricher_event_time"), None, "{name}");
+    }
     let (text, _) = envelope_with(
         &fixture("unknown_log_type.json"),
         OutputMode::default(),
-        EventTime {
-            millis: 1_700_000_000_123,
-            source: TimeSource::Processing,
-        },
         &HecOptions::default(),
     );
     let env: Value = serde_json::from_str(&text).unwrap();

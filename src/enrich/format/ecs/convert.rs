@@ -1,0 +1,204 @@
+//! Value conversions of the ECS document: record values into the JSON types ECS fields need,
+//! user names, protocol numbers, key names.
+
+use std::net::IpAddr;
+
+/// Writes `s` as the inside of a JSON string (quotes, backslashes and control characters
+/// escaped).
+pub(super) fn escape_into(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+/// Writes `s` as a JSON string, quotes included.
+pub(super) fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    escape_into(out, s);
+    out.push(b'"');
+}
+
+/// The `snake_case` form of an LSS key, the name it gets under `zscaler_zpa.<log_type>.`.
+///
+/// The rule follows the names Elastic's integration gives the keys it keeps flat
+/// (`SessionID` → `session_id`, `ClientPrivateIP` → `client_private_ip`):
+/// - a word starts at an upper-case letter after a lower-case letter or a digit
+///   (`sessionId` → `session_id`, `Ipv4Address` → `ipv4_address`);
+/// - in a run of capitals, the last one starts a word when a lower-case letter follows
+///   (`HTTPError` → `http_error`, `TimestampCATx` → `timestamp_ca_tx`), except before a
+///   version suffix `v<digit>` (`UsedTCPPortsIPv4` → `used_tcp_ports_ipv4`);
+/// - ASCII letters are lowered; any other ASCII character but a digit separates words;
+///   separators never double and never lead or trail; other characters stay as they are.
+///
+/// So letter-case variants of one key (`ModifiedTime`, `modifiedTime`) get one name. A key
+/// with no letter or digit at all becomes `_`.
+pub(super) fn snake_case(key: &str, out: &mut Vec<u8>) {
+    let start = out.len();
+    let b = key.as_bytes();
+    let mut pending_sep = false;
+    for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_alphanumeric() || !c.is_ascii() {
+            if c.is_ascii_uppercase() && i > 0 {
+                let prev = b[i - 1];
+                let next = b.get(i + 1).copied();
+                let after = b.get(i + 2).copied();
+                let version_suffix =
+                    next == Some(b'v') && after.is_some_and(|a| a.is_ascii_digit());
+                if prev.is_ascii_lowercase()
+                    || prev.is_ascii_digit()
+                    || (prev.is_ascii_uppercase()
+                        && next.is_some_and(|n| n.is_ascii_lowercase())
+                        && !version_suffix)
+                {
+                    pending_sep = true;
+                }
+            }
+            if pending_sep && out.len() > start {
+                out.push(b'_');
+            }
+            pending_sep = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            pending_sep = true;
+        }
+    }
+    if out.len() == start {
+        out.push(b'_');
+    }
+}
+
+/// A user name split the way Elastic's integration splits it: `name@domain` gives
+/// `user.name` = `name`, `user.domain` = `domain` and `user.email` = the whole; `DOMAIN\name`
+/// gives `user.name` and `user.domain`; anything else is `user.name` as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct UserParts<'a> {
+    pub(super) name: &'a str,
+    pub(super) domain: Option<&'a str>,
+    pub(super) email: Option<&'a str>,
+}
+
+pub(super) fn split_user(user: &str) -> UserParts<'_> {
+    if let Some(at) = user.find('@')
+        && at > 0
+        && at + 1 < user.len()
+        && !user[at + 1..].contains('@')
+    {
+        return UserParts {
+            name: &user[..at],
+            domain: Some(&user[at + 1..]),
+            email: Some(user),
+        };
+    }
+    if let Some(bs) = user.find('\\')
+        && bs > 0
+        && bs + 1 < user.len()
+    {
+        return UserParts {
+            name: &user[bs + 1..],
+            domain: Some(&user[..bs]),
+            email: None,
+        };
+    }
+    UserParts {
+        name: user,
+        domain: None,
+        email: None,
+    }
+}
+
+/// The `network.transport` name of an IANA protocol number, as ECS writes it (lower case),
+/// for the protocols ZPA carries and a few common others.
+pub(super) fn iana_transport(number: i64) -> Option<&'static str> {
+    Some(match number {
+        1 => "icmp",
+        2 => "igmp",
+        4 => "ipv4",
+        6 => "tcp",
+        17 => "udp",
+        41 => "ipv6",
+        47 => "gre",
+        50 => "esp",
+        51 => "ah",
+        58 => "ipv6-icmp",
+        89 => "ospf",
+        132 => "sctp",
+        _ => return None,
+    })
+}
+
+/// True when `s` is an IPv4 or IPv6 address as Elasticsearch's `ip` type reads it.
+pub(super) fn is_ip(s: &str) -> bool {
+    !s.is_empty() && s.parse::<IpAddr>().is_ok()
+}
+
+/// An integer written as a JSON number or as a string of digits (an optional `-`, no sign
+/// `+`, no fraction, no exponent), surrounding spaces ignored; `None` for anything else or a
+/// value outside `i64`.
+pub(super) fn parse_long(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// A finite decimal number written as a JSON number or as a string holding one (`12`,
+/// `-0.5`, `1e3`); `None` otherwise. Words such as `inf` or `NaN` are refused.
+pub(super) fn parse_float(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let body = t.strip_prefix('-').unwrap_or(t);
+    if !body.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    if !body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Writes a float as a JSON number: the shortest form that reads back the same, always with a
+/// fraction or an exponent (`-74.0`), so that Elasticsearch maps it as a floating-point field.
+pub(super) fn push_float(out: &mut Vec<u8>, v: f64) {
+    use std::io::Write as _;
+    write!(out, "{v:?}").expect("writing to a Vec cannot fail");
+}
+
+/// Writes an integer as a JSON number.
+pub(super) fn push_long(out: &mut Vec<u8>, v: i64) {
+    use std::io::Write as _;
+    write!(out, "{v}").expect("writing to a Vec cannot fail");
+}
+
+/// `network.direction` for a vendor direction word, when it is one ECS allows.
+pub(super) fn direction(word: &str) -> Option<&'static str> {
+    const ALLOWED: [&str; 7] = [
+        "ingress", "egress", "inbound", "outbound", "internal", "external", "unknown",
+    ];
+    let w = word.trim();
+    ALLOWED.into_iter().find(|a| a.eq_ignore_ascii_case(w))
+}
