@@ -421,12 +421,21 @@ fn microsegmentation(w: &mut Writer<'_>, ev: &[u8], m: &Members) {
     if src_ip.is_some() {
         w.copy(m, ev, Cim::SrcIp, Lss::SourceIp);
     }
-    if let Some(ports) = m.get(Lss::SourcePorts).map(|v| json::items(ev, v, 2)) {
-        // One source port is the flow's; several (a flow summarised over ports) are no one port.
-        if let [port] = ports.as_slice()
-            && let Ok(port) = port.parse::<u64>()
-        {
-            w.num(m, Cim::SrcPort, port);
+    if let Some(ports) = m.get(Lss::SourcePorts).map(|v| json::items(ev, v, 64)) {
+        // A flow summarised over several connections has several source ports: a multivalue
+        // field then, as Splunk reads a JSON list.
+        let ports: Vec<u64> = ports.iter().filter_map(|p| p.parse().ok()).collect();
+        match ports.as_slice() {
+            [] => {}
+            [port] => w.num(m, Cim::SrcPort, *port),
+            many => {
+                if w.key(m, Cim::SrcPort) {
+                    let list: Vec<String> = many.iter().map(u64::to_string).collect();
+                    w.out.push(b'[');
+                    w.out.extend_from_slice(list.join(",").as_bytes());
+                    w.out.push(b']');
+                }
+            }
         }
     }
     w.copy(m, ev, Cim::Dest, Lss::DestinationIp);
