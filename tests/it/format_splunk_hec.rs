@@ -395,6 +395,21 @@ fn each_log_type_lands_in_its_data_model_with_its_action() {
         ),
         ("user_status_pri_only.json", &[], None),
         ("audit.json", &["Change.All_Changes"], Some("created")),
+        (
+            "audit_update_camel_case_keys.json",
+            &["Change.All_Changes"],
+            Some("modified"),
+        ),
+        (
+            "audit_sign_in.json",
+            &[
+                "Authentication.Authentication",
+                "Authentication.Successful_Authentication",
+                "Authentication.Privileged_Authentication",
+                "Authentication.Successful_Privileged_Authentication",
+            ],
+            Some("success"),
+        ),
         ("browser_access.json", &["Web.Web"], Some("allowed")),
         ("browser_access_close.json", &["Web.Web"], Some("allowed")),
         (
@@ -423,6 +438,11 @@ fn each_log_type_lands_in_its_data_model_with_its_action() {
     assert_eq!(event["signature_id"], "ZPN_STATUS_AUTH_FAILED");
     assert_eq!(event["signature"], "Authentication Failed");
     assert_eq!(event["severity"], "medium");
+    // Camel-case audit keys; only the attribute that changed.
+    let (event, _) = fixture_in_cim("audit_update_camel_case_keys.json");
+    assert_eq!(event["object_attrs"], "enabled");
+    assert_eq!(event["object"], "Finance Apps");
+    assert_eq!(event["user"], "admin@acme.example");
     let (event, _) = fixture_in_cim("app_connector_status_auth_failed.json");
     assert_eq!(event["severity"], "critical");
     assert_eq!(event["dvc"], "conn-nyc-01");
