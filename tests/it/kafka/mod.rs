@@ -7,5 +7,6 @@
 mod broker;
 mod crash;
 mod dead_letters;
+mod formats;
 mod outage;
 mod start;
