@@ -230,13 +230,15 @@ pub(super) mod key {
     pub(in crate::event) const LOG_TIMESTAMP: u32 = 1 << 19;
     pub(in crate::event) const MODIFIED_TIME: u32 = 1 << 20;
     pub(in crate::event) const CREATION_TIME: u32 = 1 << 21;
+    /// Any of the three time keys.
+    pub(in crate::event) const TIME: u32 = LOG_TIMESTAMP | MODIFIED_TIME | CREATION_TIME;
 
     /// Maps a (decoded) top-level key to its flag, or 0.
     ///
     /// Dispatches on the length first: most keys of a record have a length no key of interest
     /// has, so they are dismissed without comparing bytes. The comparisons are a few word loads
     /// against constants rather than `memcmp` calls (this runs for every key of every record).
-    #[inline]
+    #[inline(always)]
     pub(in crate::event) fn flag(k: &[u8]) -> u32 {
         #[inline(always)]
         fn word(b: &[u8], at: usize) -> u64 {

@@ -269,7 +269,9 @@ pub struct ReadOptions {
     pub owned: OwnedKeys,
 }
 
-struct Classifier<'o> {
+struct Classifier<'o, 'c, C: MemberSink> {
+    /// Also told of every member: `()`, or a list for a caller that needs them all.
+    also: &'c mut C,
     keys: u32,
     status: [Option<StatusValue>; SourceField::COUNT],
     owned: &'o OwnedKeys,
@@ -277,12 +279,18 @@ struct Classifier<'o> {
     time: [Option<Member>; TIME_FIELDS],
 }
 
-impl Classifier<'_> {
+impl<C: MemberSink> Classifier<'_, '_, C> {
     #[inline]
     fn key(&mut self, key: &[u8], member: &Member) {
         let flag = key::flag(key);
         if flag != 0 {
             self.keys |= flag;
+            if flag & key::TIME != 0 {
+                // LOG_TIMESTAMP, MODIFIED_TIME, CREATION_TIME: slots 0, 1, 2.
+                let at = (flag / key::LOG_TIMESTAMP).trailing_zeros() as usize;
+                self.time[at] = Some(*member);
+                return;
+            }
             let field = match flag {
                 key::INTERNAL_REASON => Some(SourceField::InternalReason),
                 key::SESSION_STATUS => Some(SourceField::SessionStatus),
@@ -291,15 +299,6 @@ impl Classifier<'_> {
                 key::HTTP_ERROR => Some(SourceField::HttpError),
                 key::PROTOCOL_INSPECTION_ERROR => Some(SourceField::ProtocolInspectionError),
                 key::ENFORCEMENT_ACTION => Some(SourceField::EnforcementAction),
-                key::LOG_TIMESTAMP | key::MODIFIED_TIME | key::CREATION_TIME => {
-                    let at = match flag {
-                        key::LOG_TIMESTAMP => 0,
-                        key::MODIFIED_TIME => 1,
-                        _ => 2,
-                    };
-                    self.time[at] = Some(*member);
-                    None
-                }
                 _ => None,
             };
             if let Some(field) = field {
@@ -317,9 +316,10 @@ impl Classifier<'_> {
     }
 }
 
-impl MemberSink for Classifier<'_> {
+impl<C: MemberSink> MemberSink for Classifier<'_, '_, C> {
     #[inline]
     fn member(&mut self, buf: &[u8], member: &Member) {
+        self.also.member(buf, member);
         let raw = member.raw_key(buf);
         if member.key_escaped {
             if let Ok(decoded) =
@@ -365,6 +365,19 @@ fn header_end(record: &[u8], at: usize) -> Option<Result<usize, InvalidRecord>> 
 /// Returns an [`InvalidRecord`] naming the problem and its byte offset when the record is empty,
 /// too large, not UTF-8, not a JSON object, or has a status field that is not a string.
 pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidRecord> {
+    read_into(record, opts, &mut ())
+}
+
+/// [`read`], also handing every top-level member to `members` (e.g. a `Vec<Member>`), for a
+/// caller that needs them all and would otherwise scan the record a second time.
+///
+/// # Errors
+/// As [`read`]; `members` may then hold the members read before the problem.
+pub(crate) fn read_into<C: MemberSink>(
+    record: &[u8],
+    opts: &ReadOptions,
+    members: &mut C,
+) -> Result<RecordView, InvalidRecord> {
     if record.len() > opts.max_record_bytes {
         return Err(InvalidRecord::too_large(opts.max_record_bytes));
     }
@@ -396,6 +409,7 @@ pub fn read(record: &[u8], opts: &ReadOptions) -> Result<RecordView, InvalidReco
         None => (first, 0),
     };
     let mut sink = Classifier {
+        also: members,
         keys: 0,
         status: [None; SourceField::COUNT],
         owned: &opts.owned,

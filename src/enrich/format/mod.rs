@@ -7,6 +7,7 @@ pub(crate) mod ecs;
 pub(crate) mod splunk_hec;
 
 use crate::catalog::{Category, Component, Severity};
+use crate::event::scan::Member;
 use crate::event::{EventTime, LogType, RecordView, SourceField};
 
 pub use ecs::EcsOptions;
@@ -68,6 +69,9 @@ pub(crate) struct Record<'a> {
     pub bytes: &'a [u8],
     /// What the reader found in `bytes`.
     pub view: &'a RecordView,
+    /// The record's top-level members when the reader collected them (the `ecs` format), else
+    /// empty.
+    pub members: &'a [Member],
     /// The record exactly as received (for `event.original`).
     pub original: &'a [u8],
     /// The detected log type.

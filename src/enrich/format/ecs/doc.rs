@@ -3,8 +3,6 @@
 
 use std::cmp::Ordering;
 
-use super::convert::escape_into;
-
 /// One field of the document: its dotted path and its value as JSON text.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Pair<'a> {
@@ -80,26 +78,28 @@ pub(super) fn write_object(out: &mut Vec<u8>, pairs: &[Pair<'_>]) {
     out.push(b'{');
     // The segments of the objects currently open, outermost first.
     let mut open: Vec<&str> = Vec::with_capacity(8);
+    // The segments of the current path (split once: this runs for every field of every record).
+    let mut segments: Vec<&str> = Vec::with_capacity(8);
     for i in kept {
         let pair = pairs[i];
-        let parents = pair.path.bytes().filter(|&b| b == b'.').count();
+        segments.clear();
+        segments.extend(pair.path.split('.'));
+        let parents = segments.len() - 1;
         let common = open
             .iter()
-            .zip(pair.path.split('.').take(parents))
-            .take_while(|(a, b)| **a == *b)
+            .zip(&segments[..parents])
+            .take_while(|(a, b)| a == b)
             .count();
         for _ in common..open.len() {
             out.push(b'}');
         }
         open.truncate(common);
-        let mut segments = pair.path.split('.').skip(common);
-        for _ in common..parents {
-            let seg = segments.next().unwrap_or_default();
+        for &seg in &segments[common..parents] {
             key(out, seg);
             out.push(b'{');
             open.push(seg);
         }
-        key(out, segments.next().unwrap_or_default());
+        key(out, segments[parents]);
         out.extend_from_slice(pair.value);
     }
     for _ in 0..open.len() {
@@ -108,12 +108,17 @@ pub(super) fn write_object(out: &mut Vec<u8>, pairs: &[Pair<'_>]) {
     out.push(b'}');
 }
 
-/// Writes `"name":`, after a comma unless it is the first member of its object.
+/// Writes `"name":`, after a comma unless it is the first member of its object. Names are
+/// ECS path segments, which need no escaping.
 fn key(out: &mut Vec<u8>, name: &str) {
+    debug_assert!(
+        !name.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'),
+        "{name}"
+    );
     if out.last() != Some(&b'{') {
         out.push(b',');
     }
     out.push(b'"');
-    escape_into(out, name);
+    out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b"\":");
 }

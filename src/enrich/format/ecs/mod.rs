@@ -32,6 +32,7 @@ mod doc;
 #[allow(unreachable_pub)]
 mod ecs_check;
 mod fields;
+mod key_names;
 mod tables;
 #[cfg(test)]
 mod tests;
@@ -66,25 +67,32 @@ const TAG_TIME_UNREADABLE: &str = "event_time_unreadable";
 /// Appends the ECS document of `rec` to `out` (one JSON object, no line terminator).
 pub(crate) fn write(out: &mut Vec<u8>, rec: &Record<'_>, opts: &EcsOptions) {
     let bytes = &rec.bytes[..=rec.view.object_close];
-    let mut members: Vec<Member> = Vec::with_capacity(rec.view.members);
-    // The record was read with the enricher's limits already, so this does not fail; should it,
-    // the document carries the generic fields only.
-    if scan::scan(
-        bytes,
-        rec.view.object_start,
-        scan::MAX_SUPPORTED_DEPTH,
-        &mut members,
-    )
-    .is_err()
-    {
-        members.clear();
-    }
+    let scanned: Vec<Member>;
+    let members = if rec.members.len() == rec.view.members {
+        rec.members
+    } else {
+        let mut all = Vec::with_capacity(rec.view.members);
+        // The record was read with the enricher's limits already, so this does not fail;
+        // should it, the document carries the generic fields only.
+        if scan::scan(
+            bytes,
+            rec.view.object_start,
+            scan::MAX_SUPPORTED_DEPTH,
+            &mut all,
+        )
+        .is_err()
+        {
+            all.clear();
+        }
+        scanned = all;
+        &scanned
+    };
 
     let mut fields = Fields::new(bytes);
-    let keys = Keys::map(rec, bytes, &members, &mut fields);
+    let keys = Keys::map(rec, bytes, members, &mut fields);
     generic_fields(rec, opts, &keys.facts, &mut fields);
     fields.set_with(F::ZscalerZpa, |b| {
-        vendor_object(b, rec, bytes, &members, &keys);
+        vendor_object(b, rec, bytes, members, &keys);
     });
 
     // Sorting by field puts the pairs in path order (stable: a later duplicate stays later).
@@ -139,9 +147,18 @@ impl Keys {
         };
         for (i, m) in members.iter().enumerate() {
             let start = keys.names.len();
-            match decoded_key(bytes, m) {
-                Some(k) => convert::snake_case(&k, &mut keys.names),
-                None => keys.names.push(b'_'),
+            // Nearly every key is one LSS writes, looked up as it is.
+            let known = if m.key_escaped {
+                None
+            } else {
+                key_names::known(m.raw_key(bytes))
+            };
+            match known {
+                Some(name) => keys.names.extend_from_slice(name),
+                None => match decoded_key(bytes, m) {
+                    Some(k) => key_names::push_snake_case(&k, &mut keys.names),
+                    None => keys.names.push(b'_'),
+                },
             }
             keys.name_at.push((start, keys.names.len()));
             let name = &keys.names[start..];

@@ -579,6 +579,7 @@ fn an_empty_object_gets_fields_without_a_leading_comma() {
     let rec = Record {
         bytes: b"{}",
         view: &rec_view,
+        members: &[],
         original: b"{}",
         log_type: LogType::Unknown,
         time: read_time(),

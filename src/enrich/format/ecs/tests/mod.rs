@@ -32,6 +32,12 @@ fn document_with(record: &[u8], time: EventTime, opts: &EcsOptions) -> Value {
 
 /// The document's text.
 fn render(record: &[u8], time: EventTime, opts: &EcsOptions) -> String {
+    render_with(record, time, opts, true)
+}
+
+/// The document's text, from the members collected while reading (`collected`, as `Enricher`
+/// does) or from a scan of the writer's own.
+fn render_with(record: &[u8], time: EventTime, opts: &EcsOptions, collected: bool) -> String {
     let catalog = Catalog::builtin();
     let view = event::read(record, &read_opts()).unwrap();
     let found = view.status_code(record);
@@ -61,9 +67,15 @@ fn render(record: &[u8], time: EventTime, opts: &EcsOptions) -> String {
         Some((_, c)) => format!("{{\"code\":{}}}", json!(c)),
         None => "{\"code\":null}".to_owned(),
     };
+    // The members as `Enricher` collects them while reading, or none, for a scan of its own.
+    let mut members = Vec::new();
+    if collected {
+        crate::event::scan::scan(record, view.object_start, 64, &mut members).unwrap();
+    }
     let rec = Record {
         bytes: record,
         view: &view,
+        members: &members,
         original: record,
         log_type: view.log_type,
         time,
@@ -135,6 +147,26 @@ fn every_fixture_is_a_valid_ecs_document() {
         let log_type = dataset.strip_prefix("zscaler_zpa.").unwrap();
         assert!(LogType::from_name(log_type).is_some(), "{name}: {dataset}");
     }
+}
+
+#[test]
+fn members_collected_while_reading_give_the_document_a_scan_gives() {
+    let dir = format!("{}/tests/fixtures/events", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let record = fixture(&name);
+        let t = time(TimeSource::LogTimestamp);
+        let opts = EcsOptions::default();
+        assert_eq!(
+            render_with(&record, t, &opts, true),
+            render_with(&record, t, &opts, false),
+            "{name}"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 20);
 }
 
 #[test]
