@@ -8,6 +8,8 @@ use std::cmp::Ordering;
 pub(super) struct Pair<'a> {
     /// The dotted path, `event.code`.
     pub(super) path: &'a str,
+    /// The path's segments, `["event", "code"]`.
+    pub(super) segments: &'a [&'a str],
     /// The value, already JSON (`"x"`, `12`, `{"lat":1,"lon":2}`).
     pub(super) value: &'a [u8],
 }
@@ -78,12 +80,9 @@ pub(super) fn write_object(out: &mut Vec<u8>, pairs: &[Pair<'_>]) {
     out.push(b'{');
     // The segments of the objects currently open, outermost first.
     let mut open: Vec<&str> = Vec::with_capacity(8);
-    // The segments of the current path (split once: this runs for every field of every record).
-    let mut segments: Vec<&str> = Vec::with_capacity(8);
     for i in kept {
         let pair = pairs[i];
-        segments.clear();
-        segments.extend(pair.path.split('.'));
+        let segments = pair.segments;
         let parents = segments.len() - 1;
         let common = open
             .iter()

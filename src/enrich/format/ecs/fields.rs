@@ -21,6 +21,15 @@ macro_rules! ecs_fields {
                     $(F::$name => $path),+
                 }
             }
+
+            /// The path's segments, split once.
+            pub(super) fn segments(self) -> &'static [&'static str] {
+                static SEGMENTS: std::sync::LazyLock<Vec<Vec<&'static str>>> =
+                    std::sync::LazyLock::new(|| {
+                        [$($path),+].iter().map(|p| p.split('.').collect()).collect()
+                    });
+                &SEGMENTS[self as usize]
+            }
         }
     };
 }

@@ -102,6 +102,7 @@ pub(crate) fn write(out: &mut Vec<u8>, rec: &Record<'_>, opts: &EcsOptions) {
         .iter()
         .map(|&(f, v)| Pair {
             path: f.path(),
+            segments: f.segments(),
             value: fields.json(v),
         })
         .collect();

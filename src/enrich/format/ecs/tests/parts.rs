@@ -127,10 +127,13 @@ fn directions_keep_to_the_ecs_values() {
 // ---------------------------------------------------------------- the nested writer
 
 fn nested(pairs: &[(&str, &str)]) -> String {
+    let segments: Vec<Vec<&str>> = pairs.iter().map(|(p, _)| p.split('.').collect()).collect();
     let pairs: Vec<Pair<'_>> = pairs
         .iter()
-        .map(|(p, v)| Pair {
+        .zip(&segments)
+        .map(|((p, v), segments)| Pair {
             path: p,
+            segments,
             value: v.as_bytes(),
         })
         .collect();
