@@ -27,8 +27,12 @@ Quantiles are interpolated from the histogram buckets.
 Builds the release binary with the `bench-passthrough` feature, which the passthrough and the
 splice need; in that build `run` makes one comparison per record that a production build does not.
 
+--format ecs or --format splunk_hec times `run` with that output format (output.format); the
+splice stays the reference of the default format, lss, which it imitates.
+
 Usage: python3 scripts/bench_kafka.py [--records 500000] [--rounds 3] [--live-rate 5000]
-                                      [--live-secs 20] [--env ZPA_ENRICHER__KEY=VALUE ...]
+                                      [--live-secs 20] [--format lss|ecs|splunk_hec]
+                                      [--env ZPA_ENRICHER__KEY=VALUE ...]
 """
 
 import argparse
@@ -238,7 +242,11 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--env", action="append", default=[], metavar="ZPA_ENRICHER__KEY=VALUE",
                     help="a setting for both set-ups, e.g. ZPA_ENRICHER__OUTPUT__FIELDS=code,severity")
+    ap.add_argument("--format", choices=["lss", "ecs", "splunk_hec"],
+                    help="the output format of `run` (output.format; default lss)")
     args = ap.parse_args()
+    if args.format:
+        args.env.append(f"ZPA_ENRICHER__OUTPUT__FORMAT={args.format}")
     for kv in args.env:
         name, sep, val = kv.partition("=")
         if not sep or not name.startswith("ZPA_ENRICHER__"):
