@@ -1,5 +1,5 @@
-//! Whole-record output formats: an Elastic Common Schema document ([`ecs`]) or a Splunk HTTP
-//! Event Collector envelope ([`splunk_hec`]) built from one read record and the catalog's
+//! Whole-record output formats: an Elastic Common Schema document (`ecs`) or a Splunk HTTP
+//! Event Collector envelope (`splunk_hec`) built from one read record and the catalog's
 //! answer for it. The default format, `lss`, is not here: it splices the enrichment into the
 //! record as it came ([`super::Enricher`]).
 
