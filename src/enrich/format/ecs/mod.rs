@@ -13,7 +13,7 @@
 //!   users, addresses and ports, geo points, protocols, HTTP and URL parts, dates, `related.*`;
 //! - every other key under `zscaler_zpa.<log_type>.<key in snake_case>`
 //!   ([`convert::snake_case`]), `<name>_2`, ... for a different key whose name is taken, its
-//!   value as it is (metrics: numbers written as strings become numbers); a key whose
+//!   value as it is (metrics: plain numbers written as strings become numbers); a key whose
 //!   value does not fit its ECS field stays there too. Empty strings are left out, as
 //!   Elastic's pipelines do; nothing else is;
 //! - the enrichment under `zscaler_zpa.enrichment`, and the record as received in
@@ -48,7 +48,9 @@ use crate::event::{LogType, TimeSource};
 use super::Record;
 use build::{Fields, member_str, scalar};
 use categorize::{AuditOp, Facts, Lifecycle, Verdict, categorize};
-use convert::{escape_into, parse_float, parse_long, push_float, push_json_str, push_long};
+use convert::{
+    PlainNumber, escape_into, parse_long, plain_number, push_float, push_json_str, push_long,
+};
 use doc::{Pair, write_object};
 use fields::F;
 
@@ -224,7 +226,8 @@ fn note_fact(facts: &mut Facts, name: &[u8], bytes: &[u8], m: &Member) {
         b"status_code" => {
             facts.http_status = scalar(bytes, m)
                 .as_ref()
-                .and_then(|v| v.text().and_then(parse_long));
+                .and_then(|v| v.text().and_then(parse_long))
+                .filter(|n| (100..=599).contains(n));
         }
         b"actions" => {
             facts.action = match m.kind {
@@ -455,23 +458,37 @@ fn same_key(bytes: &[u8], a: &Member, b: &Member) -> bool {
     )
 }
 
-/// True for a name that ends in `id`: identifiers stay as written even when they are digits.
+/// True for the name of a key that names or identifies something: its value stays as written,
+/// even when it is digits. Names ending in `_id` or `name` (`MicroTenantID`, `ConnectorId`,
+/// `AppConnectorGroupName`, `Hostname`), groups and versions, and the keys naming the component
+/// that reports.
 fn is_identifier(name: &[u8]) -> bool {
-    name == b"id" || name.ends_with(b"_id")
+    const NAMES: [&[u8]; 6] = [
+        b"connector",
+        b"private_se",
+        b"private_cloud_controller",
+        b"site_controller",
+        b"service_edge",
+        b"customer",
+    ];
+    name == b"id"
+        || name.ends_with(b"_id")
+        || name.ends_with(b"name")
+        || name.ends_with(b"_group")
+        || name.ends_with(b"version")
+        || NAMES.contains(&name)
 }
 
-/// Writes a string member holding a number as that number; false when it holds none.
+/// Writes a string member holding a plain number as that number ([`plain_number`]); false
+/// when it holds none.
 fn write_number_text(b: &mut Vec<u8>, bytes: &[u8], m: &Member) -> bool {
     let Some(s) = member_str(bytes, m) else {
         return false;
     };
-    if let Some(n) = parse_long(&s) {
-        push_long(b, n);
-        true
-    } else if let Some(v) = parse_float(&s) {
-        push_float(b, v);
-        true
-    } else {
-        false
+    match plain_number(&s) {
+        Some(PlainNumber::Long(n)) => push_long(b, n),
+        Some(PlainNumber::Float(v)) => push_float(b, v),
+        None => return false,
     }
+    true
 }

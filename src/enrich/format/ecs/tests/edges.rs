@@ -1,8 +1,9 @@
-//! Records at the edges: keys whose names collide, and the other spelling of the time key.
+//! Records at the edges: keys whose names collide, numbers written as strings, ports and
+//! statuses that are not what they seem, and the other spelling of the time key.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{at, document};
 
@@ -61,6 +62,118 @@ fn a_repeated_key_keeps_its_later_value_and_its_own_name() {
     assert_eq!(vendor["foo_bar"], "1");
     assert_eq!(vendor["foo_bar_2"], "2");
     assert_eq!(vendor["foo_bar_2_2"], "3");
+}
+
+#[test]
+fn url_full_keeps_a_port_that_is_not_the_default() {
+    let browser = |protocol: &str, port: u32| {
+        document(&format!(
+            r#"{{"LogTimestamp":"Mon Dec  1 10:38:41 2025","Exporter":"unset","Method":"GET","Protocol":"{protocol}","Host":"wiki.globex.example","URL":"/index.html","StatusCode":200,"ApplicationPort":{port}}}"#
+        ))
+    };
+    let doc = browser("HTTPS", 8443);
+    assert!(super::super::ecs_check::check_ecs_document(&doc).is_empty());
+    assert_eq!(
+        at(&doc, "url.full"),
+        "https://wiki.globex.example:8443/index.html"
+    );
+    assert_eq!(at(&doc, "url.port"), 8443);
+    assert_eq!(at(&doc, "server.port"), 8443);
+    let doc = browser("HTTPS", 443);
+    assert_eq!(
+        at(&doc, "url.full"),
+        "https://wiki.globex.example/index.html"
+    );
+    assert_eq!(at(&doc, "url.port"), 443);
+    let doc = browser("HTTP", 80);
+    assert_eq!(
+        at(&doc, "url.full"),
+        "http://wiki.globex.example/index.html"
+    );
+    let doc = browser("HTTP", 443);
+    assert_eq!(
+        at(&doc, "url.full"),
+        "http://wiki.globex.example:443/index.html"
+    );
+}
+
+#[test]
+fn an_http_status_outside_100_to_599_stays_with_the_vendor_fields() {
+    let browser = |status: &str| {
+        document(&format!(
+            r#"{{"LogTimestamp":"Mon Dec  1 10:38:41 2025","Exporter":"unset","Protocol":"HTTPS","Host":"wiki.acme.example","URL":"/","StatusCode":{status},"ConnectionReason":"BRK_MT_SETUP_FAIL_CANNOT_SEND_TO_BROKER"}}"#
+        ))
+    };
+    for status in ["0", "\"0\"", "99", "600"] {
+        let doc = browser(status);
+        assert!(
+            at(&doc, "http.response.status_code").is_null(),
+            "{status}: {doc}"
+        );
+        let kept: Value = serde_json::from_str(status).unwrap();
+        assert_eq!(
+            at(&doc, "zscaler_zpa.browser_access.status_code"),
+            &kept,
+            "{status}"
+        );
+        assert!(super::super::ecs_check::check_ecs_document(&doc).is_empty());
+    }
+    // Without a status code, a status that is none says nothing of the outcome.
+    let no_answer = document(
+        r#"{"LogTimestamp":"Mon Dec  1 10:38:41 2025","Exporter":"unset","Host":"wiki.acme.example","StatusCode":0}"#,
+    );
+    assert_eq!(at(&no_answer, "event.outcome"), "unknown");
+    assert_eq!(at(&no_answer, "event.type"), &json!(["access"]));
+    for (status, number) in [("100", 100), ("599", 599), ("\"404\"", 404)] {
+        let doc = browser(status);
+        assert_eq!(at(&doc, "http.response.status_code"), number, "{status}");
+        assert!(at(&doc, "zscaler_zpa.browser_access.status_code").is_null());
+    }
+}
+
+#[test]
+fn metrics_convert_plain_numbers_only() {
+    let doc = document(
+        r#"{"LogTimestamp":"Mon Dec  1 10:38:41 2025","Connector":"c1","CPUUtilization":"1.5","SystemMemoryUtilization":"007","ProcessMemoryUtilization":"0","AppCount":"1e3","ServiceCount":"12345678901234567890123","TargetCount":"-4","AliveTargetCount":" 5","AvailablePorts":"NaN","ProcessUsedFileDescriptors":"0x10","AvailableDiskBytes":"18446744073709551616","UsedTCPPortsIPv4":"+3","UsedUDPPortsIPv4":"9223372036854775807","SystemUsedFileDescriptors":"0.25","SystemMaximumFileDescriptors":"3.14159265358979323846","ProcessMaximumFileDescriptors":"1.","ActiveConnectionsToPublicSE":"00.5","ActiveConnectionsToPrivateSE":"2.50"}"#,
+    );
+    let vendor = at(&doc, "zscaler_zpa.app_connector_metrics");
+    let expect = json!({
+        "process_memory_utilization": 0,
+        "target_count": -4,
+        "used_udp_ports_ipv4": 9_223_372_036_854_775_807_i64,
+        "system_used_file_descriptors": 0.25,
+        "active_connections_to_private_se": 2.5,
+        "system_memory_utilization": "007",
+        "app_count": "1e3",
+        "service_count": "12345678901234567890123",
+        "alive_target_count": " 5",
+        "available_ports": "NaN",
+        "process_used_file_descriptors": "0x10",
+        "available_disk_bytes": "18446744073709551616",
+        "used_tcp_ports_ipv4": "+3",
+        "system_maximum_file_descriptors": "3.14159265358979323846",
+        "process_maximum_file_descriptors": "1.",
+        "active_connections_to_public_se": "00.5",
+    });
+    for (name, value) in expect.as_object().unwrap() {
+        assert_eq!(&vendor[name], value, "{name}");
+    }
+}
+
+#[test]
+fn metrics_keep_names_and_identifiers_as_strings() {
+    let doc = document(
+        r#"{"LogTimestamp":"Mon Dec  1 10:38:41 2025","PrivateCloudController":"100","SiteController":"200","ConnectorID":"123","ConnectorId":"124","AppConnectorGroupName":"300","ConnectorGroup":"400","MicroTenantID":"0","CPUUtilization":"2","AvailablePorts":"64000"}"#,
+    );
+    assert_eq!(at(&doc, "observer.name"), "100");
+    let vendor = at(&doc, "zscaler_zpa.private_cloud_controller_metrics");
+    assert_eq!(vendor["site_controller"], "200");
+    assert_eq!(vendor["connector_id"], "123");
+    assert_eq!(vendor["connector_id_2"], "124");
+    assert_eq!(vendor["app_connector_group_name"], "300");
+    assert_eq!(vendor["connector_group"], "400");
+    assert_eq!(vendor["micro_tenant_id"], "0");
+    assert_eq!(vendor["available_ports"], 64000);
 }
 
 #[test]
