@@ -194,6 +194,13 @@ impl<'a> Fields<'a> {
                 }
                 _ => false,
             },
+            To::HttpStatus(f) => match value.text().and_then(parse_long) {
+                Some(n) if (100..=599).contains(&n) => {
+                    self.set_with(f, |b| push_long(b, n));
+                    true
+                }
+                _ => false,
+            },
             To::Ip(f) => match value {
                 Scalar::Str(s, at) if is_ip(s.trim()) => {
                     if s.trim().len() == s.len() {
@@ -417,10 +424,15 @@ impl<'a> Fields<'a> {
         taken
     }
 
-    /// Writes `url.full` from the scheme, the domain and a path-only `url.original`, when the
-    /// record has all three and no full URL of its own.
+    /// Writes `url.full` from the scheme, the domain, the port and a path-only `url.original`,
+    /// when the record has all but the port and no full URL of its own. The port is left out
+    /// when it is the scheme's default (443 for `https`, 80 for `http`).
+    ///
+    /// A record whose URL is full already has no `url.port` of another key: the port of the
+    /// application (`ApplicationPort`) need not be the one of that URL.
     pub(super) fn finish_url(&mut self) {
         if self.url_has_full {
+            self.fields.retain(|(f, _)| *f != F::UrlPort);
             return;
         }
         let Some(path) = self.url_path.take() else {
@@ -437,7 +449,30 @@ impl<'a> Fields<'a> {
         let (Some(scheme), Some(domain)) = (self.text_of(scheme), self.text_of(domain)) else {
             return;
         };
-        let full = format!("{scheme}://{domain}{path}");
+        let port = find(&self.fields, F::UrlPort)
+            .and_then(|v| std::str::from_utf8(self.json(v)).ok())
+            .and_then(parse_long);
+        let default_port = match scheme.as_str() {
+            "https" => Some(443),
+            "http" => Some(80),
+            _ => None,
+        };
+        let mut full = String::with_capacity(scheme.len() + domain.len() + path.len() + 12);
+        full.push_str(&scheme);
+        full.push_str("://");
+        // An IPv6 address is written in brackets, so that its colons are not read as a port.
+        if domain.contains(':') && !domain.starts_with('[') {
+            full.push('[');
+            full.push_str(&domain);
+            full.push(']');
+        } else {
+            full.push_str(&domain);
+        }
+        if let Some(port) = port.filter(|&p| Some(p) != default_port) {
+            full.push(':');
+            full.push_str(&port.to_string());
+        }
+        full.push_str(&path);
         self.set_str(F::UrlFull, &full);
     }
 

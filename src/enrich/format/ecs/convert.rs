@@ -195,6 +195,64 @@ pub(super) fn parse_float(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A number a metrics template wrote as a string, in a form that converts without doubt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum PlainNumber {
+    Long(i64),
+    Float(f64),
+}
+
+/// The number `text` holds when it is written plainly: an integer that fits in `i64` (an
+/// optional `-`, digits, no leading zero but in `0`), or such an integer, `.` and digits that
+/// keep their value through an `f64` and back (`0.1`, `2.50`, not `3.14159265358979323846`).
+/// No spaces, `+`, exponents or words: `None` for anything else, which then stays a string.
+pub(super) fn plain_number(text: &str) -> Option<PlainNumber> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || (int.len() > 1 && int.starts_with('0')) {
+        return None;
+    }
+    match frac {
+        None => text.parse().ok().map(PlainNumber::Long),
+        Some(f) if digits(f) => {
+            let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite())?;
+            let mut written = Vec::with_capacity(24);
+            push_float(&mut written, v);
+            let written = std::str::from_utf8(&written).ok()?;
+            (decimal_value(text) == decimal_value(written)).then_some(PlainNumber::Float(v))
+        }
+        Some(_) => None,
+    }
+}
+
+/// A decimal number's value in a form equal values share: its sign, its significant digits
+/// and the place of the decimal point among them (`-12.50`, `-1.25e1` → `(true, "125", 2)`).
+/// Zero has no sign and no digits. For the forms [`plain_number`] and [`push_float`] write.
+fn decimal_value(text: &str) -> (bool, String, i64) {
+    let (negative, t) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match t.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().unwrap_or(0)),
+        None => (t, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{int}{frac}");
+    let significant = all.trim_start_matches('0');
+    let leading_zeros = i64::try_from(all.len() - significant.len()).unwrap_or(i64::MAX);
+    let significant = significant.trim_end_matches('0');
+    if significant.is_empty() {
+        return (false, String::new(), 0);
+    }
+    let point = i64::try_from(int.len()).unwrap_or(i64::MAX) + exponent - leading_zeros;
+    (negative, significant.to_owned(), point)
+}
+
 /// Writes a float as a JSON number: the shortest form that reads back the same, always with a
 /// fraction or an exponent (`-74.0`), so that Elasticsearch maps it as a floating-point field.
 pub(super) fn push_float(out: &mut Vec<u8>, v: f64) {

@@ -104,6 +104,7 @@ ecs_fields! {
     UrlFull => "url.full",
     UrlOriginal => "url.original",
     UrlPath => "url.path",
+    UrlPort => "url.port",
     UrlQuery => "url.query",
     UrlScheme => "url.scheme",
     UserDomain => "user.domain",

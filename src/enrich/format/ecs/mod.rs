@@ -12,9 +12,10 @@
 //! - the record's keys that have an ECS field, converted to its type ([`tables`], [`build`]):
 //!   users, addresses and ports, geo points, protocols, HTTP and URL parts, dates, `related.*`;
 //! - every other key under `zscaler_zpa.<log_type>.<key in snake_case>`
-//!   ([`convert::snake_case`]), its value as it is (metrics: numbers written as strings become
-//!   numbers); a key whose value does not fit its ECS field stays there too. Empty strings
-//!   are left out, as Elastic's pipelines do; nothing else is;
+//!   ([`convert::snake_case`]), `<name>_2`, ... for a different key whose name is taken, its
+//!   value as it is (metrics: plain numbers written as strings become numbers); a key whose
+//!   value does not fit its ECS field stays there too. Empty strings are left out, as
+//!   Elastic's pipelines do; nothing else is;
 //! - the enrichment under `zscaler_zpa.enrichment`, and the record as received in
 //!   `event.original` when [`EcsOptions::keep_original`] is set.
 //!
@@ -47,7 +48,9 @@ use crate::event::{LogType, TimeSource};
 use super::Record;
 use build::{Fields, member_str, scalar};
 use categorize::{AuditOp, Facts, Lifecycle, Verdict, categorize};
-use convert::{escape_into, parse_float, parse_long, push_float, push_json_str, push_long};
+use convert::{
+    PlainNumber, escape_into, parse_long, plain_number, push_float, push_json_str, push_long,
+};
 use doc::{Pair, write_object};
 use fields::F;
 
@@ -139,13 +142,16 @@ impl Keys {
             taken: vec![false; members.len()],
             facts: Facts::default(),
         };
-        // The key the event time was read from is `@timestamp` now.
-        let time_key: Option<&[u8]> = match rec.time.source {
-            TimeSource::LogTimestamp => Some(b"log_timestamp"),
-            TimeSource::ModifiedTime => Some(b"modified_time"),
-            TimeSource::CreationTime => Some(b"creation_time"),
+        // The key the event time was read from is `@timestamp` now, whichever its spelling
+        // (`LogTimestamp`, `LogTimeStamp`, `modifiedTime`, ...). The reader keeps the time keys
+        // in the order of `TimeSource`.
+        let time_slot = match rec.time.source {
+            TimeSource::LogTimestamp => Some(0),
+            TimeSource::ModifiedTime => Some(1),
+            TimeSource::CreationTime => Some(2),
             TimeSource::Processing => None,
         };
+        let time_member = time_slot.and_then(|s| rec.view.time[s]);
         for (i, m) in members.iter().enumerate() {
             let start = keys.names.len();
             // Nearly every key is one LSS writes, looked up as it is.
@@ -168,7 +174,7 @@ impl Keys {
                 keys.taken[i] = true;
                 continue;
             }
-            if time_key == Some(name) {
+            if time_member.is_some_and(|t| same_key(bytes, &t, m)) {
                 keys.taken[i] = true;
                 continue;
             }
@@ -220,7 +226,8 @@ fn note_fact(facts: &mut Facts, name: &[u8], bytes: &[u8], m: &Member) {
         b"status_code" => {
             facts.http_status = scalar(bytes, m)
                 .as_ref()
-                .and_then(|v| v.text().and_then(parse_long));
+                .and_then(|v| v.text().and_then(parse_long))
+                .filter(|n| (100..=599).contains(n));
         }
         b"actions" => {
             facts.action = match m.kind {
@@ -362,21 +369,47 @@ fn writes_numbers_as_strings(t: LogType) -> bool {
 
 /// Appends the `zscaler_zpa` object: `{"<log_type>":{the keys not mapped},"enrichment":{...}}`.
 ///
-/// A name given by two keys (a repeated key, or two spellings of one) holds the value of the
-/// later key, at the place of the first.
+/// A key written twice holds its later value, at the place of the first. A different key whose
+/// name is taken already gets the first free name of `<name>_2`, `<name>_3`, ..., so that no
+/// value is lost.
 fn vendor_object(b: &mut Vec<u8>, rec: &Record<'_>, bytes: &[u8], members: &[Member], keys: &Keys) {
-    let mut kept: Vec<usize> = Vec::with_capacity(members.len());
-    let mut by_name: FxHashMap<&[u8], usize> = FxHashMap::default();
+    // Per name written: the member whose value it holds, and the name.
+    let mut kept: Vec<(usize, Cow<'_, [u8]>)> = Vec::with_capacity(members.len());
+    let mut by_name: FxHashMap<Cow<'_, [u8]>, usize> = FxHashMap::default();
     by_name.reserve(members.len());
     for i in 0..members.len() {
         if keys.taken[i] {
             continue;
         }
-        match by_name.entry(keys.name(i)) {
-            std::collections::hash_map::Entry::Occupied(e) => kept[*e.get()] = i,
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(kept.len());
-                kept.push(i);
+        let name = keys.name(i);
+        let Some(&slot) = by_name.get(name) else {
+            by_name.insert(Cow::Borrowed(name), kept.len());
+            kept.push((i, Cow::Borrowed(name)));
+            continue;
+        };
+        if same_key(bytes, &members[kept[slot].0], &members[i]) {
+            kept[slot].0 = i;
+            continue;
+        }
+        // A key repeated after its name was taken by another one probes the same numbered
+        // names in the same order, so it comes to the one it got the first time.
+        for n in 2usize.. {
+            let mut numbered = Vec::with_capacity(name.len() + 4);
+            numbered.extend_from_slice(name);
+            numbered.push(b'_');
+            numbered.extend_from_slice(n.to_string().as_bytes());
+            match by_name.get(numbered.as_slice()) {
+                None => {
+                    let owned: Cow<'_, [u8]> = Cow::Owned(numbered);
+                    by_name.insert(owned.clone(), kept.len());
+                    kept.push((i, owned));
+                    break;
+                }
+                Some(&slot) if same_key(bytes, &members[kept[slot].0], &members[i]) => {
+                    kept[slot].0 = i;
+                    break;
+                }
+                Some(_) => {}
             }
         }
     }
@@ -388,17 +421,16 @@ fn vendor_object(b: &mut Vec<u8>, rec: &Record<'_>, bytes: &[u8], members: &[Mem
         b.push(b'"');
         b.extend_from_slice(rec.log_type.as_str().as_bytes());
         b.extend_from_slice(b"\":{");
-        for (n, &i) in kept.iter().enumerate() {
+        for (n, (i, name)) in kept.iter().enumerate() {
             if n > 0 {
                 b.push(b',');
             }
-            let name = keys.name(i);
             b.push(b'"');
             b.extend_from_slice(name);
             b.extend_from_slice(b"\":");
-            let m = &members[i];
+            let m = &members[*i];
             let raw = &bytes[m.value_start..m.value_end];
-            if numbers && !is_identifier(name) && write_number_text(b, bytes, m) {
+            if numbers && !is_identifier(keys.name(*i)) && write_number_text(b, bytes, m) {
                 continue;
             }
             b.extend_from_slice(raw);
@@ -415,23 +447,48 @@ fn vendor_object(b: &mut Vec<u8>, rec: &Record<'_>, bytes: &[u8], members: &[Mem
     b.push(b'}');
 }
 
-/// True for a name that ends in `id`: identifiers stay as written even when they are digits.
-fn is_identifier(name: &[u8]) -> bool {
-    name == b"id" || name.ends_with(b"_id")
+/// True when two members have the same key, as a JSON reader sees it (escapes decoded).
+fn same_key(bytes: &[u8], a: &Member, b: &Member) -> bool {
+    if !a.key_escaped && !b.key_escaped {
+        return a.raw_key(bytes) == b.raw_key(bytes);
+    }
+    matches!(
+        (decoded_key(bytes, a), decoded_key(bytes, b)),
+        (Some(x), Some(y)) if x == y
+    )
 }
 
-/// Writes a string member holding a number as that number; false when it holds none.
+/// True for the name of a key that names or identifies something: its value stays as written,
+/// even when it is digits. Names ending in `_id` or `name` (`MicroTenantID`, `ConnectorId`,
+/// `AppConnectorGroupName`, `Hostname`), groups and versions, and the keys naming the component
+/// that reports.
+fn is_identifier(name: &[u8]) -> bool {
+    const NAMES: [&[u8]; 6] = [
+        b"connector",
+        b"private_se",
+        b"private_cloud_controller",
+        b"site_controller",
+        b"service_edge",
+        b"customer",
+    ];
+    name == b"id"
+        || name.ends_with(b"_id")
+        || name.ends_with(b"name")
+        || name.ends_with(b"_group")
+        || name.ends_with(b"version")
+        || NAMES.contains(&name)
+}
+
+/// Writes a string member holding a plain number as that number ([`plain_number`]); false
+/// when it holds none.
 fn write_number_text(b: &mut Vec<u8>, bytes: &[u8], m: &Member) -> bool {
     let Some(s) = member_str(bytes, m) else {
         return false;
     };
-    if let Some(n) = parse_long(&s) {
-        push_long(b, n);
-        true
-    } else if let Some(v) = parse_float(&s) {
-        push_float(b, v);
-        true
-    } else {
-        false
+    match plain_number(&s) {
+        Some(PlainNumber::Long(n)) => push_long(b, n),
+        Some(PlainNumber::Float(v)) => push_float(b, v),
+        None => return false,
     }
+    true
 }

@@ -27,6 +27,9 @@ pub(super) enum To {
     Long(F),
     /// A port: an integer from 1 to 65535.
     Port(F),
+    /// An HTTP status: an integer from 100 to 599 (`0`, a connection that failed before any
+    /// answer, is none).
+    HttpStatus(F),
     /// An IP address (also added to `related.ip`).
     Ip(F),
     /// A date in any form LSS writes, as RFC 3339.
@@ -159,10 +162,13 @@ const BROWSER_ACCESS: Table = &[
     ("client_public_port", &[To::Port(F::ClientPort)]),
     ("client_private_ip", &[To::RelatedIp]),
     ("method", &[To::Keyword(F::HttpRequestMethod)]),
-    ("status_code", &[To::Long(F::HttpResponseStatusCode)]),
+    ("status_code", &[To::HttpStatus(F::HttpResponseStatusCode)]),
     ("request_size", &[To::Long(F::HttpRequestBodyBytes)]),
     ("response_size", &[To::Long(F::HttpResponseBodyBytes)]),
-    ("application_port", &[To::Port(F::ServerPort)]),
+    (
+        "application_port",
+        &[To::Port(F::ServerPort), To::Port(F::UrlPort)],
+    ),
     ("host", &[To::ServerHost, To::Keyword(F::UrlDomain)]),
     ("url", &[To::Url]),
     ("protocol", &[To::Lower(F::UrlScheme)]),
@@ -182,7 +188,7 @@ const APP_PROTECTION: Table = &[
     ("client_public_ip", &[To::Ip(F::ClientIp)]),
     ("client_port", &[To::Port(F::ClientPort)]),
     ("method", &[To::Keyword(F::HttpRequestMethod)]),
-    ("status_code", &[To::Long(F::HttpResponseStatusCode)]),
+    ("status_code", &[To::HttpStatus(F::HttpResponseStatusCode)]),
     ("request_body_size", &[To::Long(F::HttpRequestBodyBytes)]),
     ("response_body_size", &[To::Long(F::HttpResponseBodyBytes)]),
     ("host", &[To::ServerHost]),

@@ -7,7 +7,8 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use super::super::convert::{
-    direction, iana_transport, is_ip, parse_float, parse_long, snake_case, split_user,
+    PlainNumber, direction, iana_transport, is_ip, parse_float, parse_long, plain_number,
+    snake_case, split_user,
 };
 use super::super::doc::{Pair, path_order, write_object};
 use super::super::fields::F;
@@ -114,6 +115,54 @@ fn digit_strings_become_numbers() {
     assert_eq!(parse_float("1e3"), Some(1000.0));
     for not in ["", "inf", "NaN", "-inf", "1,5", "x1"] {
         assert_eq!(parse_float(not), None, "{not}");
+    }
+}
+
+#[test]
+fn only_plain_numbers_convert() {
+    use PlainNumber::{Float, Long};
+    for (text, number) in [
+        ("0", Long(0)),
+        ("-0", Long(0)),
+        ("42", Long(42)),
+        ("-17", Long(-17)),
+        ("9223372036854775807", Long(i64::MAX)),
+        ("-9223372036854775808", Long(i64::MIN)),
+        ("0.25", Float(0.25)),
+        ("2.50", Float(2.5)),
+        ("-1.5", Float(-1.5)),
+        ("0.1", Float(0.1)),
+        ("0.0000001", Float(1e-7)),
+        ("10000000000000000.0", Float(1e16)),
+    ] {
+        assert_eq!(plain_number(text), Some(number), "{text}");
+    }
+    for text in [
+        "",
+        "-",
+        "007",
+        "00.5",
+        " 5",
+        "5 ",
+        "+3",
+        "1e3",
+        "1.5e2",
+        "1.",
+        ".5",
+        "-.5",
+        "0x10",
+        "NaN",
+        "inf",
+        "1,5",
+        "9223372036854775808",
+        "18446744073709551616",
+        "12345678901234567890123",
+        // More digits than a float holds: converting would change the value.
+        "3.14159265358979323846",
+        "0.30000000000000000001",
+        "9007199254740993.0",
+    ] {
+        assert_eq!(plain_number(text), None, "{text}");
     }
 }
 
