@@ -482,3 +482,50 @@ fn generated_traffic_of_every_log_type_passes_the_cim_checker() {
     assert!(sourcetypes.len() >= 8, "{sourcetypes:?}");
     assert!(in_models > 1000, "{in_models} of 3000 in a data model");
 }
+
+/// `enrich --format splunk_hec` of one fixture with settings from the environment.
+fn enrich_with_env(env: &[(&str, &str)]) -> std::process::Output {
+    let fixture = common::fixture("events/user_status_auth_failed.json");
+    let mut cmd = common::bin();
+    cmd.args([
+        "enrich",
+        "--format",
+        "splunk_hec",
+        "--stats",
+        "none",
+        "--input",
+        fixture.to_str().unwrap(),
+    ]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    common::run_with(&mut cmd, b"")
+}
+
+#[test]
+fn the_documented_collisions_are_the_ones_the_settings_allow() {
+    // Flat enrichment keys without a prefix cannot collide: the settings refuse them.
+    let out = enrich_with_env(&[
+        ("ZPA_ENRICHER__OUTPUT__MODE", "flat"),
+        ("ZPA_ENRICHER__OUTPUT__FLAT_PREFIX", ""),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("output.flat_prefix: must not be empty"),
+        "{}",
+        common::stderr(&out)
+    );
+    // A nested enrichment under a CIM name can: the event keeps one `action`, the enrichment,
+    // and leaves its data model.
+    let out = enrich_with_env(&[("ZPA_ENRICHER__OUTPUT__FIELD", "action")]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = common::stdout(&out);
+    assert_eq!(text.matches("\"action\":").count(), 1, "{text}");
+    let env: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(env["event"]["action"]["code"], "ZPN_STATUS_AUTH_FAILED");
+    assert_eq!(cim::datasets(&env), Vec::<String>::new());
+    // Under its default name, the enrichment leaves `action` to the CIM.
+    let out = enrich_with_env(&[]);
+    let env: Value = serde_json::from_str(common::stdout(&out).trim()).unwrap();
+    assert_eq!(env["event"]["action"], "failure");
+}
