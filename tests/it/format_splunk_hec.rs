@@ -482,3 +482,161 @@ fn generated_traffic_of_every_log_type_passes_the_cim_checker() {
     assert!(sourcetypes.len() >= 8, "{sourcetypes:?}");
     assert!(in_models > 1000, "{in_models} of 3000 in a data model");
 }
+
+/// The envelopes `enrich --format splunk_hec` writes for records given on its input.
+fn enrich_lines(records: &[String]) -> Vec<Value> {
+    let input = records.join("\n") + "\n";
+    let out = common::run(
+        &["enrich", "--format", "splunk_hec", "--stats", "none"],
+        input.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    common::stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn the_checker_sees_only_the_start_of_a_large_event() {
+    let padding = "x".repeat(cim::EXTRACTION_CUTOFF);
+    // The same fields, after a large member: Splunk would not extract them.
+    let mut late = auth_failure();
+    let fields = late["event"].as_object().unwrap().clone();
+    let event = late["event"].as_object_mut().unwrap();
+    event.clear();
+    event.insert("SAMLAttributes".into(), json!(padding));
+    event.extend(fields.clone());
+    assert_eq!(cim::datasets(&late), Vec::<String>::new());
+    // Before it, they are.
+    let mut early = auth_failure();
+    early["event"]["SAMLAttributes"] = json!(padding);
+    assert_eq!(problems(&early), Vec::<String>::new());
+    assert_eq!(cim::datasets(&early), cim::datasets(&auth_failure()));
+}
+
+#[test]
+fn large_records_stay_in_their_data_models() {
+    let object = |n: usize, changed: &str| {
+        let members: Vec<String> = (0..n)
+            .map(|i| format!(r#"\"attribute{i}\":\"{changed}value of attribute {i}\""#))
+            .collect();
+        format!("{{{}}}", members.join(","))
+    };
+    // An audit update of a 15 KB object, and a User Status record with many SAML attributes
+    // and postures.
+    let audit = format!(
+        r#"{{"ModifiedTime":"2021-11-17T04:29:38.000Z","CreationTime":"2021-11-17T04:29:38.000Z","ModifiedBy":"72058304855015424","RequestID":"r-1","SessionID":"s-1","AuditOldValue":"{}","AuditNewValue":"{}","AuditOperationType":"Update","ObjectType":"Application Segment","ObjectName":"Finance Apps","ObjectID":"72058304855090000","CustomerID":"72058304855015424","User":"admin@acme.example","ClientAuditUpdate":0}}"#,
+        object(1, "old "),
+        object(400, "")
+    );
+    let postures: Vec<String> = (0..200).map(|i| format!(r#""Posture {i}""#)).collect();
+    let user_status = format!(
+        r#"{{"LogTimestamp":"Wed Dec  1 10:38:41 2021","Customer":"Acme","Username":"jane.doe@acme.example","SessionID":"s-1","SessionStatus":"ZPN_STATUS_AUTH_FAILED","ZEN":"US-NY-8179","PrivateIP":"10.12.4.117","PublicIP":"203.0.113.47","SAMLAttributes":"{}","PosturesHit":[{}],"PosturesMiss":[]}}"#,
+        object(300, ""),
+        postures.join(",")
+    );
+    assert!(audit.len() > 15_000 && user_status.len() > 3 * cim::EXTRACTION_CUTOFF);
+    let envelopes = enrich_lines(&[audit, user_status]);
+    let expected: [&[&str]; 2] = [
+        &["Change.All_Changes"],
+        &[
+            "Authentication.Authentication",
+            "Authentication.Failed_Authentication",
+        ],
+    ];
+    for (env, datasets) in envelopes.iter().zip(expected) {
+        assert_eq!(cim::check_hec_envelope(env), Vec::<String>::new());
+        assert_eq!(cim::datasets(env), datasets);
+    }
+    // 400 attributes changed; the field names the first 64, as the full values are in the event.
+    let attrs = envelopes[0]["event"]["object_attrs"].as_array().unwrap();
+    assert_eq!(attrs.len(), 64);
+    assert_eq!(attrs[0], "attribute0");
+}
+
+#[test]
+fn addresses_and_http_statuses_are_what_the_models_expect() {
+    let session = r#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","Customer":"Globex","SessionID":"s","ConnectionID":"s,c","InternalReason":"","ConnectionStatus":"open","Username":"u@globex.example","ClientPublicIP":"client.globex.example","ClientPrivateIP":"laptop.local"}"#;
+    let browser = |status: u32, reason: &str| {
+        format!(
+            r#"{{"LogTimestamp":"Wed Dec  1 10:38:41 2021","ConnectionID":"a,1","Exporter":"unset","Method":"GET","Protocol":"HTTPS","Host":"wiki.acme.example","URL":"/","UserAgent":"Mozilla/5.0","NameID":"jane","StatusCode":{status},"RequestSize":512,"ResponseSize":0,"ApplicationPort":443,"ClientPublicIp":"203.0.113.47","ClientPrivateIp":"","ConnectionStatus":"zfce_mt_remote_disconnect","ConnectionReason":"{reason}"}}"#
+        )
+    };
+    let envelopes = enrich_lines(&[
+        session.to_owned(),
+        browser(0, "BRK_MT_SETUP_FAIL_CANNOT_SEND_TO_BROKER"),
+        browser(0, "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY"),
+        browser(502, ""),
+    ]);
+    // Host names are no addresses: the session is in its model without the required dest_ip.
+    let ev = &envelopes[0]["event"];
+    assert_eq!(ev.get("src_ip"), None);
+    assert_eq!(ev.get("dest_ip"), None);
+    assert_eq!(ev["src"], "client.globex.example");
+    assert_eq!(
+        cim::check_hec_envelope(&envelopes[0]),
+        ["Network_Sessions.All_Sessions: required field dest_ip is missing"]
+    );
+    // A request that got no response is no web transaction: no status, no action, no model.
+    let ev = &envelopes[1]["event"];
+    assert_eq!((ev.get("status"), ev.get("action")), (None, None));
+    assert_eq!(cim::check_hec_envelope(&envelopes[1]), Vec::<String>::new());
+    assert_eq!(cim::datasets(&envelopes[1]), Vec::<String>::new());
+    // One a policy refused is blocked web traffic, with no status to give.
+    assert_eq!(envelopes[2]["event"]["action"], "blocked");
+    assert_eq!(envelopes[2]["event"].get("status"), None);
+    assert_eq!(cim::check_hec_envelope(&envelopes[2]), Vec::<String>::new());
+    assert_eq!(cim::datasets(&envelopes[2]), ["Web.Web"]);
+    // An answered request is allowed, whatever its status.
+    assert_eq!(envelopes[3]["event"]["action"], "allowed");
+    assert_eq!(envelopes[3]["event"]["status"], "502");
+    assert_eq!(cim::check_hec_envelope(&envelopes[3]), Vec::<String>::new());
+}
+
+/// `enrich --format splunk_hec` of one fixture with settings from the environment.
+fn enrich_with_env(env: &[(&str, &str)]) -> std::process::Output {
+    let fixture = common::fixture("events/user_status_auth_failed.json");
+    let mut cmd = common::bin();
+    cmd.args([
+        "enrich",
+        "--format",
+        "splunk_hec",
+        "--stats",
+        "none",
+        "--input",
+        fixture.to_str().unwrap(),
+    ]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    common::run_with(&mut cmd, b"")
+}
+
+#[test]
+fn the_documented_collisions_are_the_ones_the_settings_allow() {
+    // Flat enrichment keys without a prefix cannot collide: the settings refuse them.
+    let out = enrich_with_env(&[
+        ("ZPA_ENRICHER__OUTPUT__MODE", "flat"),
+        ("ZPA_ENRICHER__OUTPUT__FLAT_PREFIX", ""),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("output.flat_prefix: must not be empty"),
+        "{}",
+        common::stderr(&out)
+    );
+    // A nested enrichment under a CIM name can: the event keeps one `action`, the enrichment,
+    // and leaves its data model.
+    let out = enrich_with_env(&[("ZPA_ENRICHER__OUTPUT__FIELD", "action")]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = common::stdout(&out);
+    assert_eq!(text.matches("\"action\":").count(), 1, "{text}");
+    let env: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(env["event"]["action"]["code"], "ZPN_STATUS_AUTH_FAILED");
+    assert_eq!(cim::datasets(&env), Vec::<String>::new());
+    // Under its default name, the enrichment leaves `action` to the CIM.
+    let out = enrich_with_env(&[]);
+    let env: Value = serde_json::from_str(common::stdout(&out).trim()).unwrap();
+    assert_eq!(env["event"]["action"], "failure");
+}

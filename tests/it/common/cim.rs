@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 /// Required (or conditional) fields LSS records cannot fill, by data model, field and sourcetype (`*`: every
-/// one), with the reason. The counterpart of pytest-splunk-addon's "missing recommended
+/// one; a search such as `sourcetype=... action=...`: the events it matches), with the reason. The counterpart of pytest-splunk-addon's "missing recommended
 /// fields": documented in docs/splunk.md.
 pub const NOT_APPLICABLE: &[(&str, &str, &str, &str)] = &[
     (
@@ -50,6 +50,12 @@ pub const NOT_APPLICABLE: &[(&str, &str, &str, &str)] = &[
         "audit records carry no client address",
     ),
     (
+        "Web",
+        "status",
+        "sourcetype=zscalerlss-zpa-bba action=blocked",
+        "a request a policy refused before any response has no HTTP status",
+    ),
+    (
         "Network_Traffic",
         "icmp_type",
         "zscalerlss-zpa-microsegmentation",
@@ -62,6 +68,10 @@ pub const NOT_APPLICABLE: &[(&str, &str, &str, &str)] = &[
         "flow records carry no ICMP code",
     ),
 ];
+
+/// Splunk's default `[spath] extraction_cutoff` (`limits.conf`): automatic JSON extraction
+/// (`KV_MODE = json`) reads only this many bytes of an event.
+pub const EXTRACTION_CUTOFF: usize = 5000;
 
 /// The keys an envelope may have.
 const ENVELOPE_KEYS: [&str; 7] = [
@@ -274,7 +284,8 @@ pub struct Event {
 
 impl Event {
     /// The event's search-time fields: the top-level keys of `event` (lists as multivalue
-    /// fields), the envelope's metadata and its indexed fields.
+    /// fields) that end within the first [`EXTRACTION_CUTOFF`] bytes of the event's text, the
+    /// envelope's metadata and its indexed fields.
     fn of(env: &Value) -> Event {
         let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let scalar = |v: &Value| match v {
@@ -297,8 +308,16 @@ impl Event {
             }
         };
         if let Some(event) = env["event"].as_object() {
+            // `{` and, per member, `"key":value` and a comma: the compact text the writer sends.
+            let mut start = 1;
             for (k, v) in event {
+                let end =
+                    start + Value::String(k.clone()).to_string().len() + 1 + v.to_string().len();
+                if end > EXTRACTION_CUTOFF {
+                    break;
+                }
                 add(k, v);
+                start = end + 1;
             }
         }
         for k in ["sourcetype", "source", "host", "index"] {
@@ -416,10 +435,10 @@ fn applies(d: &Dataset, e: &Event) -> bool {
         && (d.constraint.is_empty() || eval(&d.constraint, e))
 }
 
-fn not_applicable(model: &str, field: &str, sourcetype: &str) -> bool {
-    NOT_APPLICABLE
-        .iter()
-        .any(|&(m, f, s, _)| m == model && f == field && (s == "*" || s == sourcetype))
+fn not_applicable(model: &str, field: &str, sourcetype: &str, e: &Event) -> bool {
+    NOT_APPLICABLE.iter().any(|&(m, f, s, _)| {
+        m == model && f == field && (s == "*" || s == sourcetype || (s.contains('=') && eval(s, e)))
+    })
 }
 
 fn check_dataset(d: &Dataset, e: &Event, sourcetype: &str, problems: &mut Vec<String>) {
@@ -429,10 +448,10 @@ fn check_dataset(d: &Dataset, e: &Event, sourcetype: &str, problems: &mut Vec<St
     for f in &d.fields {
         let values = e.values(&f.name);
         let needed = match f.kind.as_str() {
-            "required" => !not_applicable(&d.model, &f.name, sourcetype),
+            "required" => !not_applicable(&d.model, &f.name, sourcetype, e),
             "conditional" => {
                 !f.condition.is_empty()
-                    && !not_applicable(&d.model, &f.name, sourcetype)
+                    && !not_applicable(&d.model, &f.name, sourcetype, e)
                     && eval(&f.condition, e)
             }
             "not_allowed_in_search" => {

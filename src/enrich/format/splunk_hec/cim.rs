@@ -1,17 +1,18 @@
-//! The Common Information Model fields appended to the event: the catalog's answer in CIM terms
-//! for every log type, and per log type the fields of the data model it is tagged into
+//! The Common Information Model fields put at the start of the event: the catalog's answer in
+//! CIM terms for every log type, and per log type the fields of the data model it is tagged into
 //! (`deploy/splunk/zpa_enricher/default/eventtypes.conf`, docs/splunk.md):
 //!
 //! | log type | data model | `action` |
 //! |---|---|---|
 //! | User Activity | `Network_Sessions` | `started` (open, active), `ended` (close), `blocked` (policy block) |
 //! | User Status | `Authentication` | `success`, `failure` (authenticated, authentication failed) |
-//! | Browser Access | `Web` | `allowed`, `blocked` (policy block) |
+//! | Browser Access | `Web` | `allowed` (an HTTP status came back), `blocked` (policy block); none for a request that failed without a response |
 //! | Audit | `Change` (create, update, delete), `Authentication` (sign-in) | `created`, `modified`, `deleted`; `success`, `failure` |
 //! | Microsegmentation Flow | `Network_Traffic` | `allowed` (allow, simulated block), `blocked` |
 //!
-//! A field is written only from a value the record has; a field whose name the event already
-//! uses as a key is not written at all, so that the event never has a key twice.
+//! A field is written only from a value the record has, and an address field (`src_ip`,
+//! `dest_ip`) only from a value that is an IP address. A field whose name the event already uses
+//! as a key is not written at all, nor is a field twice, so that the event never has a key twice.
 
 use std::net::IpAddr;
 
@@ -30,30 +31,40 @@ const PRODUCT: &str = "Zscaler Private Access";
 const APP_CLIENT: &str = "zpa";
 const APP_ADMIN: &str = "zpa:admin";
 
+/// At most this many names in `object_attrs`: a large object created or deleted would otherwise
+/// push the field past the part of the event Splunk extracts (`extraction_cutoff`).
+const MAX_OBJECT_ATTRS: usize = 64;
+
 /// `change_type` of an audit record: every audited operation changes ZPA's configuration.
 const CHANGE_TYPE: &str = "configuration";
 
-/// Writes the CIM fields after the event's last member.
+/// Writes the CIM fields as the first members of the event, after its opening brace.
 pub(super) struct Writer<'o> {
     out: &'o mut Vec<u8>,
-    /// True while nothing precedes the next field (an event without members).
-    first: bool,
+    /// One bit per [`Cim`] field written so far.
+    written: u64,
 }
 
 impl<'o> Writer<'o> {
-    pub(super) fn new(out: &'o mut Vec<u8>, first: bool) -> Self {
-        Self { out, first }
+    pub(super) fn new(out: &'o mut Vec<u8>) -> Self {
+        Self { out, written: 0 }
     }
 
-    /// Writes `"name":` (with the separating comma), unless the event already has that key.
+    /// True once a field has been written (the record's members then follow a comma).
+    pub(super) fn wrote_any(&self) -> bool {
+        self.written != 0
+    }
+
+    /// Writes `"name":` (with the separating comma), unless the event already has that key or
+    /// the field was written already.
     fn key(&mut self, m: &Members, field: Cim) -> bool {
-        if m.is_taken(field) {
+        if m.is_taken(field) || self.written & field.bit() != 0 {
             return false;
         }
-        if !self.first {
+        if self.wrote_any() {
             self.out.push(b',');
         }
-        self.first = false;
+        self.written |= field.bit();
         self.out.push(b'"');
         self.out.extend_from_slice(field.name().as_bytes());
         self.out.extend_from_slice(b"\":");
@@ -88,6 +99,19 @@ impl<'o> Writer<'o> {
             .find(|&&k| m.get(k).is_some_and(|v| json::text(ev, v).is_some()))
         {
             self.copy(m, ev, field, key);
+        }
+    }
+
+    /// An address field (`src_ip`, `dest_ip`) from an LSS key when its value is an IP address;
+    /// any other value (a host name) goes to `host` instead, unless that field is set already.
+    fn address(&mut self, m: &Members, ev: &[u8], field: Cim, host: Cim, from: Lss) {
+        let Some(value) = text(m, ev, from) else {
+            return;
+        };
+        if is_ip(&value) {
+            self.str(m, field, &value);
+        } else {
+            self.str(m, host, &value);
         }
     }
 
@@ -130,6 +154,11 @@ pub(super) fn severity(s: Severity) -> &'static str {
     }
 }
 
+/// True when `s` is an IPv4 or IPv6 address, as the data models expect in an `*_ip` field.
+fn is_ip(s: &str) -> bool {
+    s.parse::<IpAddr>().is_ok()
+}
+
 /// The text of an LSS key's value.
 fn text<'a>(m: &Members, ev: &'a [u8], key: Lss) -> Option<std::borrow::Cow<'a, str>> {
     m.get(key).and_then(|v| json::text(ev, v))
@@ -147,6 +176,9 @@ pub(super) fn write(w: &mut Writer<'_>, rec: &Record<'_>, ev: &[u8], m: &Members
         w.str(m, Cim::SignatureId, code);
     }
     w.str(m, Cim::Severity, severity(status.severity));
+    w.str(m, Cim::Vendor, VENDOR);
+    w.str(m, Cim::Product, PRODUCT);
+    w.str(m, Cim::VendorProduct, PRODUCT);
     match rec.log_type {
         LogType::UserActivity => user_activity(w, ev, m),
         LogType::UserStatus => user_status(w, ev, m),
@@ -167,9 +199,6 @@ pub(super) fn write(w: &mut Writer<'_>, rec: &Record<'_>, ev: &[u8], m: &Members
         | LogType::KrbInspection
         | LogType::Unknown => {}
     }
-    w.str(m, Cim::Vendor, VENDOR);
-    w.str(m, Cim::Product, PRODUCT);
-    w.str(m, Cim::VendorProduct, PRODUCT);
 }
 
 /// The `action` of the data model the record's log type is tagged into, when the record says
@@ -201,7 +230,17 @@ fn action(rec: &Record<'_>, ev: &[u8], m: &Members) -> Option<&'static str> {
                 None
             }
         }
-        LogType::BrowserAccess => Some(if policy_block { "blocked" } else { "allowed" }),
+        LogType::BrowserAccess => {
+            if policy_block {
+                Some("blocked")
+            } else if http_status(ev, m).is_some() {
+                Some("allowed")
+            } else {
+                // No response came back (`StatusCode` 0): the request failed on its way, which
+                // the Web model has no action for; the signature says why.
+                None
+            }
+        }
         LogType::Audit => match audit_operation(ev, m)? {
             AuditOperation::Create => Some("created"),
             AuditOperation::Update => Some("modified"),
@@ -224,11 +263,12 @@ fn action(rec: &Record<'_>, ev: &[u8], m: &Members) -> Option<&'static str> {
 }
 
 /// User Activity, for `Network_Sessions`: the client's public address is where the session
-/// comes from, its private address the session's own (the model's `dest_ip`).
+/// comes from, its private address the session's own (the model's `dest_ip`). A template can
+/// write host names there; those go to `src` and `dest`, never to an `*_ip` field.
 fn user_activity(w: &mut Writer<'_>, ev: &[u8], m: &Members) {
     w.copy(m, ev, Cim::User, Lss::Username);
-    w.copy(m, ev, Cim::SrcIp, Lss::ClientPublicIp);
-    w.copy(m, ev, Cim::DestIp, Lss::ClientPrivateIp);
+    w.address(m, ev, Cim::SrcIp, Cim::Src, Lss::ClientPublicIp);
+    w.address(m, ev, Cim::DestIp, Cim::Dest, Lss::ClientPrivateIp);
 }
 
 /// User Status, for `Authentication`: a user signing in from an address to a Service Edge.
@@ -267,7 +307,7 @@ fn browser_access(w: &mut Writer<'_>, ev: &[u8], m: &Members) {
         let path = path.split(['?', '#']).next().unwrap_or_default();
         w.str(m, Cim::UriPath, path);
     }
-    if let Some(code) = m.get(Lss::StatusCode).and_then(|v| json::uint(ev, v)) {
+    if let Some(code) = http_status(ev, m) {
         w.str(m, Cim::Status, &code.to_string());
     }
     if let Some(agent) = text(m, ev, Lss::UserAgent) {
@@ -283,6 +323,14 @@ fn browser_access(w: &mut Writer<'_>, ev: &[u8], m: &Members) {
     if let (Some(i), Some(o)) = (bytes_in, bytes_out) {
         w.num(m, Cim::Bytes, i.saturating_add(o));
     }
+}
+
+/// The HTTP status of a Browser Access record: its `StatusCode` when that is one (100 to 599).
+/// ZPA writes 0 when the request got no response.
+fn http_status(ev: &[u8], m: &Members) -> Option<u64> {
+    m.get(Lss::StatusCode)
+        .and_then(|v| json::uint(ev, v))
+        .filter(|c| (100..=599).contains(c))
 }
 
 /// The URL of a Browser Access request from its parts: `scheme://host[:port]/path`, the port
@@ -353,32 +401,34 @@ fn audit_operation(ev: &[u8], m: &Members) -> Option<AuditOperation> {
 /// to the admin portal).
 fn audit(w: &mut Writer<'_>, ev: &[u8], m: &Members) {
     let op = audit_operation(ev, m);
+    w.copy(m, ev, Cim::User, Lss::User);
+    if op.is_some_and(|o| o != AuditOperation::SignOut) {
+        w.copy(m, ev, Cim::Dest, Lss::CustomerId);
+    }
     match op {
         Some(AuditOperation::SignIn | AuditOperation::SignInFailure) => {
             w.str(m, Cim::App, APP_ADMIN);
         }
         Some(AuditOperation::Create | AuditOperation::Update | AuditOperation::Delete) => {
             w.str(m, Cim::ChangeType, CHANGE_TYPE);
+            w.str(m, Cim::Status, "success");
+            // The tenant is where the change happened and what reported it.
+            w.copy(m, ev, Cim::Dvc, Lss::CustomerId);
             w.copy(m, ev, Cim::Command, Lss::AuditOperationType);
             w.copy(m, ev, Cim::Object, Lss::ObjectName);
             w.copy(m, ev, Cim::ObjectCategory, Lss::ObjectType);
             w.copy(m, ev, Cim::ObjectId, Lss::ObjectId);
+            // Last: the one field whose length grows with the change.
             w.list(m, Cim::ObjectAttrs, &changed_attributes(ev, m, op));
-            w.str(m, Cim::Status, "success");
-            // The tenant is where the change happened and what reported it.
-            w.copy(m, ev, Cim::Dvc, Lss::CustomerId);
         }
         Some(AuditOperation::SignOut) | None => {}
-    }
-    w.copy(m, ev, Cim::User, Lss::User);
-    if op.is_some_and(|o| o != AuditOperation::SignOut) {
-        w.copy(m, ev, Cim::Dest, Lss::CustomerId);
     }
 }
 
 /// The names of the attributes a change touched, sorted: those of the new value of a created
 /// object, of the old value of a deleted one, and those whose value differs for an update.
-/// `AuditOldValue` and `AuditNewValue` are JSON objects written as strings.
+/// `AuditOldValue` and `AuditNewValue` are JSON objects written as strings. At most
+/// [`MAX_OBJECT_ATTRS`] of them, the first in order.
 fn changed_attributes(ev: &[u8], m: &Members, op: Option<AuditOperation>) -> Vec<String> {
     let object = |key| {
         text(m, ev, key)
@@ -403,6 +453,7 @@ fn changed_attributes(ev: &[u8], m: &Members, op: Option<AuditOperation>) -> Vec
     names.retain(|n| !n.is_empty() && !n.contains('"'));
     names.sort();
     names.dedup();
+    names.truncate(MAX_OBJECT_ATTRS);
     names
 }
 

@@ -232,7 +232,7 @@ impl Cim {
         Cim::ALL.into_iter().find(|c| c.name().as_bytes() == key)
     }
 
-    fn bit(self) -> u64 {
+    pub(super) fn bit(self) -> u64 {
         1 << self as u32
     }
 }

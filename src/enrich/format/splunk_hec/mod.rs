@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! {"time":1638355121.000,"host":"...","source":"zpa-enricher","sourcetype":"zscalerlss-zpa-app",
-//!  "index":"...","event":{<the record and its enrichment>,<CIM fields>},"fields":{...}}
+//!  "index":"...","event":{<CIM fields>,<the record and its enrichment>},"fields":{...}}
 //! ```
 //!
 //! - `time` is the event time in epoch seconds with milliseconds; `host` and `index` are left
@@ -11,7 +11,11 @@
 //! - `sourcetype` is the Zscaler add-on's name for the log type where it has one
 //!   ([`sourcetype`]), so that the add-on and searches written for it keep working.
 //! - `event` is the record in the `lss` format (its keys unchanged, the enrichment added as
-//!   `output.mode` says) with CIM fields appended ([`cim`]); no key appears twice.
+//!   `output.mode` says) with CIM fields ([`cim`]) put before its first member; no key appears
+//!   twice. They come first because Splunk's automatic JSON extraction (`KV_MODE = json`) reads
+//!   only the start of an event (`extraction_cutoff` in `limits.conf`, 5000 bytes by default):
+//!   after a large record they would not be extracted, and the event would drop out of its
+//!   data models.
 //! - `fields` are indexed fields for `tstats`: the code, severity, category, component,
 //!   catalog version and log type, and a marker when the event time is the processing time
 //!   ([`INDEXED_FIELDS`]).
@@ -99,7 +103,7 @@ pub(crate) fn sourcetype(log_type: LogType) -> &'static str {
 ///
 /// `event` is the record in the `lss` format: the record's object as it came (no syslog
 /// header) with the enrichment added as `output.mode` says, `{...}`. The envelope's `event`
-/// is that object with the CIM fields added before its closing brace.
+/// is that object with the CIM fields added after its opening brace.
 pub(crate) fn write(out: &mut Vec<u8>, rec: &Record<'_>, event: &[u8], opts: &HecOptions) {
     out.extend_from_slice(b"{\"time\":");
     rec.time.write_epoch_seconds(out);
@@ -123,7 +127,7 @@ pub(crate) fn write(out: &mut Vec<u8>, rec: &Record<'_>, event: &[u8], opts: &He
     out.push(b'}');
 }
 
-/// The event: `event` up to its closing brace, the CIM fields, the brace.
+/// The event: a brace, the CIM fields, then the members of `event` as they are.
 fn write_event(out: &mut Vec<u8>, rec: &Record<'_>, event: &[u8]) {
     let event = event.trim_ascii_end();
     let mut members = Members::new();
@@ -136,11 +140,14 @@ fn write_event(out: &mut Vec<u8>, rec: &Record<'_>, event: &[u8]) {
             return;
         }
     };
-    let close = doc.end - 1;
-    out.extend_from_slice(&event[doc.start..close]);
-    let mut w = cim::Writer::new(out, doc.members == 0);
+    out.push(b'{');
+    let mut w = cim::Writer::new(out);
     cim::write(&mut w, rec, event, &members);
-    out.push(b'}');
+    if w.wrote_any() && doc.members > 0 {
+        out.push(b',');
+    }
+    // The members as they came, and the closing brace.
+    out.extend_from_slice(&event[doc.start + 1..doc.end]);
 }
 
 /// The indexed fields: flat strings, in [`INDEXED_FIELDS`] order; those without a value are

@@ -155,12 +155,13 @@ fn every_fixture_gets_an_envelope_of_the_documented_shape() {
         assert_eq!(env["sourcetype"], sourcetype(log_type), "{name}");
         assert!(env["event"].is_object(), "{name}");
 
-        // The event is the lss record, key for key, with the CIM fields after it.
+        // The event is the CIM fields, then the lss record key for key.
         let mut lss = Vec::new();
         enricher(OutputMode::default(), OutputFormat::Lss).enrich(&record, &mut lss);
         let lss_keys = keys_as_written(lss.trim_ascii_end());
         let event_keys = keys_as_written(&event_bytes(&text));
-        assert_eq!(event_keys[..lss_keys.len()], lss_keys[..], "{name}");
+        let cim_count = event_keys.len() - lss_keys.len();
+        assert_eq!(event_keys[cim_count..], lss_keys[..], "{name}");
         let mut unique = event_keys.clone();
         unique.sort();
         unique.dedup();
@@ -169,7 +170,7 @@ fn every_fixture_gets_an_envelope_of_the_documented_shape() {
         for (k, v) in lss_value.as_object().unwrap() {
             assert_eq!(&env["event"][k], v, "{name}: {k} changed");
         }
-        for added in &event_keys[lss_keys.len()..] {
+        for added in &event_keys[..cim_count] {
             assert!(
                 super::members::Cim::ALL.iter().any(|c| c.name() == added),
                 "{name}: {added} is no CIM field"
@@ -470,7 +471,8 @@ fn a_cim_field_the_record_already_has_is_not_added() {
     assert_eq!(ev["signature_id"], "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY");
     assert_eq!(ev["vendor"], "Zscaler");
 
-    // The same for flat enrichment keys that happen to be CIM names (an empty prefix).
+    // The same for flat enrichment keys that happen to be CIM names: an empty prefix, which the
+    // settings refuse, but the writer does not count on that.
     let (text, _) = envelope_with(
         &fixture("user_activity_policy_block.json"),
         OutputMode::Flat {
@@ -669,5 +671,156 @@ fn the_app_knows_every_sourcetype_and_indexed_field() {
     assert_eq!(declared, INDEXED_FIELDS);
     for (f, keys) in &fields {
         assert_eq!(keys, &[("INDEXED".to_owned(), "true".to_owned())], "{f}");
+    }
+}
+
+#[test]
+fn an_address_field_holds_only_an_ip_address() {
+    // A template that writes host names where LSS writes addresses: the names go to src and
+    // dest, and no `*_ip` field holds something that is not an address.
+    let names = br#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","InternalReason":"","ConnectionStatus":"open","Username":"u@globex.example","ClientPublicIP":"client.globex.example","ClientPrivateIP":"laptop.local"}"#;
+    let ev = envelope(names)["event"].clone();
+    assert_eq!(ev.get("src_ip"), None);
+    assert_eq!(ev.get("dest_ip"), None);
+    assert_eq!(ev["src"], "client.globex.example");
+    assert_eq!(ev["dest"], "laptop.local");
+    assert_eq!(ev["action"], "started");
+
+    // Addresses, IPv4 and IPv6, go where they belong, without the spaces around them.
+    let addresses = br#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","InternalReason":"","ConnectionStatus":"open","Username":"u","ClientPublicIP":" 203.0.113.9 ","ClientPrivateIP":"fd00::17"}"#;
+    let ev = envelope(addresses)["event"].clone();
+    assert_eq!(ev["src_ip"], "203.0.113.9");
+    assert_eq!(ev["dest_ip"], "fd00::17");
+    assert_eq!(ev.get("src"), None);
+    assert_eq!(ev.get("dest"), None);
+
+    // A record that has a `src` of its own keeps it, and the host name is left out.
+    let own_src = br#"{"LogTimestamp":"Wed Dec  1 10:38:41 2021","InternalReason":"","ConnectionStatus":"close","Username":"u","ClientPublicIP":"client.globex.example","ClientPrivateIP":"10.0.0.4","src":"mine"}"#;
+    let (text, _) = envelope_with(own_src, OutputMode::default(), &HecOptions::default());
+    let keys = keys_as_written(&event_bytes(&text));
+    assert_eq!(keys.iter().filter(|k| *k == "src").count(), 1, "{keys:?}");
+    let ev: Value = serde_json::from_str::<Value>(&text).unwrap()["event"].clone();
+    assert_eq!(ev["src"], "mine");
+    assert_eq!(ev.get("src_ip"), None);
+    assert_eq!(ev["dest_ip"], "10.0.0.4");
+
+    // Microsegmentation: the same rule for both ends of a flow.
+    let flow = br#"{"LogTimestamp":"x","SourceIP":"web-01.globex.example","DestinationIP":"10.30.1.9","SourcePorts":[1],"DestinationPort":5432,"Protocol":6,"EnforcementAction":"BLOCK"}"#;
+    let ev = envelope(flow)["event"].clone();
+    assert_eq!(ev["src"], "web-01.globex.example");
+    assert_eq!(ev.get("src_ip"), None);
+    assert_eq!(ev["dest_ip"], "10.30.1.9");
+}
+
+/// Splunk's default `[spath] extraction_cutoff`: automatic JSON extraction reads this many
+/// bytes of an event.
+const EXTRACTION_CUTOFF: usize = 5000;
+
+#[test]
+fn cim_fields_come_first_so_a_large_record_keeps_them() {
+    // An audit update of a large object, and a User Status record with many SAML attributes.
+    let value = format!(
+        "{{{}}}",
+        (0..400)
+            .map(|i| format!("\\\"attribute{i}\\\":\\\"value {i}\\\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    // The update changed one attribute of a large object.
+    let old = value.replacen("value 7", "value seven", 1);
+    let audit = format!(
+        r#"{{"ModifiedTime":"2021-11-17T04:29:38.000Z","CreationTime":"","AuditOldValue":"{old}","AuditNewValue":"{value}","AuditOperationType":"Update","ObjectType":"Server","ObjectName":"srv","ObjectID":"7","CustomerID":"9","User":"root@acme.example"}}"#
+    );
+    let saml = format!(
+        r#"{{"LogTimestamp":"Wed Dec  1 10:38:41 2021","Username":"jane","SessionStatus":"ZPN_STATUS_AUTH_FAILED","PublicIP":"203.0.113.47","ZEN":"US-NY-8179","SAMLAttributes":"{value}","PosturesHit":[{}]}}"#,
+        (0..200)
+            .map(|i| format!("\"posture {i}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    for (what, record, expected) in [
+        (
+            "audit",
+            audit,
+            &["action", "severity", "object_attrs", "dest", "user"][..],
+        ),
+        (
+            "user status",
+            saml,
+            &["action", "signature_id", "src", "user"],
+        ),
+    ] {
+        assert!(record.len() > 3 * EXTRACTION_CUTOFF, "{what}");
+        let (text, _) = envelope_with(
+            record.as_bytes(),
+            OutputMode::default(),
+            &HecOptions::default(),
+        );
+        let event = event_bytes(&text);
+        let keys = keys_as_written(&event);
+        // Every CIM field precedes the record's first key...
+        let first_record_key = keys
+            .iter()
+            .position(|k| super::members::Cim::ALL.iter().all(|c| c.name() != k))
+            .unwrap();
+        for k in &keys[first_record_key..] {
+            assert!(
+                super::members::Cim::ALL.iter().all(|c| c.name() != k),
+                "{what}: {k} after the record"
+            );
+        }
+        // ...and ends within the part of the event Splunk extracts.
+        let ev: Value = serde_json::from_slice(&event).unwrap();
+        for name in expected {
+            assert!(ev.get(*name).is_some(), "{what}: no {name}");
+        }
+        let record_start = String::from_utf8_lossy(&event)
+            .find(&format!("\"{}\":", keys[first_record_key]))
+            .unwrap();
+        assert!(record_start < EXTRACTION_CUTOFF, "{what}: {record_start}");
+        // The record itself is unchanged.
+        let record_value: Value = serde_json::from_str(&record).unwrap();
+        for (k, v) in record_value.as_object().unwrap() {
+            assert_eq!(&ev[k], v, "{what}: {k}");
+        }
+    }
+}
+
+#[test]
+fn browser_access_without_an_http_status_has_no_status_and_no_web_action() {
+    let with_status = |status: &str, reason: &str| {
+        let record = format!(
+            r#"{{"LogTimestamp":"Wed Dec  1 10:38:41 2021","ConnectionID":"a,1","Exporter":"unset","Method":"GET","Protocol":"HTTPS","Host":"wiki.acme.example","URL":"/","UserAgent":"","NameID":"jane","StatusCode":{status},"RequestSize":512,"ResponseSize":0,"ApplicationPort":443,"ClientPublicIp":"203.0.113.47","ClientPrivateIp":"","ConnectionStatus":"zfce_mt_remote_disconnect","ConnectionReason":"{reason}"}}"#
+        );
+        envelope(record.as_bytes())["event"].clone()
+    };
+    // The connection failed before any response: no HTTP status, and neither allowed nor
+    // blocked (the Web model has no action for it; the signature says what happened).
+    let failed = with_status("0", "BRK_MT_SETUP_FAIL_CANNOT_SEND_TO_BROKER");
+    assert_eq!(failed.get("status"), None);
+    assert_eq!(failed.get("action"), None);
+    assert_eq!(
+        failed["signature_id"],
+        "BRK_MT_SETUP_FAIL_CANNOT_SEND_TO_BROKER"
+    );
+    assert_eq!(failed["StatusCode"], 0);
+    // Numbers that are no HTTP status either.
+    for status in ["\"0\"", "99", "600", "1000"] {
+        let ev = with_status(status, "");
+        assert_eq!(ev.get("status"), None, "{status}");
+        assert_eq!(ev.get("action"), None, "{status}");
+    }
+    // A policy refused the request: blocked, with or without a status.
+    let refused = with_status("0", "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY");
+    assert_eq!(refused["action"], "blocked");
+    assert_eq!(refused.get("status"), None);
+    let refused = with_status("403", "BRK_MT_SETUP_FAIL_REJECTED_BY_POLICY");
+    assert_eq!(refused["action"], "blocked");
+    assert_eq!(refused["status"], "403");
+    // The ends of the range are statuses; an answered request was allowed, whatever it says.
+    for status in ["100", "503", "599"] {
+        let ev = with_status(status, "");
+        assert_eq!(ev["status"], status);
+        assert_eq!(ev["action"], "allowed");
     }
 }
