@@ -174,7 +174,8 @@ impl Keys {
                 keys.taken[i] = true;
                 continue;
             }
-            if time_member.is_some_and(|t| same_key(bytes, &t, m)) {
+            // The very member the reader took the time from (same bytes, same offsets).
+            if time_member.is_some_and(|t| t.key_start == m.key_start) {
                 keys.taken[i] = true;
                 continue;
             }
@@ -382,10 +383,13 @@ fn vendor_object(b: &mut Vec<u8>, rec: &Record<'_>, bytes: &[u8], members: &[Mem
             continue;
         }
         let name = keys.name(i);
-        let Some(&slot) = by_name.get(name) else {
-            by_name.insert(Cow::Borrowed(name), kept.len());
-            kept.push((i, Cow::Borrowed(name)));
-            continue;
+        let slot = match by_name.entry(Cow::Borrowed(name)) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(kept.len());
+                kept.push((i, Cow::Borrowed(name)));
+                continue;
+            }
         };
         if same_key(bytes, &members[kept[slot].0], &members[i]) {
             kept[slot].0 = i;
