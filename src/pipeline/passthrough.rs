@@ -4,8 +4,8 @@
 //!
 //! - `copy` sends every record unchanged: the ceiling.
 //! - `splice` writes exactly what `run` writes for a User Activity record with a catalog code,
-//!   but finds the code by a byte search and appends a pre-built enrichment, with no
-//!   validation and no scan. It is what the output's bytes cost with the least possible work,
+//!   but finds the code (and `LogTimestamp`) by a byte search and appends a pre-built
+//!   enrichment with the event time written in, with no validation and no scan. It is what the output's bytes cost with the least possible work,
 //!   so that the benchmark can split the gap to the ceiling into the bytes and the work. It is
 //!   not a way to run the service: records it cannot splice (other log types, unknown codes,
 //!   escapes) are copied unchanged, and invalid records are not noticed.
@@ -18,6 +18,7 @@ use super::record::OutputRecord;
 use super::window::Window;
 use super::{Clients, Core, PipelineError};
 use crate::enrich::Enricher;
+use crate::event::{EventTime, TimeSource, parse_timestamp};
 
 /// What the pipeline does with each record: `run`'s enrichment, or one of the benchmark's
 /// reference set-ups (same clients, window and offset handling).
@@ -35,12 +36,26 @@ pub enum Passthrough {
 
 const INTERNAL_REASON: &[u8] = b"\"InternalReason\":\"";
 const CONNECTION_STATUS: &[u8] = b"\"ConnectionStatus\":\"";
+const LOG_TIMESTAMP: &[u8] = b"\"LogTimestamp\":\"";
+
+/// The time the table's pieces are built with, and its `event_time` member.
+const PIECE_TIME: &str = "Thu Jan  1 00:00:00 2026";
+const PIECE_EVENT_TIME: &[u8] = b",\"event_time\":\"2026-01-01T00:00:00.000Z\"";
+
+/// What is added to a record: `head`, then, when the enrichment carries `event_time`, that key
+/// with the record's time, then `tail`.
+#[derive(Debug)]
+struct Piece {
+    head: Vec<u8>,
+    /// `None` when `output.fields` leaves `event_time` out.
+    tail: Option<Vec<u8>>,
+}
 
 /// Pre-built enrichments of User Activity records, by status field and code.
 #[derive(Debug)]
 pub(super) struct SpliceTable {
     /// Key: `I` or `C` (the field) followed by the code.
-    pieces: HashMap<Vec<u8>, Vec<u8>>,
+    pieces: HashMap<Vec<u8>, Piece>,
     key: Vec<u8>,
 }
 
@@ -55,11 +70,15 @@ impl SpliceTable {
             let records = [
                 (
                     b'I',
-                    format!(r#"{{"ConnectionID":"c","InternalReason":"{code}"}}"#),
+                    format!(
+                        r#"{{"LogTimestamp":"{PIECE_TIME}","ConnectionID":"c","InternalReason":"{code}"}}"#
+                    ),
                 ),
                 (
                     b'C',
-                    format!(r#"{{"InternalReason":"","ConnectionStatus":"{code}"}}"#),
+                    format!(
+                        r#"{{"LogTimestamp":"{PIECE_TIME}","InternalReason":"","ConnectionStatus":"{code}"}}"#
+                    ),
                 ),
             ];
             for (field, record) in records {
@@ -75,7 +94,18 @@ impl SpliceTable {
                 let close = record.len() - 1;
                 let mut key = vec![field];
                 key.extend_from_slice(code.as_bytes());
-                pieces.insert(key, out[close..out.len() - 1].to_vec());
+                let piece = &out[close..out.len() - 1];
+                let piece = match memchr::memmem::find(piece, PIECE_EVENT_TIME) {
+                    Some(at) => Piece {
+                        head: piece[..at].to_vec(),
+                        tail: Some(piece[at + PIECE_EVENT_TIME.len()..].to_vec()),
+                    },
+                    None => Piece {
+                        head: piece.to_vec(),
+                        tail: None,
+                    },
+                };
+                pieces.insert(key, piece);
             }
         }
         Self {
@@ -93,13 +123,29 @@ impl SpliceTable {
         let Some(close) = memchr::memrchr(b'}', record) else {
             return false;
         };
+        let time = match &piece.tail {
+            Some(_) => match string_after(record, LOG_TIMESTAMP).and_then(parse_timestamp) {
+                Some(millis) => Some(EventTime {
+                    millis,
+                    source: TimeSource::LogTimestamp,
+                }),
+                None => return false,
+            },
+            None => None,
+        };
         out.extend_from_slice(&record[..close]);
-        out.extend_from_slice(piece);
+        out.extend_from_slice(&piece.head);
+        if let (Some(time), Some(tail)) = (time, &piece.tail) {
+            out.extend_from_slice(b",\"event_time\":\"");
+            time.write_rfc3339(out);
+            out.push(b'"');
+            out.extend_from_slice(tail);
+        }
         out.extend_from_slice(&record[close..]);
         true
     }
 
-    fn find(&mut self, record: &[u8]) -> Option<&[u8]> {
+    fn find(&mut self, record: &[u8]) -> Option<&Piece> {
         self.key.clear();
         let reason = string_after(record, INTERNAL_REASON)?;
         if reason.is_empty() {
@@ -110,7 +156,7 @@ impl SpliceTable {
             self.key.push(b'I');
             self.key.extend_from_slice(reason);
         }
-        self.pieces.get(&self.key).map(Vec::as_slice)
+        self.pieces.get(&self.key)
     }
 }
 
