@@ -29,22 +29,15 @@ pub(crate) const OUTPUT_FIELDS: [&str; 13] = [
 const EVENT_TIME_UNREADABLE: &str = "event_time_unreadable";
 
 /// Every key the enrichment can carry: [`OUTPUT_FIELDS`] and [`EVENT_TIME_UNREADABLE`].
-pub(crate) const OWNED_NAMES: [&str; OUTPUT_FIELDS.len() + 1] = [
-    "code",
-    "source_field",
-    "status",
-    "description",
-    "severity",
-    "component",
-    "category",
-    "remediation",
-    "log_type",
-    "known",
-    "catalog_version",
-    "event_time",
-    "repaired",
-    EVENT_TIME_UNREADABLE,
-];
+pub(crate) const OWNED_NAMES: [&str; OUTPUT_FIELDS.len() + 1] = {
+    let mut names = [EVENT_TIME_UNREADABLE; OUTPUT_FIELDS.len() + 1];
+    let mut i = 0;
+    while i < OUTPUT_FIELDS.len() {
+        names[i] = OUTPUT_FIELDS[i];
+        i += 1;
+    }
+    names
+};
 
 /// A selection of [`OUTPUT_FIELDS`]: which keys the enrichment carries (all by default).
 ///
