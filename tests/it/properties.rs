@@ -388,9 +388,12 @@ proptest! {
     ) {
         if let Some(repaired) = repair(&bytes, 64) {
             prop_assert!(!repaired.quirks.is_empty());
-            let parsed = serde_json::from_slice::<Value>(&repaired.record);
+            // JSON by its grammar: a number too large for a float (`1E400`) is JSON, though a
+            // parser into f64 refuses it, so the record is checked without reading numbers.
+            let parsed =
+                serde_json::from_slice::<Box<serde_json::value::RawValue>>(&repaired.record);
             prop_assert!(
-                parsed.as_ref().is_ok_and(Value::is_object),
+                parsed.as_ref().is_ok_and(|r| r.get().starts_with('{')),
                 "{:?}: {}",
                 parsed,
                 String::from_utf8_lossy(&repaired.record)
@@ -433,4 +436,16 @@ proptest! {
         prop_assert_eq!(mark, serde_json::json!(labels));
         prop_assert_eq!(got, serde_json::from_slice::<Value>(&from_expected).unwrap());
     }
+}
+
+/// A repaired list may hold a number past the range of a float: still JSON, and read as JSON
+/// (the case that showed the property above needed a grammar check, not a float parser).
+#[test]
+fn a_repaired_number_past_float_range_is_still_json() {
+    let input = br#"{"SessionStatus":"ZPN_STATUS_AUTHENTICATED","TrustedNetworks": ,"TrustedNetworksNames": -111885E47390534458,"City":"x"}"#;
+    let repaired = repair(input, 64).expect("the quirk is repaired");
+    assert!(only_brackets_inserted(input, &repaired.record));
+    let raw = serde_json::from_slice::<Box<serde_json::value::RawValue>>(&repaired.record);
+    assert!(raw.is_ok(), "{raw:?}");
+    assert!(serde_json::from_slice::<Value>(&repaired.record).is_err());
 }
