@@ -187,29 +187,22 @@ impl Core {
             .splice
             .as_mut()
             .is_some_and(|table| table.splice(payload, &mut body));
-        let result = if spliced {
-            self.send(
-                clients,
-                msg,
-                record,
-                Some(&body),
-                msg.timestamp().to_millis(),
-                window,
-                now,
-            )
-            .await
+        let value = if spliced {
+            Some(&body[..])
         } else {
-            self.send(
+            msg.payload()
+        };
+        let result = self
+            .send(
                 clients,
                 msg,
                 record,
-                msg.payload(),
+                value,
                 msg.timestamp().to_millis(),
                 window,
                 now,
             )
-            .await
-        };
+            .await;
         self.state.out = body;
         result
     }

@@ -67,7 +67,7 @@ fn fixtures_match_expected_output() {
     for path in names {
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
         for (format, suffix) in FORMATS {
-            let started = now_ms();
+            let started = zpa_enricher::enrich::system_clock();
             let out = common::run(
                 &[
                     "enrich",
@@ -82,7 +82,7 @@ fn fixtures_match_expected_output() {
             );
             assert!(out.status.success(), "{name}: {}", common::stderr(&out));
             let raw = common::stdout(&out);
-            let got = mask_processing_time(&raw, started, now_ms());
+            let got = mask_processing_time(&raw, started, zpa_enricher::enrich::system_clock());
             let expected_path = common::fixture(&format!("expected/{name}{suffix}.json"));
             if bless {
                 std::fs::write(&expected_path, &got).unwrap();
@@ -118,17 +118,6 @@ fn fixtures_match_expected_output() {
     }
     // Every log type has a fixture.
     assert_eq!(types_seen.len(), 16, "{types_seen:?}");
-}
-
-/// Milliseconds since the epoch, now.
-fn now_ms() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
 }
 
 /// `text` with every time between `from` and `to` (the processing time of a record without a

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rdkafka::Message;
 use serde_json::Value;
@@ -46,16 +46,6 @@ fn expected(enricher: &Enricher, payload: &[u8]) -> (String, Option<EventTime>) 
     (code, time)
 }
 
-fn now_ms() -> i64 {
-    i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
-}
-
 /// `n` generated records and then the broken ones, each with an `id` header.
 fn input(n: usize, seed: u64) -> Vec<TestRecord> {
     let mut records = generated(n, seed, 13, 0.02);
@@ -81,12 +71,12 @@ fn ecs_and_splunk_hec_go_end_to_end_with_dead_letters_unchanged() {
         let n = 800;
         let records = input(n, seed);
         produce(&spec.input, &records, "lz4");
-        let started = now_ms();
+        let started = zpa_enricher::enrich::system_clock();
         let mut svc = Service::start(&spec);
         svc.wait_ready(T);
         let out = consume(&spec.output, n, T);
         let dlq = consume(&spec.dlq, BROKEN.len(), T);
-        let finished = now_ms();
+        let finished = zpa_enricher::enrich::system_clock();
         assert_eq!(out.len(), n, "{format}: enriched records\n{}", svc.log());
         assert_eq!(
             dlq.len(),
@@ -203,11 +193,11 @@ fn records_can_be_produced_with_their_event_time() {
         });
     }
     produce(&spec.input, &records, "none");
-    let started = now_ms();
+    let started = zpa_enricher::enrich::system_clock();
     let mut svc = Service::start(&spec);
     svc.wait_ready(T);
     let out = consume(&spec.output, records.len(), T);
-    let finished = now_ms();
+    let finished = zpa_enricher::enrich::system_clock();
     assert_eq!(out.len(), records.len(), "{}", svc.log());
     let mut unreadable = 0;
     for m in &out {

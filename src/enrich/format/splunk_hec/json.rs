@@ -5,40 +5,7 @@ use std::borrow::Cow;
 
 use crate::event::scan::{Member, ValueKind};
 
-/// Appends `s` as a JSON string, quotes included.
-pub(super) fn string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    escape(out, s);
-    out.push(b'"');
-}
-
-/// Appends `s` as the inside of a JSON string.
-pub(super) fn escape(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = s.as_bytes();
-    let mut plain = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[plain..i]);
-        if escaped.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            out.extend_from_slice(escaped);
-        }
-        plain = i + 1;
-    }
-    out.extend_from_slice(&bytes[plain..]);
-}
+pub(super) use super::super::strings::push_json_str as string;
 
 /// The text of a string or number member: a string's value with its escapes decoded and
 /// surrounding whitespace trimmed, or a number as written. `None` for an empty string and for
