@@ -8,11 +8,13 @@ pub enum Destination {
     Output,
     /// The dead-letter topic.
     Dlq,
+    /// The raw topic `receive` writes what it reads to.
+    Raw,
 }
 
 impl Destination {
     /// Every destination, in declaration order.
-    pub const ALL: [Destination; 2] = [Destination::Output, Destination::Dlq];
+    pub const ALL: [Destination; 3] = [Destination::Output, Destination::Dlq, Destination::Raw];
 
     /// The `destination` label value.
     #[must_use]
@@ -20,6 +22,7 @@ impl Destination {
         match self {
             Destination::Output => "output",
             Destination::Dlq => "dlq",
+            Destination::Raw => "raw",
         }
     }
 }

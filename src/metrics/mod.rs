@@ -30,9 +30,11 @@ mod events;
 mod labels;
 #[cfg(target_os = "linux")]
 mod process;
+mod receive;
 
 pub use events::{EventCounters, UNKNOWN_CODES_LIMIT, UnknownCodes, shown_code};
 pub use labels::{Destination, ProduceErrorKind, RebalanceKind};
+pub use receive::{CloseReason, ListenerMetrics, ReceiveMetrics, RefuseReason, TlsFailure};
 
 /// The content type of [`Metrics::encode`] output (Prometheus text exposition format 0.0.4).
 pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -353,7 +355,7 @@ impl Metrics {
     }
 
     /// One produce attempt failed.
-    pub(crate) fn produce_error(&self, kind: ProduceErrorKind) {
+    pub fn produce_error(&self, kind: ProduceErrorKind) {
         self.produce_errors[kind as usize].inc();
     }
 
