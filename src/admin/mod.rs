@@ -2,7 +2,8 @@
 //! `/readyz` (readiness), plus the [`Health`] state the rest of the service updates.
 //!
 //! Readiness is the conjunction of a few conditions reported by other tasks (partitions
-//! assigned, producer healthy, consumption not stalled, not shutting down, no fatal error);
+//! assigned, or for `receive` listeners bound; producer healthy, consumption or delivery not
+//! stalled, not shutting down, no fatal error);
 //! [`Health`] keeps them together with the `zpa_enricher_ready` gauge in step. The server only
 //! reads that state and renders [`Metrics`]: it must not know about Kafka, the catalog or the
 //! pipeline, and it must not block shutdown: [`serve`] stops accepting connections when its
@@ -122,6 +123,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Readiness reason: no input partition is assigned.
 pub(crate) const REASON_NOT_ASSIGNED: &str = "no partitions assigned";
+/// Readiness reason: the receiver's listeners are not bound (yet).
+pub(crate) const REASON_NOT_LISTENING: &str = "listeners not bound";
 /// Readiness reason: the producer reports a persistent failure.
 pub(crate) const REASON_PRODUCER: &str = "producer unavailable";
 /// Readiness reason: the oldest unacknowledged record has waited too long.
@@ -141,6 +144,8 @@ struct HealthState {
     brokers_silent: bool,
     shutting_down: bool,
     fatal: Option<String>,
+    /// `receive` only: its listeners are bound. `None` for a service without listeners.
+    listening: Option<bool>,
 }
 
 impl HealthState {
@@ -152,12 +157,16 @@ impl HealthState {
             && !self.brokers_silent
             && !self.shutting_down
             && self.fatal.is_none()
+            && self.listening != Some(false)
     }
 
     fn not_ready_reasons(&self) -> Vec<String> {
         let mut reasons = Vec::new();
         if !self.assigned {
             reasons.push(REASON_NOT_ASSIGNED.to_owned());
+        }
+        if self.listening == Some(false) {
+            reasons.push(REASON_NOT_LISTENING.to_owned());
         }
         if !self.producer_ok {
             reasons.push(REASON_PRODUCER.to_owned());
@@ -207,8 +216,22 @@ impl Health {
                 brokers_silent: false,
                 shutting_down: false,
                 fatal: None,
+                listening: None,
             }),
         }
+    }
+
+    /// A new, not yet ready state for `receive`, which consumes nothing: ready means its
+    /// listeners are bound and its producer reaches the brokers (and the rest, as above).
+    #[must_use]
+    pub(crate) fn receiver(metrics: Arc<Metrics>) -> Self {
+        let health = Self::new(metrics);
+        {
+            let mut state = health.lock();
+            state.assigned = true;
+            state.listening = Some(false);
+        }
+        health
     }
 
     fn lock(&self) -> MutexGuard<'_, HealthState> {
@@ -238,6 +261,11 @@ impl Health {
     /// At least one input partition is assigned (`true`) or none is (`false`).
     pub(crate) fn set_assigned(&self, assigned: bool) {
         self.update(|s| s.assigned = assigned);
+    }
+
+    /// The receiver's listeners are bound (`true`) or not (`false`).
+    pub(crate) fn set_listening(&self, listening: bool) {
+        self.update(|s| s.listening = Some(listening));
     }
 
     /// The producer works (`true`) or reports a persistent failure (`false`).

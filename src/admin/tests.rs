@@ -161,6 +161,22 @@ fn readiness_needs_every_condition() {
     assert!(metrics.encode().contains("\nzpa_enricher_ready 0\n"));
 }
 
+#[test]
+fn a_receiver_is_ready_with_listeners_bound_and_needs_no_assignment() {
+    let metrics = Arc::new(Metrics::new("test").unwrap());
+    let health = Health::receiver(Arc::clone(&metrics));
+    assert!(!health.is_ready());
+    assert_eq!(health.not_ready_reasons(), [REASON_NOT_LISTENING]);
+    health.set_listening(true);
+    assert!(health.is_ready());
+    assert!(metrics.encode().contains("\nzpa_enricher_ready 1\n"));
+    health.set_producer_ok(false);
+    assert_eq!(health.not_ready_reasons(), [REASON_PRODUCER]);
+    health.set_producer_ok(true);
+    health.set_shutting_down();
+    assert_eq!(health.not_ready_reasons(), [REASON_SHUTTING_DOWN]);
+}
+
 #[tokio::test]
 async fn endpoints_answer_and_readiness_flips() {
     let server = start().await;
