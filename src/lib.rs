@@ -23,6 +23,9 @@
 //!   checks, error classes, and the client context (statistics, rebalances, fatal errors).
 //! - [`pipeline`]: the consume → enrich → produce → store-offset loop; the only module that
 //!   joins Kafka I/O to the core.
+//! - [`receiver`]: the LSS log receiver of `receive`: TCP and mutual-TLS listeners, newline
+//!   framing, backpressure on the sockets, and the producer into the raw topic (optionally
+//!   through the enrichment core too); the other module that joins I/O to the core.
 //! - [`service`]: `run`, wiring [`metrics`], `admin` (health endpoint), `reload` (catalog
 //!   hot reload), [`shutdown`] (signals) and the pipeline.
 //! - [`synth`]: synthetic LSS traffic for `generate`, the demo, tests and benchmarks: the
@@ -69,6 +72,7 @@ pub mod kafka;
 pub(crate) mod line_index;
 pub mod metrics;
 pub mod pipeline;
+pub mod receiver;
 pub(crate) mod reload;
 pub mod service;
 pub mod shutdown;
