@@ -1,5 +1,5 @@
-//! `zpa-enricher run`: wires the parts of the Kafka service together and runs them until a stop
-//! signal or a fatal error.
+//! `zpa-enricher run` and `zpa-enricher receive`: wire the parts of the service together and run
+//! them until a stop signal or a fatal error.
 //!
 //! # Shutdown
 //! SIGTERM or SIGINT cancels the run token. The pipeline then stops consuming, drains its
@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::admin::{self, Health};
 use crate::catalog::Catalog;
-use crate::config::{CatalogMode, Settings};
+use crate::config::{CatalogMode, ListenFormat, ListenerSpec, Settings};
 use crate::enrich::Enricher;
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::kafka::{self, KafkaSetupError};
@@ -26,6 +26,9 @@ use crate::metrics::Metrics;
 #[cfg(feature = "bench-passthrough")]
 use crate::pipeline::Passthrough;
 use crate::pipeline::{Handles, Pipeline, PipelineError, PipelineOptions};
+use crate::receiver::{
+    Bound, LineReader, ListenerOptions, Receiver, ReceiverError, ReceiverOptions, TlsOptions,
+};
 use crate::reload::Reloader;
 
 /// Why the service stopped with an error.
@@ -46,6 +49,22 @@ pub enum ServiceError {
     /// The pipeline stopped on a fatal condition.
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    /// The receiver cannot start (a listener cannot bind, certificate files cannot be used).
+    #[error(transparent)]
+    Receiver(#[from] ReceiverError),
+    /// A listener asks for a line format this build does not read.
+    #[error(
+        "listener {listener:?}: {what} lines cannot be read yet; use format = \"json\" or \"auto\" (JSON lines)"
+    )]
+    Format {
+        /// The listener.
+        listener: String,
+        /// The format asked for.
+        what: String,
+    },
+    /// The receiver stopped on a fatal condition (a delivery that cannot succeed).
+    #[error("{0}")]
+    Fatal(String),
 }
 
 /// Everything a running service is made of, for callers that want to observe it (the demo).
@@ -55,6 +74,8 @@ pub struct Running {
     pub metrics: Arc<Metrics>,
     /// The address the metrics endpoint listens on.
     pub metrics_addr: std::net::SocketAddr,
+    /// `receive`: each listener's name and the address it is bound to (empty for `run`).
+    pub listeners: Vec<(String, std::net::SocketAddr)>,
 }
 
 /// Starts the metrics endpoint and the Kafka clients, then runs the pipeline until `shutdown`
@@ -221,6 +242,7 @@ async fn serve(
     on_start(&Running {
         metrics: Arc::clone(&metrics),
         metrics_addr,
+        listeners: Vec::new(),
     });
     let handles = Handles {
         metrics: Arc::clone(&metrics),
@@ -244,5 +266,220 @@ async fn ignore_reloads(mut hup: mpsc::Receiver<()>) {
         tracing::warn!(
             "no catalog file is configured (catalog.path), so there is nothing to reload; the built-in catalog stays in use"
         );
+    }
+}
+
+/// `zpa-enricher receive`: starts the metrics endpoint, checks the topics, binds the listeners
+/// and creates the producer, then receives until `shutdown` is cancelled or something fatal
+/// happens, and drains (reads what the peers sent, produces, flushes). `on_start` is called
+/// once everything is up, with the listeners' bound addresses.
+///
+/// SIGHUP reloads the certificate files (and, with enrichment and a catalog file, the catalog).
+///
+/// # Errors
+/// A start-up failure (bad Kafka settings, unreachable brokers, missing topics, a busy metrics
+/// or listener address, unusable certificate files) or a fatal condition while running.
+pub async fn receive(
+    settings: &Settings,
+    catalog: Arc<Catalog>,
+    shutdown: CancellationToken,
+    on_start: impl FnOnce(&Running),
+) -> Result<(), ServiceError> {
+    let r = &settings.receive;
+    let k = &settings.kafka;
+    let opts = receiver_options(settings)?;
+    let metrics =
+        Arc::new(Metrics::new(&kafka::librdkafka_version()).map_err(ServiceError::Metrics)?);
+    let receive_metrics = metrics.receive().map_err(ServiceError::Metrics)?;
+    if r.enrich {
+        metrics.catalog_loaded(&catalog);
+    }
+    let health = Arc::new(Health::receiver(Arc::clone(&metrics)));
+    let fatal = Arc::new(Fatal::new(shutdown.clone()));
+
+    let listener = admin::bind(&settings.metrics.addr).await?;
+    let metrics_addr = listener.local_addr().map_err(|e| admin::AdminError::Bind {
+        addr: settings.metrics.addr.clone(),
+        source: e,
+    })?;
+    let admin_token = CancellationToken::new();
+    let admin_task = tokio::spawn(admin::serve(
+        listener,
+        Arc::clone(&metrics),
+        Arc::clone(&health),
+        admin_token.clone(),
+    ));
+    tracing::info!(addr = %metrics_addr, "metrics on /metrics, health on /healthz and /readyz");
+
+    if k.security.sasl_mechanism == crate::kafka::SaslMechanism::Plain
+        && k.security.protocol == crate::kafka::SecurityProtocol::SaslPlaintext
+    {
+        tracing::warn!("SASL PLAIN without TLS sends the password in clear text");
+    }
+    // Certificates are checked and addresses bound before Kafka is asked anything: a mistake
+    // in them is the quicker to report.
+    let bound = Bound::new(&opts, &receive_metrics).await?;
+    let mut topics = vec![r.topic.as_str(), k.dlq_topic.as_str()];
+    if r.enrich {
+        topics.push(&k.output_topic);
+    }
+    kafka::ensure_these(k, topics).await?;
+    let mut producer_config = kafka::producer_config(k)?;
+    // The producer's queue holds what the in-flight bound lets through, and the dead letters.
+    producer_config.set(
+        "queue.buffering.max.messages",
+        r.max_in_flight.saturating_mul(2).max(1000).to_string(),
+    );
+    let context = ServiceContext::new(
+        Arc::clone(&metrics),
+        Arc::clone(&health),
+        Arc::clone(&fatal),
+        Duration::from_secs(settings.service.readiness_stall_secs),
+    );
+    let enricher = r.enrich.then(|| {
+        Arc::new(Enricher::new(
+            Arc::clone(&catalog),
+            settings.enrich_options(),
+        ))
+    });
+    let handles = crate::receiver::Handles {
+        metrics: Arc::clone(&metrics),
+        receive: receive_metrics,
+        health: Arc::clone(&health),
+        fatal: Arc::clone(&fatal),
+    };
+    let receiver = Receiver::new(opts, bound, &producer_config, context, enricher, handles)?;
+    health.set_producer_ok(true);
+
+    // One SIGHUP reloads the certificates, and the catalog when there is one to reload.
+    let (hup_tx, mut hup_rx) = mpsc::channel(1);
+    let (tls_tx, tls_rx) = mpsc::channel(1);
+    let (catalog_tx, catalog_rx) = mpsc::channel(1);
+    crate::shutdown::spawn(
+        shutdown.clone(),
+        hup_tx,
+        Duration::from_secs(settings.service.shutdown_grace_period_secs),
+    )
+    .map_err(ServiceError::Signals)?;
+    tokio::spawn(async move {
+        while hup_rx.recv().await.is_some() {
+            // A full channel means a reload is pending already.
+            tls_tx.try_send(()).ok();
+            catalog_tx.try_send(()).ok();
+        }
+    });
+    let (reload_tx, reload_rx) = mpsc::channel(1);
+    match settings.catalog.user_file().filter(|_| r.enrich) {
+        Some(path) => {
+            let reloader = Reloader {
+                path: path.to_owned(),
+                replace: settings.catalog.mode == CatalogMode::Replace,
+                interval: Duration::from_secs(settings.service.catalog_reload_interval_secs),
+                options: settings.enrich_options(),
+            };
+            tokio::spawn(reloader.run(
+                catalog_rx,
+                reload_tx,
+                Arc::clone(&metrics),
+                shutdown.clone(),
+            ));
+        }
+        None => drop(catalog_rx),
+    }
+
+    let listeners = receiver.addrs();
+    tracing::info!(
+        brokers = %k.brokers,
+        topic = %r.topic,
+        dlq = %k.dlq_topic,
+        enrich = r.enrich,
+        output = %if r.enrich { k.output_topic.as_str() } else { "-" },
+        listeners = %listeners
+            .iter()
+            .map(|(name, addr)| format!("{name}={addr}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        grace_secs = settings.service.shutdown_grace_period_secs,
+        "zpa-enricher receiving"
+    );
+    on_start(&Running {
+        metrics: Arc::clone(&metrics),
+        metrics_addr,
+        listeners,
+    });
+    receiver.run(shutdown.clone(), tls_rx, reload_rx).await;
+    shutdown.cancel();
+    admin_token.cancel();
+    if let Ok(Err(e)) = admin_task.await {
+        tracing::warn!(error = %e, "metrics endpoint stopped with an error");
+    }
+    match fatal.reason() {
+        Some(reason) => {
+            health.set_fatal(reason.clone());
+            Err(ServiceError::Fatal(reason))
+        }
+        None => Ok(()),
+    }
+}
+
+/// The receiver's options from the settings.
+fn receiver_options(settings: &Settings) -> Result<ReceiverOptions, ServiceError> {
+    let r = &settings.receive;
+    let k = &settings.kafka;
+    let secs = |s: u64| (s > 0).then(|| Duration::from_secs(s));
+    let listeners = r
+        .listeners()
+        .iter()
+        .map(|spec| {
+            Ok(ListenerOptions {
+                name: spec.name.clone(),
+                addr: spec.addr.clone(),
+                reader: line_reader(spec)?,
+                log_type: spec.log_type,
+                tls: spec.tls.as_ref().map(|t| TlsOptions {
+                    cert: t.cert.clone(),
+                    key: t.key.clone(),
+                    client_ca: t.client_ca.clone(),
+                }),
+                max_connections: spec.max_connections,
+            })
+        })
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    Ok(ReceiverOptions {
+        listeners,
+        raw_topic: r.topic.clone(),
+        output_topic: k.output_topic.clone(),
+        dlq_topic: k.dlq_topic.clone(),
+        enrich: r.enrich,
+        on_invalid: k.on_invalid,
+        output_timestamp: k.output_timestamp,
+        max_line_bytes: r.max_line_bytes,
+        dead_letter_prefix_bytes: r.dead_letter_prefix_bytes,
+        max_connections: r.max_connections,
+        idle_timeout: secs(r.idle_timeout_secs),
+        tls_handshake_timeout: Duration::from_secs(r.tls_handshake_timeout_secs.max(1)),
+        read_buffer_bytes: r.read_buffer_bytes,
+        max_in_flight: r.max_in_flight,
+        tls_reload_interval: secs(r.tls_reload_interval_secs),
+        shutdown_grace: Duration::from_secs(settings.service.shutdown_grace_period_secs),
+        readiness_stall: Duration::from_secs(settings.service.readiness_stall_secs),
+    })
+}
+
+/// How a listener reads its lines. JSON lines only, until the CSV, TSV and template readers
+/// are there: `auto` reads JSON (a CSV or TSV line is then dead-lettered as not JSON), and the
+/// other formats are refused at start.
+fn line_reader(spec: &ListenerSpec) -> Result<LineReader, ServiceError> {
+    let refused = |what: &str| ServiceError::Format {
+        listener: spec.name.clone(),
+        what: what.to_owned(),
+    };
+    if spec.template.is_some() {
+        return Err(refused("custom template"));
+    }
+    match spec.format {
+        ListenFormat::Auto | ListenFormat::Json => Ok(LineReader::json(spec.log_type)),
+        ListenFormat::Csv => Err(refused("CSV")),
+        ListenFormat::Tsv => Err(refused("TSV")),
     }
 }

@@ -1,5 +1,6 @@
 //! Signals: SIGTERM and SIGINT stop the service gracefully (a second one exits at once, and a
-//! shutdown that outlasts its grace period is ended); SIGHUP asks for a catalog reload.
+//! shutdown that outlasts its grace period is ended); SIGHUP asks for a reload (the catalog, and
+//! for `receive` the certificates).
 
 use std::time::Duration;
 
@@ -35,7 +36,7 @@ pub(crate) fn spawn(
                 _ = term.recv() => "SIGTERM",
                 _ = int.recv() => "SIGINT",
                 _ = hup.recv() => {
-                    tracing::info!("SIGHUP: reloading the catalog");
+                    tracing::info!("SIGHUP: reloading");
                     // A full channel means a reload is already pending.
                     reload.try_send(()).ok();
                     continue;

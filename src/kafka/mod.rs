@@ -146,6 +146,18 @@ pub(crate) async fn ensure_topics(k: &KafkaSettings) -> Result<(), KafkaSetupErr
     if k.on_invalid == InvalidPolicy::Dlq {
         wanted.push(&k.dlq_topic);
     }
+    ensure_these(k, wanted).await
+}
+
+/// Checks that the topics `wanted` exist (`receive`'s, which reads no input topic), creating
+/// the missing ones when allowed.
+///
+/// # Errors
+/// As [`ensure_topics`].
+pub(crate) async fn ensure_these(
+    k: &KafkaSettings,
+    mut wanted: Vec<&str>,
+) -> Result<(), KafkaSetupError> {
     wanted.sort_unstable();
     wanted.dedup();
     let mut cfg = consumer_config(k)?;
