@@ -55,6 +55,9 @@ pub(crate) enum Command {
     Generate(GenerateArgs),
     /// Run the Kafka service: consume raw records, enrich, produce, export metrics.
     Run(RunArgs),
+    /// Receive LSS from App Connectors: listen on TCP or TLS ports, read one record per line,
+    /// produce each to the raw topic (and, with --enrich, enriched to the output topic).
+    Receive(ReceiveArgs),
     /// Run the whole service against an in-process mock Kafka cluster fed by the generator,
     /// with a live summary on stdout (no broker needed).
     Demo(DemoArgs),
@@ -206,6 +209,83 @@ impl RunArgs {
             o.push((
                 "kafka.input_topics".to_owned(),
                 Override::List(self.input_topics.clone()),
+            ));
+        }
+        o
+    }
+}
+
+/// `receive` arguments: the simple case as flags (everything else in `[receive]` of the config
+/// file or the environment).
+#[derive(Debug, Args, Default)]
+pub(crate) struct ReceiveArgs {
+    /// Bootstrap servers, e.g. 127.0.0.1:9092 (`kafka.brokers`).
+    #[arg(long, value_name = "HOST:PORT,...")]
+    pub brokers: Option<String>,
+    /// The raw topic every record goes to (`receive.topic`).
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+    /// An address to listen on with the `[receive]` defaults; repeatable (`receive.listen`).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub listen: Vec<String>,
+    /// Line format of those listeners (`receive.format`).
+    #[arg(long, value_name = "auto|json|csv|tsv")]
+    pub format: Option<String>,
+    /// PEM server certificate chain: listen with TLS (`receive.tls_cert`).
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key of the server certificate (`receive.tls_key`).
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// PEM CA bundle: require client certificates that verify against it (`receive.client_ca`,
+    /// `receive.mtls = true`).
+    #[arg(long, value_name = "FILE")]
+    pub client_ca: Option<std::path::PathBuf>,
+    /// Also enrich each record to the output topic, invalid ones to the dead-letter topic
+    /// (`receive.enrich`).
+    #[arg(long)]
+    pub enrich: bool,
+    /// Topic for enriched records (`kafka.output_topic`).
+    #[arg(long, value_name = "TOPIC")]
+    pub output_topic: Option<String>,
+    /// Dead-letter topic (`kafka.dlq_topic`).
+    #[arg(long, value_name = "TOPIC")]
+    pub dlq_topic: Option<String>,
+    /// Address of /metrics, /healthz and /readyz (`metrics.addr`).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_addr: Option<String>,
+}
+
+impl ReceiveArgs {
+    /// The settings these flags override, as `(key, value)` pairs.
+    #[must_use]
+    pub(crate) fn overrides(&self) -> Vec<(String, zpa_enricher::config::Override)> {
+        use zpa_enricher::config::Override;
+        let mut o = Vec::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                o.push((k.to_owned(), Override::Str(v)));
+            }
+        };
+        let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        put("kafka.brokers", self.brokers.clone());
+        put("receive.topic", self.topic.clone());
+        put("receive.format", self.format.clone());
+        put("receive.tls_cert", path(&self.tls_cert));
+        put("receive.tls_key", path(&self.tls_key));
+        put("receive.client_ca", path(&self.client_ca));
+        put(
+            "receive.mtls",
+            self.client_ca.as_ref().map(|_| "true".to_owned()),
+        );
+        put("receive.enrich", self.enrich.then(|| "true".to_owned()));
+        put("kafka.output_topic", self.output_topic.clone());
+        put("kafka.dlq_topic", self.dlq_topic.clone());
+        put("metrics.addr", self.metrics_addr.clone());
+        if !self.listen.is_empty() {
+            o.push((
+                "receive.listen".to_owned(),
+                Override::List(self.listen.clone()),
             ));
         }
         o

@@ -25,7 +25,8 @@ use zpa_enricher::errors::error_chain;
 use zpa_enricher::service::ServiceError;
 
 use args::{
-    CatalogCommand, Cli, Command, DemoArgs, EnrichArgs, GenerateArgs, HealthcheckArgs, RunArgs,
+    CatalogCommand, Cli, Command, DemoArgs, EnrichArgs, GenerateArgs, HealthcheckArgs, ReceiveArgs,
+    RunArgs,
 };
 use stdio::writing;
 
@@ -48,6 +49,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
     }
     match &cli.command {
         Some(Command::Run(args)) => overrides.extend(args.overrides()),
+        Some(Command::Receive(args)) => overrides.extend(args.overrides()),
         Some(Command::Demo(args)) => {
             overrides.push(("metrics.addr".to_owned(), args.metrics_addr.clone().into()));
         }
@@ -68,7 +70,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         file: cli.config.clone(),
         env: None,
         overrides,
-        receive: false,
+        receive: matches!(cli.command, Some(Command::Receive(_))),
     };
     let (settings, warnings) = match Settings::load_with_warnings(&sources) {
         Ok(loaded) => (loaded.settings, loaded.warnings),
@@ -163,6 +165,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, &settings, cmd),
         Some(Command::Healthcheck(args)) => run_healthcheck(&settings, &args),
         Some(Command::Run(args)) => run_service(&settings, catalog, &args),
+        Some(Command::Receive(args)) => run_receive(&settings, catalog, &args),
         Some(Command::Demo(args)) => run_demo(&settings, catalog, &args),
         Some(Command::Generate(args)) => {
             let burst = match args.burst() {
@@ -242,6 +245,24 @@ fn block_on<F: Future>(
 
 fn run_service(settings: &Settings, catalog: Arc<Catalog>, args: &RunArgs) -> ExitCode {
     let Some(result) = block_on(|token| serve(settings, catalog, token, args)) else {
+        return ExitCode::from(EXIT_SERVICE);
+    };
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(EXIT_SERVICE)
+        }
+    }
+}
+
+fn run_receive(settings: &Settings, catalog: Arc<Catalog>, _args: &ReceiveArgs) -> ExitCode {
+    let Some(result) =
+        block_on(|token| zpa_enricher::service::receive(settings, catalog, token, |_| {}))
+    else {
         return ExitCode::from(EXIT_SERVICE);
     };
     match result {
