@@ -430,7 +430,7 @@ impl Receiver {
         let in_flight = shared.sink.flight.in_flight();
         match flushed {
             Ok(Ok(())) if in_flight == 0 => {
-                tracing::info!("every record received was acknowledged")
+                tracing::info!("every record received was acknowledged");
             }
             _ => tracing::warn!(
                 in_flight,

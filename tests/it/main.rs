@@ -1,7 +1,7 @@
 //! The integration tests: one test binary, so that the library and librdkafka are linked once.
 //!
-//! The tests under [`kafka`] run against the real Kafka-protocol test broker (`scripts/test.sh`
-//! starts one): `cargo test --test it kafka::` runs them alone, and
+//! The tests under [`kafka`] and `receive::kafka` run against the real Kafka-protocol test broker
+//! (`scripts/test.sh` starts one): `cargo test --test it kafka::` runs them alone, and
 //! `cargo test --test it -- --skip kafka::` runs everything else, which needs no broker.
 //! Libtest runs the tests of this binary in parallel threads; `common::kafka` tells how the
 //! broker tests share the broker.
@@ -23,3 +23,4 @@ mod generate_cli;
 mod kafka;
 mod mock_cluster;
 mod properties;
+mod receive;
