@@ -140,7 +140,7 @@ fn no_two_modules_import_each_other() {
 }
 
 #[test]
-fn only_the_pipeline_and_the_service_join_kafka_to_the_enrichment() {
+fn only_the_pipeline_the_receiver_and_the_service_join_kafka_to_the_enrichment() {
     let graph = module_graph();
     let joins: Vec<&String> = graph
         .iter()
@@ -150,7 +150,7 @@ fn only_the_pipeline_and_the_service_join_kafka_to_the_enrichment() {
     assert!(
         joins
             .iter()
-            .all(|m| *m == "pipeline" || *m == "service" || *m == "config"),
+            .all(|m| ["pipeline", "receiver", "service", "config"].contains(&m.as_str())),
         "modules that import both kafka and enrich: {joins:?}"
     );
 }
