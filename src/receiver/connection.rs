@@ -168,7 +168,7 @@ async fn read<S: AsyncRead + Unpin>(
                 }
             }
         }
-        lines.mark_seen();
+        lines.read_done();
     };
     if let Some(rest) = framer.finish() {
         let message = format!(

@@ -8,10 +8,15 @@
 //! [`Framer::finish`]'s partial line.
 //!
 //! # Memory
-//! The buffer starts at the read size. A line longer than that grows it, up to the maximum line
-//! length plus the read size at most; once no partial line is held, it shrinks back. The
-//! remainder of a line is moved to the front only when the buffer has no room left to read
-//! into, so every byte is copied at most once more than it is read.
+//! The buffer starts small ([`FIRST_READ`]) and doubles, up to the read size, whenever a read
+//! fills it: an idle or slow connection holds little, a busy one reads in large chunks. A line
+//! longer than the buffer grows it up to the maximum line length (plus its terminator); once no
+//! partial line is held, it shrinks back to the read size. The remainder of a line is moved to
+//! the front only when the buffer has no room left to read into, so every byte is copied at most
+//! once more than it is read.
+
+/// The buffer's first size (or the read size, if that is smaller).
+pub(crate) const FIRST_READ: usize = 16 * 1024;
 
 /// What [`Framer::next`] found.
 #[derive(Debug, PartialEq, Eq)]
@@ -38,7 +43,10 @@ pub(crate) struct Framer {
     skipping: bool,
     max_line: usize,
     prefix: usize,
+    /// The read size: the buffer's size when a busy connection holds no long line.
     chunk: usize,
+    /// The last read filled all the room there was: read more at a time.
+    grow: bool,
 }
 
 impl Framer {
@@ -47,7 +55,7 @@ impl Framer {
     pub(crate) fn new(chunk: usize, max_line: usize, prefix: usize) -> Self {
         let chunk = chunk.max(1);
         Self {
-            buf: vec![0; chunk],
+            buf: vec![0; chunk.min(FIRST_READ)],
             start: 0,
             end: 0,
             scanned: 0,
@@ -55,13 +63,14 @@ impl Framer {
             max_line: max_line.max(1),
             prefix: prefix.max(1),
             chunk,
+            grow: false,
         }
     }
 
     /// Room to read into: at least one byte. Call [`Framer::filled`] with what was read.
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         if self.start == self.end {
-            // Nothing held: start over at the front, at the read size.
+            // Nothing held: start over at the front, at most at the read size.
             self.start = 0;
             self.end = 0;
             self.scanned = 0;
@@ -69,7 +78,11 @@ impl Framer {
                 self.buf.truncate(self.chunk);
                 self.buf.shrink_to_fit();
             }
-        } else if self.end == self.buf.len() {
+        }
+        if std::mem::take(&mut self.grow) && self.buf.len() < self.chunk {
+            self.buf.resize((self.buf.len() * 2).min(self.chunk), 0);
+        }
+        if self.end == self.buf.len() {
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
@@ -90,6 +103,7 @@ impl Framer {
     /// `n` bytes were read into [`Framer::spare`].
     pub(crate) fn filled(&mut self, n: usize) {
         self.end = (self.end + n).min(self.buf.len());
+        self.grow |= self.end == self.buf.len();
     }
 
     /// The next complete line or cut line in what was read, if any.
@@ -320,7 +334,36 @@ mod tests {
         push(&mut f, b"\n", &mut out);
         assert_eq!(out, [line(&long)]);
         push(&mut f, b"small\n", &mut out);
-        assert_eq!(f.buf.len(), 16, "back to the read size");
+        assert!(f.buf.len() <= 16, "back to the read size: {}", f.buf.len());
+    }
+
+    #[test]
+    fn the_buffer_starts_small_and_grows_to_the_read_size_while_reads_fill_it() {
+        let mut f = Framer::new(4 * FIRST_READ, 1 << 20, 10);
+        assert_eq!(f.buf.len(), FIRST_READ);
+        let line = [b'z'; 1023];
+        let mut out = Vec::new();
+        for _ in 0..200 {
+            // Reads that fill the room there is, ending in the middle of a line.
+            let room = f.spare().len();
+            let mut chunk = Vec::new();
+            while chunk.len() < room {
+                chunk.extend_from_slice(&line);
+                chunk.push(b'\n');
+            }
+            chunk.truncate(room);
+            push(&mut f, &chunk, &mut out);
+        }
+        assert_eq!(
+            f.buf.len(),
+            4 * FIRST_READ,
+            "grown to the read size, no further"
+        );
+        let mut small = Framer::new(4 * FIRST_READ, 1 << 20, 10);
+        for _ in 0..100 {
+            push(&mut small, b"short line\n", &mut out);
+        }
+        assert_eq!(small.buf.len(), FIRST_READ, "small reads keep it small");
     }
 
     #[test]

@@ -26,6 +26,10 @@ use crate::event::LogType;
 use crate::kafka::{InvalidPolicy, OutputTimestamp};
 use crate::metrics::{Destination, EventCounters, UnknownCodes};
 
+/// The record buffers of a connection keep at most this much memory between reads (LSS lines
+/// are a few KB; a longer one borrows its memory for the read it comes in).
+const RETAIN: usize = 64 * 1024;
+
 /// The enrichment of received records, shared by every connection.
 #[derive(Debug)]
 pub(crate) struct EnrichStep {
@@ -172,11 +176,16 @@ impl Lines {
         }
     }
 
-    /// Sets the listener's last-record time if records were read since it was last set;
-    /// called once per read.
-    pub(crate) fn mark_seen(&mut self) {
+    /// After each read: sets the listener's last-record time if records were read since it
+    /// was last set, and gives back the memory of an unusually long line.
+    pub(crate) fn read_done(&mut self) {
         if std::mem::take(&mut self.seen) {
             self.listener.metrics.records_seen_now();
+        }
+        for buf in [&mut self.out, &mut self.enriched] {
+            if buf.capacity() > RETAIN {
+                *buf = Vec::new();
+            }
         }
     }
 

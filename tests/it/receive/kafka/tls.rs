@@ -16,7 +16,7 @@ fn mutual_tls_clients_arrive_with_their_subject_and_others_are_refused() {
     let _broker = shared_broker();
     let topics = Topics::new("recv-mtls", 2);
     let pki = Pki::new("Enrollment CA");
-    let mut spec = Spec::new(&topics);
+    let mut spec = Spec::new(&topics).env("RECEIVE__TLS_HANDSHAKE_TIMEOUT_SECS", "1");
     for f in pki.flags() {
         spec = spec.arg(f);
     }
@@ -42,12 +42,15 @@ fn mutual_tls_clients_arrive_with_their_subject_and_others_are_refused() {
     plain
         .send(format!("{}\n", line("s-plain", 1002, 1)).as_bytes())
         .ok();
+    // A client that never starts its handshake.
+    let silent = Client::plain(r.addr);
 
     let listener = format!("listener=\"{}\"", r.addr);
     for reason in [
         "no_client_certificate",
         "bad_client_certificate",
         "protocol",
+        "handshake_timeout",
     ] {
         r.wait_metric(
             &format!("zpa_enricher_receive_tls_failures_total{{{listener},reason=\"{reason}\"}}"),
@@ -56,7 +59,7 @@ fn mutual_tls_clients_arrive_with_their_subject_and_others_are_refused() {
     }
     r.wait_metric(
         &format!("zpa_enricher_receive_connections_closed_total{{{listener},reason=\"tls\"}}"),
-        3.0,
+        4.0,
     );
     let out = consume_settled(&topics.raw, 50, T, std::time::Duration::from_secs(1));
     let seqs: HashSet<usize> = out.iter().map(seq).collect();
@@ -74,8 +77,7 @@ fn mutual_tls_clients_arrive_with_their_subject_and_others_are_refused() {
     }
     let log = r.log();
     assert!(log.contains("TLS handshake failed"), "{log}");
-    drop(none);
-    drop(foreign);
+    drop((none, foreign, silent));
 }
 
 #[test]
