@@ -8,7 +8,7 @@
 //! | `zpa.receive.listener` | the listener's name |
 //! | `zpa.receive.peer` | the peer's `ip:port` |
 //! | `zpa.receive.client_subject` | the client certificate's subject (mutual TLS only) |
-//! | `zpa.log_type` | the record's log type (on a dead letter: the listener's, if configured) |
+//! | `zpa.log_type` | the record's log type (on a line that is no record: the listener's, else `unknown`) |
 //! | `zpa.receive.format` | `json`, `csv`, `tsv` or `custom` (records only) |
 //! | `zpa.error.reason`, `zpa.error.offset`, `zpa.error.message`, `zpa.error.time` | dead letters only (the offset for records that cannot be enriched) |
 
@@ -286,7 +286,11 @@ impl Lines {
         self.listener.metrics.parse_failed(reason);
         tracing::debug!(listener = %self.listener.name, peer = %self.origin.peer, reason, message, "line dead-lettered");
         let headers = error_headers(
-            self.origin.headers(self.listener.log_type, None, 3),
+            self.origin.headers(
+                Some(self.listener.log_type.unwrap_or(LogType::Unknown)),
+                None,
+                3,
+            ),
             reason,
             None,
             message,

@@ -160,6 +160,7 @@ fn over_long_and_half_lines_are_dead_lettered_and_the_connection_goes_on() {
     for m in &dlq {
         let h = headers(m);
         assert_eq!(h["zpa.receive.listener"], r.addr.to_string());
+        assert_eq!(h["zpa.log_type"], "unknown", "no log type configured");
         assert!(h["zpa.error.time"].ends_with('Z'), "{h:?}");
         assert!(!h["zpa.error.message"].is_empty());
     }
@@ -338,4 +339,38 @@ fn an_idle_connection_is_closed_and_its_half_line_dead_lettered() {
         Some("partial_line")
     );
     assert_eq!(dlq[0].payload().unwrap(), b"{\"SessionID\":\"idle\"");
+}
+
+#[test]
+fn a_record_too_large_for_kafka_becomes_a_dead_letter_with_its_first_bytes() {
+    let _broker = shared_broker();
+    let topics = Topics::new("recv-too-large", 1);
+    let r = Receive::start(
+        &Spec::new(&topics)
+            .env("KAFKA__PRODUCER_LIBRDKAFKA__MESSAGE_MAX_BYTES", "2000")
+            .env("RECEIVE__DEAD_LETTER_PREFIX_BYTES", "100"),
+    );
+    let big = line("s-big", 1, 5000);
+    let mut client = Client::plain(r.addr);
+    client
+        .send(format!("{big}\n{}\n", line("s-small", 2, 10)).as_bytes())
+        .unwrap();
+    client.close();
+    let raw = consume(&topics.raw, 1, T);
+    assert_eq!(raw.iter().map(seq).collect::<Vec<_>>(), [2], "{}", r.log());
+    let dlq = consume(&topics.dlq, 1, T);
+    assert_eq!(dlq.len(), 1, "{}", r.log());
+    assert_eq!(dlq[0].payload().unwrap(), &big.as_bytes()[..100]);
+    let h = headers(&dlq[0]);
+    assert_eq!(h["zpa.error.reason"], "too_large");
+    assert_eq!(
+        h["zpa.receive.listener"],
+        r.addr.to_string(),
+        "the record's headers stay"
+    );
+    assert_eq!(
+        dlq[0].key().map(<[u8]>::to_vec),
+        Some(b"s-big".to_vec()),
+        "and its key"
+    );
 }
