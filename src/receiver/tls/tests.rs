@@ -67,12 +67,20 @@ impl Pki {
 }
 
 fn client_config(pki: &Pki, cert: Option<&(String, String)>) -> Arc<rustls::ClientConfig> {
+    client_config_of(pki, cert, &rustls::version::TLS13)
+}
+
+fn client_config_of(
+    pki: &Pki,
+    cert: Option<&(String, String)>,
+    version: &'static rustls::SupportedProtocolVersion,
+) -> Arc<rustls::ClientConfig> {
     let mut roots = RootCertStore::empty();
     roots
         .add(CertificateDer::from_pem_slice(pki.ca_pem.as_bytes()).unwrap())
         .unwrap();
     let builder = rustls::ClientConfig::builder_with_provider(provider())
-        .with_protocol_versions(&[&rustls::version::TLS13])
+        .with_protocol_versions(&[version])
         .unwrap()
         .with_root_certificates(roots);
     let config = match cert {
@@ -124,6 +132,18 @@ async fn mutual_tls_accepts_a_client_of_the_ca_and_names_its_subject() {
     let server = server_config(&pki.options(true)).unwrap();
     let got = handshake(server, client_config(&pki, Some(&pki.client))).await;
     assert_eq!(got, Ok(Some("CN=connector-1,O=Example".into())));
+}
+
+#[tokio::test]
+async fn tls_1_2_clients_are_served_too() {
+    let pki = Pki::new();
+    let server = server_config(&pki.options(true)).unwrap();
+    let client = client_config_of(&pki, Some(&pki.client), &rustls::version::TLS12);
+    let got = handshake(Arc::clone(&server), client).await;
+    assert_eq!(got, Ok(Some("CN=connector-1,O=Example".into())));
+    let client = client_config_of(&pki, None, &rustls::version::TLS12);
+    let got = handshake(server, client).await;
+    assert_eq!(got, Err(TlsFailure::NoClientCertificate));
 }
 
 #[tokio::test]
