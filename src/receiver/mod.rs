@@ -12,7 +12,8 @@
 //! - `framing`: newline framing with a maximum line length, without I/O;
 //! - `line`: one line into one record, the single step that knows the line formats;
 //! - `record`: what each line becomes: the raw record, its enrichment, its dead letters;
-//! - `produce`: the producer, the in-flight bound, re-producing failed deliveries.
+//! - `flight`: the in-flight bound, and the pauses it makes;
+//! - `produce`: the producer, acknowledgements, re-producing failed deliveries.
 //!
 //! # Backpressure
 //! At most `max_in_flight` records are handed to the producer and not yet acknowledged, over
@@ -37,6 +38,7 @@
 //! nor hold more than its bounds: every buffer has a size set by the options.
 
 mod connection;
+mod flight;
 mod framing;
 mod line;
 mod listener;
@@ -68,8 +70,9 @@ use crate::kafka::context::{Fatal, ServiceContext};
 use crate::kafka::{InvalidPolicy, OutputTimestamp};
 use crate::metrics::{Metrics, ReceiveMetrics};
 
+use flight::Flight;
 use listener::ListenerState;
-use produce::{Flight, Sink, Topics};
+use produce::{Sink, Topics};
 use record::EnrichStep;
 use tls::TlsSlot;
 

@@ -16,8 +16,7 @@
 //! Acknowledgements arrive on librdkafka's polling thread ([`ReceiveContext::delivery`]); each
 //! carries a [`Ticket`] packed into the opaque pointer, so no allocation is made per record.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
@@ -27,13 +26,12 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedPro
 use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, Message};
-use tokio::sync::{Semaphore, mpsc};
-use tokio::time::Instant;
+use tokio::sync::mpsc;
 
-use crate::admin::Health;
+use super::flight::Flight;
 use crate::event::{EventTime, TimeSource};
 use crate::kafka::context::{Fatal, ServiceContext};
-use crate::metrics::{Destination, Metrics, ProduceErrorKind, ReceiveMetrics};
+use crate::metrics::{Destination, ProduceErrorKind};
 
 /// Header names of what `receive` writes, in the order they are added.
 pub const RECEIVE_HEADERS: [&str; 5] = [
@@ -60,135 +58,6 @@ const QUEUE_FULL_WAIT: Duration = Duration::from_millis(5);
 /// does not spin.
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
 
-/// The records handed to the producer and not yet acknowledged, bounded by permits: a
-/// connection that finds none left stops reading its socket until acknowledgements return some.
-#[derive(Debug)]
-pub(crate) struct Flight {
-    permits: Semaphore,
-    max: usize,
-    /// When `Flight` was made: tickets and acknowledgement times count from it.
-    base: Instant,
-    /// Microseconds after `base` of the last acknowledgement.
-    last_ack: AtomicU64,
-    /// Connections waiting for a permit, and since when the first of them waits.
-    pause: Mutex<(usize, Option<Instant>)>,
-    metrics: Arc<Metrics>,
-    receive: ReceiveMetrics,
-    health: Arc<Health>,
-    /// Whether the last delivery succeeded, so that readiness is updated only on a change.
-    delivering: AtomicBool,
-}
-
-impl Flight {
-    /// A bound of `max` records in flight.
-    pub(crate) fn new(
-        max: usize,
-        metrics: Arc<Metrics>,
-        receive: ReceiveMetrics,
-        health: Arc<Health>,
-    ) -> Self {
-        let max = max.clamp(1, Semaphore::MAX_PERMITS);
-        Self {
-            permits: Semaphore::new(max),
-            max,
-            base: Instant::now(),
-            last_ack: AtomicU64::new(0),
-            pause: Mutex::new((0, None)),
-            metrics,
-            receive,
-            health,
-            delivering: AtomicBool::new(true),
-        }
-    }
-
-    /// Takes one permit, waiting (paused, as the metrics say) while none is left.
-    pub(crate) async fn acquire(&self) {
-        let permit = match self.permits.try_acquire() {
-            Ok(p) => p,
-            Err(_) => {
-                self.pausing(true);
-                let permit = self.permits.acquire().await;
-                self.pausing(false);
-                match permit {
-                    Ok(p) => p,
-                    // Never closed.
-                    Err(_) => return,
-                }
-            }
-        };
-        // Given back by the acknowledgement, not by the permit's drop.
-        permit.forget();
-    }
-
-    fn pausing(&self, start: bool) {
-        let mut p = self.pause.lock().unwrap_or_else(PoisonError::into_inner);
-        if start {
-            p.0 += 1;
-            if p.0 == 1 {
-                p.1 = Some(Instant::now());
-                self.receive.set_paused(true);
-                tracing::debug!(
-                    max_in_flight = self.max,
-                    "reading paused: the records in flight are at their maximum"
-                );
-            }
-        } else {
-            p.0 = p.0.saturating_sub(1);
-            if p.0 == 0 {
-                if let Some(since) = p.1.take() {
-                    self.receive.add_paused(since.elapsed());
-                }
-                self.receive.set_paused(false);
-            }
-        }
-    }
-
-    /// Gives one permit back.
-    pub(crate) fn release(&self) {
-        self.permits.add_permits(1);
-    }
-
-    /// Records in flight now.
-    pub(crate) fn in_flight(&self) -> usize {
-        self.max.saturating_sub(self.permits.available_permits())
-    }
-
-    fn now_micros(&self) -> u64 {
-        u64::try_from(self.base.elapsed().as_micros()).unwrap_or(u64::MAX)
-    }
-
-    /// How long ago the last acknowledgement arrived (since start, if none did).
-    pub(crate) fn since_last_ack(&self) -> Duration {
-        let last = self.last_ack.load(Ordering::Relaxed);
-        Duration::from_micros(self.now_micros().saturating_sub(last))
-    }
-
-    /// A record of `ticket` was acknowledged.
-    fn acknowledged(&self, ticket: Ticket) {
-        let now = self.now_micros();
-        self.last_ack.store(now, Ordering::Relaxed);
-        self.metrics.record_produced(ticket.destination());
-        self.receive.observe_produce(Duration::from_micros(
-            now.saturating_sub(ticket.sent_micros()),
-        ));
-        if !self.delivering.swap(true, Ordering::Relaxed) {
-            tracing::info!("deliveries acknowledged again");
-            self.health.set_producer_ok(true);
-        }
-        self.release();
-    }
-
-    /// A delivery failed and is tried again.
-    fn failing(&self) {
-        if self.delivering.swap(false, Ordering::Relaxed) {
-            tracing::warn!(
-                "deliveries are failing (are the brokers reachable?); the records are kept and \
-                 produced again"
-            );
-        }
-    }
-}
-
 /// What is remembered of a record while it is in flight, packed into the opaque pointer
 /// librdkafka hands back: the destination (2 bits), whether it replaces a refused record (1 bit),
 /// and when it was first handed over, in microseconds after [`Flight::base`].
@@ -208,7 +77,7 @@ impl Ticket {
         Self((micros << 3) | d)
     }
 
-    fn destination(self) -> Destination {
+    pub(super) fn destination(self) -> Destination {
         match self.0 & 0b11 {
             0 => Destination::Output,
             1 => Destination::Dlq,
@@ -220,7 +89,7 @@ impl Ticket {
         self.0 & Self::REPLACEMENT != 0
     }
 
-    fn sent_micros(self) -> u64 {
+    pub(super) fn sent_micros(self) -> u64 {
         u64::try_from(self.0 >> 3).unwrap_or(u64::MAX)
     }
 
