@@ -93,6 +93,16 @@ REQUIRED_PANELS = [
     ("readiness", {"zpa_enricher_ready"}),
     ("paused", {"zpa_enricher_paused"}),
     ("in flight", {"zpa_enricher_in_flight"}),
+    # The LSS receiver (`zpa-enricher receive`).
+    ("receiver connections", {"zpa_enricher_receive_connections_open"}),
+    ("receiver bytes per listener", {"zpa_enricher_receive_bytes_total"}),
+    ("receiver records per listener", {"zpa_enricher_receive_records_total", "zpa_enricher:receive_records:rate5m"}),
+    ("receiver parse failures", {"zpa_enricher_receive_parse_failures_total", "zpa_enricher:receive_parse_failures:rate5m"}),
+    ("receiver TLS failures", {"zpa_enricher_receive_tls_failures_total"}),
+    ("receiver produce latency", {"zpa_enricher_receive_produce_duration_seconds_bucket"}),
+    ("receiver paused", {"zpa_enricher_receive_paused", "zpa_enricher_receive_paused_seconds_total"}),
+    ("receiver silence", {"zpa_enricher_receive_last_record_timestamp_seconds",
+                          "zpa_enricher:receive_last_record_timestamp_seconds:max"}),
 ]
 
 PROMQL_KEYWORDS = {
