@@ -68,6 +68,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         file: cli.config.clone(),
         env: None,
         overrides,
+        receive: false,
     };
     let (settings, warnings) = match Settings::load_with_warnings(&sources) {
         Ok(loaded) => (loaded.settings, loaded.warnings),

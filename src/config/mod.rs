@@ -19,6 +19,7 @@ use crate::vocab::vocabulary;
 
 mod output;
 mod problems;
+mod receive;
 mod service;
 mod strict;
 mod sync;
@@ -28,6 +29,7 @@ use problems::{
     deserialize_collecting, follows_from_type_problem, origin_of_setting, repeated_json_keys,
     source_error, stray_variables,
 };
+pub use receive::{AUTO, ListenFormat, ListenerSettings, ListenerSpec, ReceiveSettings, TlsFiles};
 pub use service::{MetricsSettings, ServiceSettings};
 pub use sync::{ONEAPI_ZPA_BASE, SyncAuth, SyncSettings};
 
@@ -58,6 +60,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Service behaviour: shutdown, readiness, backpressure, reload.
     pub service: ServiceSettings,
+    /// The log receiver (`receive`).
+    pub receive: ReceiveSettings,
 }
 
 /// `[log]`
@@ -233,6 +237,9 @@ pub struct Sources {
     pub env: Option<HashMap<String, String>>,
     /// `key.path = value` overrides from command-line flags.
     pub overrides: Vec<(String, Override)>,
+    /// Check the `[receive]` section's values too (the `receive` command; the other commands
+    /// ignore the section, whose types alone are checked for them).
+    pub receive: bool,
 }
 
 impl Settings {
@@ -269,7 +276,8 @@ impl Settings {
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("kafka.input_topics")
-            .with_list_parse_key("output.fields");
+            .with_list_parse_key("output.fields")
+            .with_list_parse_key("receive.listen");
         if let Some(map) = &sources.env {
             env = env.source(Some(map.clone().into_iter().collect()));
         }
@@ -305,7 +313,14 @@ impl Settings {
             }
         };
         settings.apply_deprecated(&root, file, &mut warnings);
-        if let Err(ConfigError::Invalid(found)) = settings.validate() {
+        let mut found = match settings.validate() {
+            Err(ConfigError::Invalid(found)) => found,
+            _ => Vec::new(),
+        };
+        if sources.receive {
+            found.extend(settings.receive_problems());
+        }
+        {
             let consequences: Vec<Problem> = found
                 .into_iter()
                 .filter(|p| !follows_from_type_problem(p, &problems))
@@ -357,6 +372,7 @@ impl Settings {
             .input_topics
             .iter_mut()
             .chain(self.output.fields.iter_mut())
+            .chain(self.receive.listen.iter_mut())
         {
             let trimmed = item.trim();
             if trimmed.len() != item.len() {
@@ -445,6 +461,33 @@ impl Settings {
         } else {
             Err(ConfigError::Invalid(problems))
         }
+    }
+
+    /// Problems of the `[receive]` section, and of how it combines with `[kafka]`.
+    #[must_use]
+    pub fn receive_problems(&self) -> Vec<Problem> {
+        let mut problems = self.receive.problems();
+        let r = &self.receive;
+        let k = &self.kafka;
+        if r.topic == k.dlq_topic {
+            problems.push(Problem::new(
+                "receive.topic",
+                format!(
+                    "{:?} is also kafka.dlq_topic: raw records and dead letters need topics of their own",
+                    r.topic
+                ),
+            ));
+        }
+        if r.enrich && r.topic == k.output_topic {
+            problems.push(Problem::new(
+                "receive.topic",
+                format!(
+                    "{:?} is also kafka.output_topic: with receive.enrich, raw and enriched records need topics of their own",
+                    r.topic
+                ),
+            ));
+        }
+        problems
     }
 
     /// Moves the values of keys that have a new name to it, with a warning for each. The new

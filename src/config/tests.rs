@@ -111,7 +111,7 @@ fn every_problem_is_reported_at_once() {
             sources.file.as_ref().unwrap().display()
         ),
         &format!(
-            "nonsense: unknown key (expected one of `log`, `catalog`, `enrich`, `output`, `kafka`, `metrics`, `service`) [from {}]",
+            "nonsense: unknown key (expected one of `log`, `catalog`, `enrich`, `output`, `kafka`, `metrics`, `service`, `receive`) [from {}]",
             sources.file.as_ref().unwrap().display()
         ),
     ] {
@@ -264,6 +264,7 @@ fn missing_config_file_is_a_clear_error() {
         file: Some("/nonexistent/zpa.toml".into()),
         env: Some(HashMap::new()),
         overrides: vec![],
+        receive: false,
     })
     .unwrap_err()
     .to_string();
@@ -645,6 +646,7 @@ fn an_unreadable_config_file_is_named_as_given_with_its_line() {
             file: Some(path.clone()),
             env: Some(HashMap::new()),
             overrides: vec![],
+            receive: false,
         })
         .unwrap_err()
         .to_string();
