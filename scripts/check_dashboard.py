@@ -117,7 +117,7 @@ NUMBER_RE = re.compile(r"(?<![\w:])(?:0[xX][0-9a-fA-F]+|\d+(?:\.\d*)?(?:[eE][+-]
 IDENT_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 METRIC_LITERAL_RE = re.compile(r'"(zpa_enricher_[a-z0-9_]+)"')
 HISTOGRAM_RE = re.compile(
-    r'(?:\bhistogram\(\s*&\w+,|\bHistogramOpts::new\()\s*"(zpa_enricher_[a-z0-9_]+)"')
+    r'(?:\bhistogram\(\s*&?\w+,|\bHistogramOpts::new\()\s*"(zpa_enricher_[a-z0-9_]+)"')
 TEMPLATE_METRIC_RE = re.compile(r"\bzpa_enricher[a-zA-Z0-9_:]*")
 
 
