@@ -11,15 +11,17 @@
   health check to wait for;
 - every ZPA_ENRICHER__* variable of a service is accepted by the binary (`--check-config` with
   exactly that service's variables), and every zpa-enricher command line of the stack works:
-  generators run for real (one second of records to /dev/null instead of Kafka, every other
-  flag as written), health checks run against a closed port and must fail with "cannot reach",
-  not with a usage or settings error; services of the image that serve no /readyz disable its
-  health check; burst codes are catalog codes (the per-code metric, and so the per-code alerts,
-  know only catalog codes);
+  the LSS receiver's (`receive`) with its flags and variables through `--check-config`,
+  generators run for real (one second of records to /dev/null instead of Kafka or the
+  receiver, every other flag as written), health checks run against a closed port and must
+  fail with "cannot reach", not with a usage or settings error; services of the image that
+  serve no /readyz disable its health check; burst codes are catalog codes (the per-code
+  metric, and so the per-code alerts, know only catalog codes);
 - the wiring is consistent: every Kafka address is an advertised listener of the broker, every
-  topic a service uses is created by kafka-init, the enricher's metrics port is published and
-  scraped by Prometheus with job="zpa-enricher", URLs between services name a service and a
-  port it listens on;
+  topic a service uses is created by kafka-init, the metrics ports of the enricher and the
+  receiver are published and scraped by Prometheus with job="zpa-enricher", a generator's
+  `--tcp` address is a port one of the receiver's listeners binds, URLs between services name
+  a service and a port it listens on;
 - `promtool check config` passes for the Prometheus configuration (with its rule files, found
   through the container's bind mounts) and `amtool check-config` for Alertmanager's;
 - Grafana's provisioning files parse and are complete: data sources (Prometheus, the default,
@@ -273,7 +275,7 @@ def check_enricher_services(model: dict, binary: Path) -> dict:
     """Checks every service running the zpa-enricher image; returns facts for later checks."""
     services = model["services"]
     built = {svc["image"]: svc for svc in services.values() if svc.get("build") and svc.get("image")}
-    facts: dict = {"settings": {}, "generators": {}}
+    facts: dict = {"settings": {}, "receivers": {}, "generators": {}}
     if not built:
         problem("no service builds the zpa-enricher image (build: and image:)")
         return facts
@@ -323,6 +325,12 @@ def check_enricher_services(model: dict, binary: Path) -> dict:
             facts["settings"][name] = settings
             if not hc.get("test") or hc.get("disable"):
                 problem(f"{name}: runs the service without a health check")
+        elif subcommand == "receive":
+            receiver = check_receiver_command(name, svc, args, binary)
+            if receiver is not None:
+                facts["receivers"][name] = receiver
+            if not hc.get("test") or hc.get("disable"):
+                problem(f"{name}: runs the receiver without a health check")
         elif not hc.get("disable"):
             problem(f"{name}: runs `{subcommand}`, which serves no /readyz, but keeps the image's "
                     "health check (set healthcheck: {disable: true})")
@@ -331,12 +339,49 @@ def check_enricher_services(model: dict, binary: Path) -> dict:
         if subcommand == "generate":
             if check_generator(name, svc, args, binary):
                 facts["generators"][name] = args
-        elif subcommand != "run":
+        elif subcommand not in ("run", "receive"):
             parsed = run([str(binary)] + args + ["--help"], env=process_env(svc))
             if parsed.returncode != 0:
                 problem(f"{name}: command line {shlex.join(args)} does not parse:\n      "
                         f"{head(parsed.stderr)}")
     return facts
+
+
+def check_receiver_command(name: str, svc: dict, args: list[str], binary: Path) -> dict | None:
+    """The receiver's command line, flags and variables together, through --check-config; its
+    effective settings (--print-config), or None when refused."""
+    env = process_env(svc)
+    check = run([str(binary)] + args + ["--check-config"], env=env)
+    if check.returncode != 0:
+        problem(f"{name}: `zpa-enricher {shlex.join(args)} --check-config` refuses the receiver's "
+                f"command line or settings:\n      {tail(check.stderr + check.stdout)}")
+        return None
+    printed = run([str(binary)] + args + ["--print-config"], env=env)
+    if printed.returncode != 0:
+        problem(f"{name}: `zpa-enricher {shlex.join(args)} --print-config` fails:\n      "
+                f"{tail(printed.stderr)}")
+        return None
+    settings = tomllib.loads(printed.stdout)
+    receive = settings.get("receive") or {}
+    if not receiver_ports(settings):
+        problem(f"{name}: the receiver has no listener (--listen, receive.listen or "
+                "receive.listeners)")
+    ok(f"{name}: `zpa-enricher {shlex.join(args)}` and its variables accepted by --check-config "
+       f"(listening on {', '.join(listen_addresses(settings)) or 'nothing'}, topic "
+       f"{receive.get('topic')!r})")
+    return settings
+
+
+def listen_addresses(settings: dict) -> list[str]:
+    """The addresses the receiver's listeners bind: receive.listen and receive.listeners."""
+    receive = settings.get("receive") or {}
+    addresses = list(receive.get("listen") or [])
+    addresses += [entry.get("addr", "") for entry in receive.get("listeners") or []]
+    return [a for a in addresses if a]
+
+
+def receiver_ports(settings: dict) -> set[int]:
+    return {port for _, port in map(host_port, listen_addresses(settings)) if port is not None}
 
 
 def check_healthcheck(name: str, svc: dict, test: list[str], binary: Path) -> None:
@@ -375,15 +420,19 @@ def check_generator(name: str, svc: dict, args: list[str], binary: Path) -> bool
     if parsed.returncode != 0:
         problem(f"{name}: generator command line does not parse:\n      {head(parsed.stderr)}")
         return False
-    for flag in ("--topic", "--brokers"):
-        if flag_value(args, flag) is None:
-            problem(f"{name}: generator has no {flag}")
+    if flag_value(args, "--tcp") is None:
+        for flag in ("--topic", "--brokers"):
+            if flag_value(args, flag) is None:
+                problem(f"{name}: generator has neither --tcp nor {flag}")
     # 2. The same run, for real, with the settings loaded and the generator's own checks made:
-    #    one second of records to /dev/null instead of an endless stream to Kafka. Only
-    #    --count, --topic, --brokers and --output change; every other flag stays as written.
+    #    one second of records to /dev/null instead of an endless stream to Kafka or the
+    #    receiver. Only --count, the destination flags and --output change; every other flag
+    #    stays as written.
     rate = flag_value(args, "--rate")
     count = rate if rate and rate.isdigit() and int(rate) > 0 else "50"
-    dry = without_flags(args, {"--count", "-n", "--topic", "--brokers", "--output", "-o"})
+    dry = without_flags(args, {"--count", "-n", "--topic", "--brokers", "--output", "-o", "--tcp",
+                               "--tls-ca", "--tls-cert", "--tls-key", "--tls-server-name",
+                               "--connect-deadline-secs"})
     dry += ["--count", count, "--output", os.devnull]
     out = run([str(binary)] + dry, env=env, timeout=120)
     if out.returncode != 0:
@@ -441,8 +490,18 @@ def check_kafka_wiring(model: dict, facts: dict) -> None:
             uses.append((name, k.get("brokers", ""), topic))
         if k.get("create_missing_topics"):
             problem(f"{name}: kafka.create_missing_topics is on; kafka-init creates the topics")
+    for name, settings in facts["receivers"].items():
+        k, receive = settings.get("kafka", {}), settings.get("receive", {})
+        topics = [receive.get("topic"), k.get("dlq_topic")]
+        if receive.get("enrich"):
+            topics.append(k.get("output_topic"))
+        for topic in topics:
+            uses.append((name, k.get("brokers", ""), topic))
+        if k.get("create_missing_topics"):
+            problem(f"{name}: kafka.create_missing_topics is on; kafka-init creates the topics")
     for name, args in facts["generators"].items():
-        uses.append((name, flag_value(args, "--brokers") or "", flag_value(args, "--topic") or ""))
+        if flag_value(args, "--tcp") is None:
+            uses.append((name, flag_value(args, "--brokers") or "", flag_value(args, "--topic") or ""))
     # Services of the Kafka image (topic creation): BOOTSTRAP.
     for name, svc in services.items():
         if name == "kafka" or svc.get("image") != kafka.get("image"):
@@ -460,6 +519,33 @@ def check_kafka_wiring(model: dict, facts: dict) -> None:
     if len(problems) == mark:
         ok(f"kafka: every client uses an advertised listener; kafka-init creates every topic used "
            f"({', '.join(sorted(created))})")
+
+
+def check_receiver_wiring(model: dict, facts: dict) -> None:
+    """Every `generate --tcp` streams to a port one of the receivers' listeners binds."""
+    mark, count = len(problems), 0
+    services = model["services"]
+    for name, args in facts["generators"].items():
+        target = flag_value(args, "--tcp")
+        if target is None:
+            continue
+        count += 1
+        host, port = host_port(target)
+        if host not in facts["receivers"]:
+            problem(f"{name}: --tcp {target}: {host} is not a service running the receiver "
+                    f"(receivers: {', '.join(sorted(facts['receivers'])) or 'none'})")
+            continue
+        ports = receiver_ports(facts["receivers"][host])
+        if port not in ports:
+            problem(f"{name}: --tcp {target}: the receiver {host} listens on {sorted(ports)}")
+        check_url(f"{name} --tcp", target, services)
+        waits = (services[name].get("depends_on") or {}).get(host, {}).get("condition")
+        if waits != "service_healthy":
+            problem(f"{name}: streams to {host} but does not wait for it to be healthy "
+                    "(depends_on: {condition: service_healthy})")
+    if len(problems) == mark and count:
+        ok(f"receiver: {count} generator(s) stream to ports the receiver's listeners bind, once it "
+           "is healthy")
 
 
 def container_to_host(svc: dict, path: str) -> Path | None:
@@ -539,7 +625,7 @@ def check_prometheus(model: dict, facts: dict) -> dict | None:
                 check_url(f"prometheus job {job_name}", target, services)
         if job_name != "zpa-enricher":
             continue
-        for svc_name, settings in facts["settings"].items():
+        for svc_name, settings in {**facts["settings"], **facts["receivers"]}.items():
             port = host_port(settings.get("metrics", {}).get("addr", ""))[1]
             if f"{svc_name}:{port}" not in targets:
                 problem(f"prometheus: job zpa-enricher scrapes {targets}, not {svc_name}:{port} "
@@ -547,8 +633,8 @@ def check_prometheus(model: dict, facts: dict) -> dict | None:
             if port not in {int(p["target"]) for p in services[svc_name].get("ports") or []}:
                 problem(f"{svc_name}: metrics port {port} is not published")
     if len(problems) == mark:
-        ok("prometheus: scrapes the enricher's metrics port as job zpa-enricher; alerts go to "
-           "alertmanager")
+        ok("prometheus: scrapes the metrics ports of the enricher and the receiver as job "
+           "zpa-enricher; alerts go to alertmanager")
     return config
 
 
@@ -715,6 +801,7 @@ def main() -> int:
         check_images_and_lifecycle(model)
         facts = check_enricher_services(model, binary)
         check_kafka_wiring(model, facts)
+        check_receiver_wiring(model, facts)
         prom_config = check_prometheus(model, facts)
         check_alertmanager(model)
         check_grafana(model, prom_config)

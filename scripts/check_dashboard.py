@@ -6,7 +6,7 @@ against the metrics the binary exports and against the rules' unit tests.
         [--dashboard helm/zpa-enricher/files/grafana-dashboard.json] \
         [--rules helm/zpa-enricher/files/prometheus-rules.yml] \
         [--tests 'tests/monitoring/*.test.yml'] \
-        [--metrics-source src/metrics/mod.rs] [--promtool promtool]
+        [--metrics-source src/metrics] [--promtool promtool]
 
 Rules: every alert has a `promtool test rules` unit test in which it fires (the tests assert
 its labels and annotations, so they are not checked here); no exact job names (the job label
@@ -18,9 +18,9 @@ variable of type datasource that every panel and query uses), every $variable de
 the panels the dashboard must have, with a `code` drill-down. With --promtool, every dashboard
 query is parsed by promtool.
 
-Both: every metric name in an expression is exported by the binary (string literals of
-src/metrics/mod.rs, histograms expanded to _bucket/_sum/_count, the process collector's process_*),
-is a recording rule of the rules file, or is Prometheus' own (up, ALERTS, ...).
+Both: every metric name in an expression is exported by the binary (string literals of the
+Rust files of src/metrics/, histograms expanded to _bucket/_sum/_count, the process collector's
+process_*), is a recording rule of the rules file, or is Prometheus' own (up, ALERTS, ...).
 
 Prints one summary line; exits 1 with one line per problem.
 """
@@ -93,6 +93,16 @@ REQUIRED_PANELS = [
     ("readiness", {"zpa_enricher_ready"}),
     ("paused", {"zpa_enricher_paused"}),
     ("in flight", {"zpa_enricher_in_flight"}),
+    # The LSS receiver (`zpa-enricher receive`).
+    ("receiver connections", {"zpa_enricher_receive_connections_open"}),
+    ("receiver bytes per listener", {"zpa_enricher_receive_bytes_total"}),
+    ("receiver records per listener", {"zpa_enricher_receive_records_total", "zpa_enricher:receive_records:rate5m"}),
+    ("receiver parse failures", {"zpa_enricher_receive_parse_failures_total", "zpa_enricher:receive_parse_failures:rate5m"}),
+    ("receiver TLS failures", {"zpa_enricher_receive_tls_failures_total"}),
+    ("receiver produce latency", {"zpa_enricher_receive_produce_duration_seconds_bucket"}),
+    ("receiver paused", {"zpa_enricher_receive_paused", "zpa_enricher_receive_paused_seconds_total"}),
+    ("receiver silence", {"zpa_enricher_receive_last_record_timestamp_seconds",
+                          "zpa_enricher:receive_last_record_timestamp_seconds:max"}),
 ]
 
 PROMQL_KEYWORDS = {
@@ -106,7 +116,8 @@ GROUPING_RE = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s
 NUMBER_RE = re.compile(r"(?<![\w:])(?:0[xX][0-9a-fA-F]+|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)[a-zA-Z]*")
 IDENT_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 METRIC_LITERAL_RE = re.compile(r'"(zpa_enricher_[a-z0-9_]+)"')
-HISTOGRAM_RE = re.compile(r'\bhistogram\(\s*&\w+,\s*"(zpa_enricher_[a-z0-9_]+)"')
+HISTOGRAM_RE = re.compile(
+    r'(?:\bhistogram\(\s*&?\w+,|\bHistogramOpts::new\()\s*"(zpa_enricher_[a-z0-9_]+)"')
 TEMPLATE_METRIC_RE = re.compile(r"\bzpa_enricher[a-zA-Z0-9_:]*")
 
 
@@ -148,15 +159,18 @@ def metric_names(expr: str) -> set[str]:
     return names
 
 
-def exported_metrics(source: Path) -> set[str]:
-    text = source.read_text(encoding="utf-8")
+def exported_metrics(sources: list[Path]) -> set[str]:
+    """The metric names of the Rust files given, or of every Rust file of the directories given
+    (the metrics module keeps the service's metrics in mod.rs and others in files beside it)."""
+    files = sorted({f for s in sources for f in (s.glob("*.rs") if s.is_dir() else [s])})
+    text = "\n".join(f.read_text(encoding="utf-8") for f in files)
     names = set(METRIC_LITERAL_RE.findall(text))
     if not names:
-        raise SystemExit(f"check_dashboard: no metric names found in {source}")
+        raise SystemExit(f"check_dashboard: no metric names found in {', '.join(map(str, sources))}")
     for h in set(HISTOGRAM_RE.findall(text)):
         names.discard(h)
         names |= {f"{h}_bucket", f"{h}_sum", f"{h}_count"}
-    process = source.parent / "process.rs"
+    process = next((f.parent / "process.rs" for f in files if f.name == "mod.rs"), Path("/nonexistent"))
     if "process::ProcessMetrics" in text and process.exists():
         found = set(re.findall(r'"(process_[a-z_]+)"', process.read_text(encoding="utf-8")))
         if found != PROCESS_METRICS:
@@ -345,8 +359,8 @@ def main() -> int:
     ap.add_argument("--tests", type=Path, nargs="+",
                     default=sorted(Path("tests/monitoring").glob("*.test.yml")),
                     help="the rules' promtool unit test files")
-    ap.add_argument("--metrics-source", type=Path, default=Path("src/metrics/mod.rs"),
-                    help="Rust source that defines every exported metric")
+    ap.add_argument("--metrics-source", type=Path, nargs="+", default=[Path("src/metrics")],
+                    help="Rust sources, or directories of them, that define every exported metric")
     ap.add_argument("--promtool", help="promtool binary: also parse every dashboard query")
     args = ap.parse_args()
 
@@ -372,7 +386,7 @@ def main() -> int:
         f"check_dashboard: OK: {args.dashboard}: {summary['panels']} panels, {summary['queries']} queries"
         f"{' (parsed by promtool)' if promtool else ''}, {summary['variables']} variables, "
         f"{len(summary['metrics'])} metric names; {args.rules}: {n_rules} rules ({n_alerts} alerts, each "
-        f"unit-tested, {len(records)} recording rule names); all metric names exported by {args.metrics_source} "
+        f"unit-tested, {len(records)} recording rule names); all metric names exported by {', '.join(map(str, args.metrics_source))} "
         f"({len(exported)} names) or recorded"
     )
     return 0

@@ -11,7 +11,8 @@
 #      against files/, termination grace period, and `zpa-enricher run --config ... --check-config`
 #      on the settings and files exactly as the pod sees them;
 #   4. values that must be refused: misspelt keys (values.schema.json) and combinations the
-#      templates reject (HPA and KEDA together, SASL without a Secret, ...).
+#      templates reject (HPA and KEDA together, SASL without a Secret, receiver listeners on one
+#      port, receiver TLS without its Secret, ...).
 #
 # Tools: helm 3 in .tools/, PyYAML and kubernetes-validate in .tools/python, as installed by
 # scripts/install_deploy_tools.sh. The binary is
@@ -138,6 +139,24 @@ refuse replace-without-catalog "replace" $'config:\n  catalog:\n    mode: replac
   $'config:\n  catalog:\n    mode: replace\ncatalogOverride:\n  enabled: true\n  existingConfigMap: zpa-catalog'
 refuse catalog-without-content "catalogOverride.enabled" $'catalogOverride:\n  enabled: true' \
   $'catalogOverride:\n  enabled: true\n  content: |\n    catalog_version = "1"'
+rcv=$'receiver:\n  enabled: true'
+refuse receiver-without-listeners "receiver.listeners" "$rcv"$'\n  listeners: []' "$rcv"
+refuse receiver-port-twice "port 9018 is used twice" \
+  "$rcv"$'\n  listeners:\n    - {name: a, port: 9018}\n    - {name: b, port: 9018}' \
+  "$rcv"$'\n  listeners:\n    - {name: a, port: 9018}\n    - {name: b, port: 9019}'
+refuse receiver-privileged-port "receiver.listeners.0.port" "$rcv"$'\n  listeners:\n    - {name: syslog, port: 514}' \
+  "$rcv"$'\n  listeners:\n    - {name: syslog, port: 1514, servicePort: 514}'
+refuse receiver-listener-typo "logtype" "$rcv"$'\n  listeners:\n    - {name: a, port: 9018, logtype: audit}' \
+  "$rcv"$'\n  listeners:\n    - {name: a, port: 9018, logType: audit}'
+refuse receiver-format-and-template "format or template" \
+  "$rcv"$'\n  listeners:\n    - {name: a, port: 9018, format: csv, template: "%s{Customer}"}' \
+  "$rcv"$'\n  listeners:\n    - {name: a, port: 9018, template: "%s{Customer}"}'
+refuse receiver-tls-without-secret "receiver.tls.existingSecret" "$rcv"$'\n  tls:\n    enabled: true' \
+  "$rcv"$'\n  tls:\n    enabled: true\n    existingSecret: receiver-tls'
+refuse receiver-client-ca-without-tls "receiver.tls.enabled is false" "$rcv"$'\n  tls:\n    clientCaSecret: enrollment-ca' \
+  "$rcv"$'\n  tls:\n    enabled: true\n    existingSecret: receiver-tls\n    clientCaSecret: enrollment-ca'
+refuse receiver-traffic-policy-on-clusterip "externalTrafficPolicy" "$rcv"$'\n  service:\n    type: ClusterIP' \
+  "$rcv"$'\n  service:\n    type: ClusterIP\n    externalTrafficPolicy: ""'
 
 echo
 echo "helm chart checks: ${passed} passed, ${#failures[@]} failed (value sets: ${#sets[@]}, Kubernetes ${KUBE_VERSIONS[*]})"

@@ -9,8 +9,8 @@
 
   check_manifests.py manifests --chart DIR --rendered FILE --binary BIN [--values FILE ...]
       Parses every document rendered by `helm template` and checks it (see check_* below),
-      including a run of `zpa-enricher ... --check-config` on the settings exactly as the pod
-      would see them.
+      including a run of `zpa-enricher ... --check-config` on the settings exactly as each pod
+      (the enricher's, and the LSS receiver's when receiver.enabled) would see them.
 
 Needs PyYAML. The Kubernetes API schemas are checked by kubernetes-validate in check_helm.sh.
 Exit status 0 when everything holds, 1 otherwise; every problem is printed.
@@ -23,6 +23,7 @@ import copy
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,13 @@ CHART_OWNED_SETTINGS = {
     # The secret of `catalog sync`: the service never reads it and the chart runs no sync, and
     # like every secret it never sits in a ConfigMap (a sync job takes it from a Secret).
     "catalog.sync.client_secret",
+    # The receiver's listeners (receiver.listeners) and TLS files (receiver.tls).
+    "receive.listen",
+    "receive.listeners",
+    "receive.tls_cert",
+    "receive.tls_key",
+    "receive.client_ca",
+    "receive.mtls",
 }
 
 # Settings that name files the pod must have.
@@ -56,7 +64,14 @@ FILE_SETTINGS = [
     ("kafka", "security", "ca_file"),
     ("kafka", "security", "cert_file"),
     ("kafka", "security", "key_file"),
+    ("receive", "tls_cert"),
+    ("receive", "tls_key"),
+    ("receive", "client_ca"),
 ]
+
+# The workloads of the chart: the enricher always, the LSS receiver with receiver.enabled. Each is
+# one Deployment whose container of this name runs this command.
+WORKLOADS = {"enricher": ("zpa-enricher", "run"), "receiver": ("receiver", "receive")}
 
 # Standard labels of every resource of the chart.
 STANDARD_LABELS = [
@@ -373,6 +388,8 @@ def check_pod_volumes(pod: dict, where: str, r: Render, rep: Report) -> None:
     configmaps = r.configmaps()
     external_cms = {r.values["catalogOverride"].get("existingConfigMap")} - {""}
     external_secrets = {r.values["kafka"]["tls"].get("existingSecret")} - {""}
+    receiver_tls = dig(r.values, "receiver", "tls") or {}
+    external_secrets |= {receiver_tls.get("existingSecret"), receiver_tls.get("clientCaSecret")} - {"", None}
     for v in r.values.get("extraVolumes") or []:
         if "configMap" in v:
             external_cms.add(v["configMap"].get("name"))
@@ -402,13 +419,38 @@ def check_pod_volumes(pod: dict, where: str, r: Render, rep: Report) -> None:
             if secret == r.values["kafka"]["tls"].get("existingSecret"):
                 rep.check(bool(v["secret"].get("items")),
                           f"{where}: volume {name} should list the Secret keys it needs")
+        for source in dig(v, "projected", "sources", default=[]):
+            if "secret" in source:
+                secret = source["secret"].get("name")
+                rep.check(secret in external_secrets,
+                          f"{where}: volume {name} projects Secret {secret}, which is not named in the values")
+                rep.check(bool(source["secret"].get("items")),
+                          f"{where}: volume {name} should list the keys it needs of Secret {secret}")
 
 
-def check_deployment(r: Render, rep: Report) -> dict | None:
-    deployments = r.of_kind("Deployment")
-    if not rep.check(len(deployments) == 1, f"expected one Deployment, found {len(deployments)}"):
-        return None
-    d = deployments[0]
+def workload_container(d: dict, workload: str) -> dict | None:
+    container, _ = WORKLOADS[workload]
+    return next((c for c in dig(d, "spec", "template", "spec", "containers", default=[])
+                 if c.get("name") == container), None)
+
+
+def find_workloads(r: Render, rep: Report) -> dict[str, dict]:
+    """The Deployment of each workload, told apart by its container; exactly the workloads the
+    values switch on."""
+    found: dict[str, dict] = {}
+    for d in r.of_kind("Deployment"):
+        kinds = [w for w in WORKLOADS if workload_container(d, w) is not None]
+        if not rep.check(len(kinds) == 1, f"{name_of(d)}: neither the enricher's nor the receiver's Deployment"):
+            continue
+        rep.check(kinds[0] not in found, f"{name_of(d)}: a second {kinds[0]} Deployment")
+        found[kinds[0]] = d
+    wanted = {"enricher"} | ({"receiver"} if dig(r.values, "receiver", "enabled") else set())
+    rep.check(set(found) == wanted, f"Deployments of {sorted(found)}, expected {sorted(wanted)}")
+    return found
+
+
+def check_deployment(r: Render, rep: Report, d: dict, workload: str) -> dict | None:
+    container, command = WORKLOADS[workload]
     where = name_of(d)
     spec = d["spec"]
     pod_meta = spec["template"]["metadata"]
@@ -416,22 +458,22 @@ def check_deployment(r: Render, rep: Report) -> dict | None:
     pod_labels = pod_meta.get("labels") or {}
     rep.check(labels_match(dig(spec, "selector", "matchLabels") or {}, pod_labels),
               f"{where}: selector.matchLabels do not match the pod labels")
-    autoscaled = bool(r.of_kind("HorizontalPodAutoscaler") or r.of_kind("ScaledObject"))
+    autoscaled = workload == "enricher" and bool(r.of_kind("HorizontalPodAutoscaler") or r.of_kind("ScaledObject"))
     rep.check(("replicas" in spec) != autoscaled,
               f"{where}: replicas must be set exactly when no autoscaler manages the Deployment")
     annotations = pod_meta.get("annotations") or {}
     rep.check(bool(re.fullmatch(r"[0-9a-f]{64}", str(annotations.get("checksum/config", "")))),
               f"{where}: pod annotation checksum/config (sha256 of the settings) missing")
     others = [a for a in annotations if a.startswith("checksum/") and a != "checksum/config"]
-    rep.check(not others, f"{where}: only the settings may roll the pods (the catalog is reloaded in place): {others}")
-    containers = pod.get("containers") or []
-    main = next((c for c in containers if c.get("name") == "zpa-enricher"), None)
-    if not rep.check(main is not None, f"{where}: container zpa-enricher missing"):
+    rep.check(not others, f"{where}: only the settings may roll the pods (the catalog and certificates are "
+                          f"reloaded in place): {others}")
+    main = workload_container(d, workload)
+    if not rep.check(main is not None, f"{where}: container {container} missing"):
         return None
-    cw = f"{where}/zpa-enricher"
+    cw = f"{where}/{container}"
     rep.check(bool(main.get("image")), f"{cw}: image missing")
     args = main.get("args") or []
-    rep.check(args[:1] == ["run"], f"{cw}: args must start with the run command, got {args}")
+    rep.check(args[:1] == [command], f"{cw}: args must start with the {command} command, got {args}")
     rep.check("--config" in args, f"{cw}: settings file not passed with --config")
     rep.check(not main.get("command"), f"{cw}: must keep the image's entrypoint (no command)")
     metrics_port = resolve_port("metrics", main)
@@ -464,6 +506,15 @@ def check_deployment(r: Render, rep: Report) -> dict | None:
     env_names = [e["name"] for e in main.get("env") or []]
     rep.check(len(env_names) == len(set(env_names)), f"{cw}: duplicate environment variables")
     secrets = {r.values["kafka"]["sasl"].get("existingSecret"), r.values["kafka"]["tls"].get("existingSecret")}
+    if workload == "receiver":
+        ports = [p for p in main.get("ports") or [] if p.get("name") != "metrics"]
+        rep.check(bool(ports), f"{cw}: no listener port")
+        for port in ports:
+            rep.check(re.fullmatch(r"lss-[0-9]+", str(port.get("name"))) is not None
+                      and port.get("name") == f"lss-{port.get('containerPort')}",
+                      f"{cw}: listener port {port} is not named lss-<port>")
+            rep.check(int(port.get("containerPort", 0)) >= 1024,
+                      f"{cw}: listener port {port.get('containerPort')} needs a privilege the pod does not have")
     for e in main.get("env") or []:
         ref = dig(e, "valueFrom", "secretKeyRef")
         if ref:
@@ -473,46 +524,92 @@ def check_deployment(r: Render, rep: Report) -> dict | None:
     return d
 
 
-def check_selectors(r: Render, rep: Report, deployment: dict) -> None:
-    pod_labels = dig(deployment, "spec", "template", "metadata", "labels") or {}
+def check_selectors(r: Render, rep: Report, workloads: dict[str, dict]) -> None:
+    """Every Service and PodDisruptionBudget selects the pods of exactly one workload and no other
+    pod; the enricher has its metrics Service, the receiver its listeners' Service and its metrics
+    Service; every ServiceMonitor selects Services with the port it scrapes."""
+    pods = {w: dig(d, "spec", "template", "metadata", "labels") or {} for w, d in workloads.items()}
     other_pods = [d for d in r.of_kind("Pod")]
-
     services = r.of_kind("Service")
-    if rep.check(len(services) == 1, f"expected one Service, found {len(services)}"):
-        svc = services[0]
+    by_workload: dict[str, list[dict]] = {w: [] for w in workloads}
+
+    for svc in services:
+        w = name_of(svc)
         sel = dig(svc, "spec", "selector") or {}
-        rep.check(labels_match(sel, pod_labels), f"{name_of(svc)}: selector {sel} does not match the pods")
+        matched = [name for name, labels in pods.items() if labels_match(sel, labels)]
+        if not rep.check(len(matched) == 1, f"{w}: selector {sel} matches the pods of {matched or 'no workload'}"):
+            continue
+        by_workload[matched[0]].append(svc)
         for p in other_pods:
             rep.check(not labels_match(sel, dig(p, "metadata", "labels") or {}),
-                      f"{name_of(svc)}: selector also matches {name_of(p)}")
-        main = next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "zpa-enricher")
-        ports = dig(svc, "spec", "ports") or []
-        metrics = [p for p in ports if p.get("name") == "metrics"]
-        if rep.check(len(metrics) == 1, f"{name_of(svc)}: no port named metrics"):
-            rep.check(resolve_port(metrics[0].get("targetPort"), main) == resolve_port("metrics", main),
-                      f"{name_of(svc)}: targetPort {metrics[0].get('targetPort')} is not the container's metrics port")
-        for sm in r.of_kind("ServiceMonitor"):
-            w = name_of(sm)
-            rep.check(labels_match(dig(sm, "spec", "selector", "matchLabels") or {}, dig(svc, "metadata", "labels") or {}),
-                      f"{w}: selector does not match the Service labels")
-            names = dig(sm, "spec", "namespaceSelector", "matchNames") or []
+                      f"{w}: selector also matches {name_of(p)}")
+        main = workload_container(workloads[matched[0]], matched[0])
+        for port in dig(svc, "spec", "ports") or []:
+            rep.check(resolve_port(port.get("targetPort"), main) is not None,
+                      f"{w}: targetPort {port.get('targetPort')} is not a port of the {matched[0]} container")
+        metrics = [p for p in dig(svc, "spec", "ports") or [] if p.get("name") == "metrics"]
+        for m in metrics:
+            rep.check(resolve_port(m.get("targetPort"), main) == resolve_port("metrics", main),
+                      f"{w}: targetPort {m.get('targetPort')} is not the container's metrics port")
+
+    for workload, svcs in by_workload.items():
+        with_metrics = [s for s in svcs if any(p.get("name") == "metrics" for p in dig(s, "spec", "ports") or [])]
+        rep.check(len(with_metrics) == 1,
+                  f"the {workload} should have one Service with a port named metrics, has {len(with_metrics)}")
+        if workload == "enricher":
+            rep.check(len(svcs) == 1, f"the enricher should have one Service, has {len(svcs)}")
+        if workload == "receiver":
+            main = workload_container(workloads[workload], workload)
+            listener_ports = {p["name"] for p in main.get("ports") or [] if p.get("name") != "metrics"}
+            lss = [s for s in svcs if s not in with_metrics]
+            if rep.check(len(lss) == 1, f"the receiver should have one Service for its listeners, has {len(lss)}"):
+                svc = lss[0]
+                w = name_of(svc)
+                targets = {p.get("targetPort") for p in dig(svc, "spec", "ports") or []}
+                rep.check(targets == listener_ports,
+                          f"{w}: exposes {sorted(map(str, targets))}, the listeners are {sorted(listener_ports)}")
+                rep.check(dig(svc, "spec", "publishNotReadyAddresses") is not True,
+                          f"{w}: must not send App Connectors to receivers that are not ready")
+                policy = dig(svc, "spec", "externalTrafficPolicy")
+                if policy is not None:
+                    rep.check(dig(svc, "spec", "type") in ("LoadBalancer", "NodePort"),
+                              f"{w}: externalTrafficPolicy on a {dig(svc, 'spec', 'type')} Service")
+            for s in with_metrics:
+                rep.check(dig(s, "spec", "type", default="ClusterIP") == "ClusterIP",
+                          f"{name_of(s)}: the receiver's metrics must stay inside the cluster (ClusterIP)")
+
+    for sm in r.of_kind("ServiceMonitor"):
+        w = name_of(sm)
+        sel = dig(sm, "spec", "selector", "matchLabels") or {}
+        selected = [s for s in services if labels_match(sel, dig(s, "metadata", "labels") or {})]
+        endpoints = dig(sm, "spec", "endpoints") or []
+        rep.check(bool(endpoints), f"{w}: no endpoints")
+        scraped = [s for s in selected
+                   if {ep.get("port") for ep in endpoints} & {p.get("name") for p in dig(s, "spec", "ports") or []}]
+        rep.check(len(scraped) == 1, f"{w}: scrapes {[name_of(s) for s in scraped]}, expected exactly one Service")
+        names = dig(sm, "spec", "namespaceSelector", "matchNames") or []
+        for svc in scraped:
             rep.check(dig(svc, "metadata", "namespace") in names or dig(sm, "spec", "namespaceSelector", "any"),
                       f"{w}: namespaceSelector does not include the Service's namespace")
-            port_names = {p.get("name") for p in ports}
-            endpoints = dig(sm, "spec", "endpoints") or []
-            rep.check(bool(endpoints), f"{w}: no endpoints")
-            for ep in endpoints:
-                rep.check(ep.get("port") in port_names, f"{w}: endpoint port {ep.get('port')} is not a Service port name")
-                rep.check(ep.get("path", "/metrics") == "/metrics", f"{w}: endpoint path must be /metrics")
             job_label = dig(sm, "spec", "jobLabel")
             if job_label:
                 rep.check(job_label in (dig(svc, "metadata", "labels") or {}),
-                          f"{w}: jobLabel {job_label} is not a label of the Service")
+                          f"{w}: jobLabel {job_label} is not a label of {name_of(svc)}")
+        for ep in endpoints:
+            rep.check(any(ep.get("port") in {p.get("name") for p in dig(s, "spec", "ports") or []} for s in selected),
+                      f"{w}: endpoint port {ep.get('port')} is not a port name of the Services it selects")
+            rep.check(ep.get("path", "/metrics") == "/metrics", f"{w}: endpoint path must be /metrics")
+    monitored = {name_of(s) for sm in r.of_kind("ServiceMonitor") for s in services
+                 if labels_match(dig(sm, "spec", "selector", "matchLabels") or {}, dig(s, "metadata", "labels") or {})}
+    if r.of_kind("ServiceMonitor"):
+        for workload, svcs in by_workload.items():
+            rep.check(any(name_of(s) in monitored for s in svcs), f"no ServiceMonitor scrapes the {workload}")
 
     for pdb in r.of_kind("PodDisruptionBudget"):
         w = name_of(pdb)
         sel = dig(pdb, "spec", "selector", "matchLabels") or {}
-        rep.check(labels_match(sel, pod_labels), f"{w}: selector {sel} does not match the pods")
+        matched = [name for name, labels in pods.items() if labels_match(sel, labels)]
+        rep.check(len(matched) == 1, f"{w}: selector {sel} matches the pods of {matched or 'no workload'}")
         for p in other_pods:
             rep.check(not labels_match(sel, dig(p, "metadata", "labels") or {}), f"{w}: selector also matches {name_of(p)}")
         rep.check(("minAvailable" in pdb["spec"]) != ("maxUnavailable" in pdb["spec"]),
@@ -549,26 +646,30 @@ def job_matchers(text: str) -> set[tuple[str, str]]:
 
 
 def check_job_label(r: Render, rep: Report) -> None:
-    """The job label the ServiceMonitor gives the targets satisfies every job matcher of the
+    """The job label each ServiceMonitor gives its targets satisfies every job matcher of the
     alerting rules and of the dashboard, so that they see this release."""
-    monitors, services = r.of_kind("ServiceMonitor"), r.of_kind("Service")
-    if not monitors or not services:
-        return
-    svc = services[0]
-    job_label = dig(monitors[0], "spec", "jobLabel")
-    job = (dig(svc, "metadata", "labels") or {}).get(job_label) if job_label else svc["metadata"]["name"]
     sources = {
         "files/prometheus-rules.yml": (r.chart_dir / "files" / "prometheus-rules.yml").read_text(),
         "files/grafana-dashboard.json": (r.chart_dir / "files" / "grafana-dashboard.json").read_text(),
     }
-    for source, text in sources.items():
-        for op, value in sorted(job_matchers(text)):
-            pattern = value.replace("\\\\", "\\")
-            matches = (job == value) if op in ("=", "!=") else bool(re.fullmatch(pattern, job or ""))
-            if op in ("!=", "!~"):
-                matches = not matches
-            rep.check(matches, f"ServiceMonitor gives job={job!r}, which {source}'s matcher job{op}\"{value}\" "
-                               f"does not select")
+    for sm in r.of_kind("ServiceMonitor"):
+        sel = dig(sm, "spec", "selector", "matchLabels") or {}
+        ports = {ep.get("port") for ep in dig(sm, "spec", "endpoints") or []}
+        for svc in r.of_kind("Service"):
+            if not labels_match(sel, dig(svc, "metadata", "labels") or {}):
+                continue
+            if not ports & {p.get("name") for p in dig(svc, "spec", "ports") or []}:
+                continue
+            job_label = dig(sm, "spec", "jobLabel")
+            job = (dig(svc, "metadata", "labels") or {}).get(job_label) if job_label else svc["metadata"]["name"]
+            for source, text in sources.items():
+                for op, value in sorted(job_matchers(text)):
+                    pattern = value.replace("\\\\", "\\")
+                    matches = (job == value) if op in ("=", "!=") else bool(re.fullmatch(pattern, job or ""))
+                    if op in ("!=", "!~"):
+                        matches = not matches
+                    rep.check(matches, f"{name_of(sm)} gives {name_of(svc)} job={job!r}, which {source}'s matcher "
+                                       f"job{op}\"{value}\" does not select")
 
 
 def check_monitoring(r: Render, rep: Report) -> None:
@@ -668,10 +769,10 @@ def check_test_pods(r: Render, rep: Report, binary: str) -> None:
                 continue
             i = args.index("--addr") + 1
             host, _, port = args[i].rpartition(":")
-            svc = r.of_kind("Service")
-            rep.check(bool(svc) and host == svc[0]["metadata"]["name"]
-                      and port == str(dig(svc[0], "spec", "ports", default=[{}])[0].get("port")),
-                      f"{w}/{c['name']}: --addr {args[i]} is not the Service's metrics port")
+            svc = [s for s in r.of_kind("Service") if s["metadata"]["name"] == host]
+            metrics = [p for p in dig(svc[0], "spec", "ports", default=[]) if p.get("name") == "metrics"] if svc else []
+            rep.check(bool(metrics) and port == str(metrics[0].get("port")),
+                      f"{w}/{c['name']}: --addr {args[i]} is not a Service's metrics port")
             server = http.server.HTTPServer(("127.0.0.1", 0), Health)
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
@@ -690,18 +791,23 @@ def check_expected_resources(r: Render, rep: Report) -> None:
     """Each optional part is rendered exactly when the values switch it on."""
     v = r.values
     names = r.configmaps()
+    receiver = bool(dig(v, "receiver", "enabled"))
     expectations = [
-        ("ServiceMonitor", v["serviceMonitor"]["enabled"]),
-        ("PrometheusRule", v["prometheusRule"]["enabled"]),
-        ("PodDisruptionBudget", v["podDisruptionBudget"]["enabled"]),
-        ("HorizontalPodAutoscaler", v["autoscaling"]["enabled"]),
-        ("ScaledObject", v["keda"]["enabled"]),
-        ("ServiceAccount", v["serviceAccount"]["create"]),
-        ("Pod", v["tests"]["enabled"]),
+        ("ServiceMonitor", int(v["serviceMonitor"]["enabled"]) * (1 + receiver)),
+        ("PrometheusRule", int(v["prometheusRule"]["enabled"])),
+        ("PodDisruptionBudget", int(v["podDisruptionBudget"]["enabled"])
+         + int(receiver and dig(v, "receiver", "podDisruptionBudget", "enabled"))),
+        ("HorizontalPodAutoscaler", int(v["autoscaling"]["enabled"])),
+        ("ScaledObject", int(v["keda"]["enabled"])),
+        ("ServiceAccount", int(v["serviceAccount"]["create"])),
+        ("Pod", int(v["tests"]["enabled"])),
+        ("Deployment", 1 + receiver),
+        # The enricher's metrics; the receiver's listeners and its metrics.
+        ("Service", 1 + 2 * receiver),
     ]
     for kind, wanted in expectations:
         count = len(r.of_kind(kind))
-        rep.check(count == (1 if wanted else 0), f"{kind}: expected {1 if wanted else 0}, rendered {count}")
+        rep.check(count == wanted, f"{kind}: expected {wanted}, rendered {count}")
     dashboards = [n for n in names if n.endswith("-dashboard")]
     rep.check(len(dashboards) == (1 if v["grafanaDashboard"]["enabled"] else 0),
               f"dashboard ConfigMap: rendered {len(dashboards)}, grafanaDashboard.enabled={v['grafanaDashboard']['enabled']}")
@@ -712,7 +818,21 @@ def check_expected_resources(r: Render, rep: Report) -> None:
               f"catalog ConfigMap: rendered {len(catalogs)}, expected {1 if own_catalog else 0}")
 
 
-def build_pod_files(r: Render, deployment: dict, root: Path, repo: Path) -> dict[str, str]:
+def pem_pair(root: Path) -> tuple[str, str]:
+    """A self-signed certificate and its key in PEM, from openssl when it is there, for TLS files
+    the binary may load at --check-config; else placeholder PEM blocks."""
+    cert, key = root / "stand-in.crt", root / "stand-in.key"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-days", "2", "-subj", "/CN=stand-in", "-keyout", str(key), "-out", str(cert)],
+        capture_output=True, text=True) if shutil.which("openssl") else None
+    if made is not None and made.returncode == 0:
+        return cert.read_text(), key.read_text()
+    placeholder = "-----BEGIN PLACEHOLDER-----\nstand-in for an existing Secret\n-----END PLACEHOLDER-----\n"
+    return placeholder, placeholder
+
+
+def build_pod_files(r: Render, deployment: dict, root: Path, repo: Path, workload: str = "enricher") -> dict[str, str]:
     """Lays out under `root` the files the pod's mounted volumes provide.
 
     ConfigMaps rendered by the chart are written with their real content. Volumes from outside
@@ -722,10 +842,11 @@ def build_pod_files(r: Render, deployment: dict, root: Path, repo: Path) -> dict
     Returns mountPath -> volume kind ("rendered", "external").
     """
     pod = deployment["spec"]["template"]["spec"]
-    main = next(c for c in pod["containers"] if c["name"] == "zpa-enricher")
+    main = workload_container(deployment, workload)
     volumes = {v["name"]: v for v in pod.get("volumes") or []}
     configmaps = r.configmaps()
     mounts: dict[str, str] = {}
+    pair: tuple[str, str] | None = None
     catalog_mount = dig(r.values, "catalogOverride", "existingConfigMap")
     for m in main.get("volumeMounts") or []:
         vol = volumes.get(m["name"])
@@ -758,6 +879,14 @@ def build_pod_files(r: Render, deployment: dict, root: Path, repo: Path) -> dict
                 (target / i["path"]).write_text(
                     "-----BEGIN PLACEHOLDER-----\nstand-in for an existing Secret\n-----END PLACEHOLDER-----\n")
             mounts[m["mountPath"]] = "external"
+        elif "projected" in vol:
+            # The receiver's certificate, key and client CA: a real certificate and key, in case
+            # the binary loads them.
+            pair = pair or pem_pair(root)
+            for source in vol["projected"].get("sources") or []:
+                for i in dig(source, "secret", "items", default=[]):
+                    (target / i["path"]).write_text(pair[1] if i["path"].endswith(".key") else pair[0])
+            mounts[m["mountPath"]] = "external"
         else:
             mounts[m["mountPath"]] = "other"
     return mounts
@@ -771,14 +900,15 @@ def in_pod(path: str, root: Path, mounts: dict[str, str]) -> Path | None:
     return None
 
 
-def check_settings_with_binary(r: Render, rep: Report, deployment: dict, binary: str, repo: Path) -> dict | None:
+def check_settings_with_binary(r: Render, rep: Report, deployment: dict, binary: str, repo: Path,
+                               workload: str = "enricher") -> dict | None:
     """Runs the container's own command line with --check-config against the pod's files."""
     pod = deployment["spec"]["template"]["spec"]
-    main = next(c for c in pod["containers"] if c["name"] == "zpa-enricher")
+    main = workload_container(deployment, workload)
     configmaps = r.configmaps()
     with tempfile.TemporaryDirectory(prefix="zpa-enricher-pod-") as tmp:
         root = Path(tmp)
-        mounts = build_pod_files(r, deployment, root, repo)
+        mounts = build_pod_files(r, deployment, root, repo, workload)
 
         # The environment of the container: literal values as they are, values from Secrets as
         # placeholders (their content is not in the chart), values from rendered ConfigMaps read.
@@ -799,11 +929,11 @@ def check_settings_with_binary(r: Render, rep: Report, deployment: dict, binary:
         # The settings file named by --config, through its volume.
         args = list(main.get("args") or [])
         config_path = args[args.index("--config") + 1] if "--config" in args[:-1] else None
-        if not rep.check(config_path is not None, "Deployment: --config without a file"):
+        if not rep.check(config_path is not None, f"{name_of(deployment)}: --config without a file"):
             return None
         local_config = in_pod(config_path, root, mounts)
         if not rep.check(local_config is not None and local_config.is_file(),
-                         f"Deployment: settings file {config_path} is not provided by a mounted volume"):
+                         f"{name_of(deployment)}: settings file {config_path} is not provided by a mounted volume"):
             return None
         settings = yaml.safe_load(local_config.read_text()) or {}
 
@@ -863,7 +993,34 @@ def check_settings_with_binary(r: Render, rep: Report, deployment: dict, binary:
     tgps = pod.get("terminationGracePeriodSeconds")
     rep.check(isinstance(tgps, int) and tgps > grace,
               f"terminationGracePeriodSeconds {tgps} must exceed service.shutdown_grace_period_secs {grace}")
+    if workload == "receiver":
+        check_receiver_settings(r, rep, main, effective)
     return effective
+
+
+def check_receiver_settings(r: Render, rep: Report, main: dict, effective: dict) -> None:
+    """The listeners the binary makes of the settings are the container's ports, named and typed as
+    receiver.listeners says, with TLS exactly when receiver.tls asks for it."""
+    receive = effective.get("receive") or {}
+    listeners = list(receive.get("listeners") or [])
+    rep.check(not receive.get("listen"), f"receive.listen {receive.get('listen')}: the chart sets listeners only")
+    ports = {p["containerPort"] for p in main.get("ports") or [] if p.get("name") != "metrics"}
+    bound = {int(str(entry.get("addr", "")).rpartition(":")[2] or 0) for entry in listeners}
+    rep.check(bound == ports, f"the receiver's listeners bind {sorted(bound)}, the container exposes {sorted(ports)}")
+    wanted = {entry["name"]: entry for entry in dig(r.values, "receiver", "listeners", default=[])}
+    rep.check({entry.get("name") for entry in listeners} == set(wanted),
+              f"listeners {sorted(str(entry.get('name')) for entry in listeners)}, receiver.listeners names {sorted(wanted)}")
+    for entry in listeners:
+        value = wanted.get(entry.get("name"), {})
+        for key, setting in (("logType", "log_type"), ("format", "format")):
+            if value.get(key):
+                rep.check(entry.get(setting) == value[key],
+                          f"listener {entry.get('name')}: {setting} {entry.get(setting)!r}, receiver.listeners says {value[key]!r}")
+    tls = dig(r.values, "receiver", "tls") or {}
+    rep.check(bool(receive.get("tls_cert")) == bool(tls.get("enabled")),
+              f"receive.tls_cert {receive.get('tls_cert')!r} with receiver.tls.enabled={tls.get('enabled')}")
+    rep.check(bool(receive.get("mtls")) == bool(tls.get("enabled") and tls.get("clientCaSecret")),
+              f"receive.mtls {receive.get('mtls')} with receiver.tls.clientCaSecret {tls.get('clientCaSecret')!r}")
 
 
 def cmd_manifests(args: argparse.Namespace) -> int:
@@ -890,11 +1047,14 @@ def cmd_manifests(args: argparse.Namespace) -> int:
 
     check_common(r, rep, args.namespace)
     check_expected_resources(r, rep)
-    deployment = check_deployment(r, rep)
-    if deployment:
-        check_selectors(r, rep, deployment)
-        effective = check_settings_with_binary(r, rep, deployment, args.binary, Path(args.repo))
-        check_autoscaling(r, rep, deployment, effective)
+    workloads = find_workloads(r, rep)
+    checked = {w: d for w, d in workloads.items() if check_deployment(r, rep, d, w)}
+    if "enricher" in checked:
+        check_selectors(r, rep, checked)
+        for workload, deployment in checked.items():
+            effective = check_settings_with_binary(r, rep, deployment, args.binary, Path(args.repo), workload)
+            if workload == "enricher":
+                check_autoscaling(r, rep, deployment, effective)
     check_test_pods(r, rep, args.binary)
     check_monitoring(r, rep)
     return rep.finish()

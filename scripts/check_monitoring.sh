@@ -3,8 +3,8 @@
 #   helm/zpa-enricher/files/prometheus-rules.yml   promtool check rules
 #   tests/monitoring/*.test.yml                     promtool test rules (alert unit tests)
 #   helm/zpa-enricher/files/grafana-dashboard.json  scripts/check_dashboard.py (dashboard, the
-#                                                   metric names of rules and dashboard, and a
-#                                                   unit test for every alert)
+#                                                   metric names of rules and dashboard against
+#                                                   src/metrics/, and a unit test for every alert)
 # Needs promtool (Debian package prometheus) and PyYAML in .tools/python
 # (scripts/install_deploy_tools.sh). Exits non-zero on the first failing check.
 set -euo pipefail
@@ -38,7 +38,7 @@ python3 scripts/check_dashboard.py \
     --dashboard "$DASHBOARD" \
     --rules "$RULES" \
     --tests "${TESTS[@]}" \
-    --metrics-source src/metrics/mod.rs \
+    --metrics-source src/metrics \
     --promtool promtool
 
 echo "check_monitoring: OK: rules, ${#TESTS[@]} rule test files and the dashboard"

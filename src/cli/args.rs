@@ -51,7 +51,8 @@ pub(crate) enum Command {
     /// Inspect or export the status-code catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
-    /// Write realistic synthetic LSS records: lines to stdout or a file, or to a Kafka topic.
+    /// Write realistic synthetic LSS records: lines to stdout or a file, lines to a log receiver
+    /// over TCP or TLS, or records to a Kafka topic.
     Generate(GenerateArgs),
     /// Run the Kafka service: consume raw records, enrich, produce, export metrics.
     Run(RunArgs),
@@ -342,6 +343,10 @@ pub(crate) struct GenerateArgs {
         requires = "topic"
     )]
     pub key_field: String,
+    /// Streaming to a log receiver over TCP or TLS instead (boxed: the flags would make every
+    /// command's arguments as large as these).
+    #[command(flatten)]
+    pub tcp: Box<TcpArgs>,
     /// Write the records as `run` publishes them: enriched with the catalog and the `[output]`
     /// settings (invalid records unchanged). To try a SIEM's parsing or dashboards without the
     /// service.
@@ -382,6 +387,36 @@ pub(crate) struct GenerateArgs {
     /// Seconds from the start to the first burst (default: --burst-every-secs).
     #[arg(long, value_name = "SECS", requires = "burst_every_secs")]
     pub burst_first_secs: Option<u64>,
+}
+
+/// `generate --tcp` and its TLS flags.
+#[derive(Debug, Args)]
+pub(crate) struct TcpArgs {
+    /// Stream the records as lines to an LSS log receiver at HOST:PORT over TCP, as an App
+    /// Connector does (`zpa-enricher receive`, or any receiver), instead of writing them;
+    /// reconnects when the connection drops.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, conflicts_with_all = ["topic", "output"])]
+    pub tcp: Option<String>,
+    /// With --tcp: speak TLS, trusting the CA certificates of this PEM file to sign the
+    /// receiver's certificate (for a certificate from a public CA, the system's bundle, e.g.
+    /// /etc/ssl/certs/ca-certificates.crt).
+    #[arg(long, value_name = "FILE", requires = "tcp")]
+    pub tls_ca: Option<PathBuf>,
+    /// With --tls-ca: present this PEM client certificate (chain) to the receiver, as an App
+    /// Connector presents its enrollment certificate (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires_all = ["tls_ca", "tls_key"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// With --tls-ca: the name the receiver's certificate must be valid for (default: the host
+    /// of --tcp).
+    #[arg(long, value_name = "NAME", requires = "tls_ca")]
+    pub tls_server_name: Option<String>,
+    /// With --tcp: how long to keep trying to connect, at the start or after losing the
+    /// connection, before giving up with exit status 1.
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400), requires = "tcp")]
+    pub connect_deadline_secs: u64,
 }
 
 impl GenerateArgs {

@@ -176,6 +176,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                 }
             };
             let seed = args.seed.unwrap_or_else(clock_seed);
+            let tcp = *args.tcp;
             let job = commands::generate::GenerateJob {
                 traffic: zpa_enricher::synth::Traffic {
                     catalog: Arc::clone(&catalog),
@@ -197,6 +198,15 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                     }),
                 },
                 output: args.output,
+                tcp: tcp.tcp.map(|addr| commands::generate::TcpSink {
+                    addr,
+                    tls: tcp.tls_ca.map(|ca| zpa_enricher::synth::TlsClientFiles {
+                        ca,
+                        client_cert: tcp.tls_cert.zip(tcp.tls_key),
+                        server_name: tcp.tls_server_name,
+                    }),
+                    deadline: std::time::Duration::from_secs(tcp.connect_deadline_secs),
+                }),
                 kafka: args.topic.map(|topic| commands::generate::KafkaSink {
                     brokers: args.brokers.unwrap_or_default(),
                     topic,

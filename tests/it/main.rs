@@ -20,6 +20,7 @@ mod fixtures_golden;
 mod format_ecs;
 mod format_splunk_hec;
 mod generate_cli;
+mod generate_tcp;
 mod kafka;
 mod mock_cluster;
 mod properties;

@@ -118,7 +118,23 @@ The settings file: .Values.config plus what the chart sets (metrics address, mou
 TLS files). Secrets never go here; they come from the environment.
 */}}
 {{- define "zpa-enricher.settings" -}}
-{{- $settings := deepCopy (.Values.config | default dict) }}
+{{- $settings := dict }}
+{{- include "zpa-enricher.settingsInto" (dict "root" . "out" $settings) }}
+{{- toYaml $settings }}
+{{- end }}
+
+{{/*
+Fills the map .out with the settings of zpa-enricher.settings, for the root context .root. A map
+rather than YAML text: fromYaml would turn every number into a float, and toYaml writes a large
+float such as 1000000 as 1e+06, which is not what the settings said.
+*/}}
+{{- define "zpa-enricher.settingsInto" -}}
+{{- $root := .root }}
+{{- $settings := .out }}
+{{- range $key, $value := deepCopy ($root.Values.config | default dict) }}
+{{- $_ := set $settings $key $value }}
+{{- end }}
+{{- with $root }}
 {{- $_ := set $settings "metrics" (dict "addr" (printf "0.0.0.0:%d" (int .Values.containerPorts.metrics))) }}
 {{- if .Values.catalogOverride.enabled }}
 {{- $catalog := get $settings "catalog" | default dict }}
@@ -129,7 +145,7 @@ TLS files). Secrets never go here; they come from the environment.
 {{- if .existingSecret }}
 {{- $kafka := get $settings "kafka" | default dict }}
 {{- $security := get $kafka "security" | default dict }}
-{{- $dir := include "zpa-enricher.tlsDir" $ }}
+{{- $dir := include "zpa-enricher.tlsDir" $root }}
 {{- if .caKey }}
 {{- $_ := set $security "ca_file" (printf "%s/%s" $dir .caKey) }}
 {{- end }}
@@ -141,7 +157,7 @@ TLS files). Secrets never go here; they come from the environment.
 {{- $_ := set $settings "kafka" $kafka }}
 {{- end }}
 {{- end }}
-{{- toYaml $settings }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -217,6 +233,147 @@ Combinations of values that cannot work, reported before anything is installed.
 {{- end }}
 {{- if and .enabled .content .existingConfigMap }}
 {{- fail "catalogOverride: set content or existingConfigMap, not both" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The LSS receiver (`zpa-enricher receive`, receiver.enabled): its own Deployment, Services,
+PodDisruptionBudget and ServiceMonitor. Its app.kubernetes.io/name is the chart name plus
+"-receiver", so that the enricher's selectors (name and instance, immutable) never match the
+receiver's pods or Services.
+*/}}
+{{- define "zpa-enricher.receiver.fullname" -}}
+{{- printf "%s-receiver" (include "zpa-enricher.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "zpa-enricher.receiver.metricsServiceName" -}}
+{{- printf "%s-metrics" (include "zpa-enricher.receiver.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "zpa-enricher.receiver.name" -}}
+{{- printf "%s-receiver" (include "zpa-enricher.name" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels that select the receiver's pods; never change them on upgrade.
+*/}}
+{{- define "zpa-enricher.receiver.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "zpa-enricher.receiver.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: receiver
+{{- end }}
+
+{{/*
+Labels of every receiver resource.
+*/}}
+{{- define "zpa-enricher.receiver.labels" -}}
+helm.sh/chart: {{ include "zpa-enricher.chart" . }}
+{{ include "zpa-enricher.receiver.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: zpa-enricher
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Where the receiver's TLS files are mounted, and their names there (fixed, so that keys of the
+same name in two Secrets do not collide).
+*/}}
+{{- define "zpa-enricher.receiver.tlsDir" -}}/etc/zpa-enricher/receiver-tls{{- end }}
+
+{{/*
+Name of a listener's container port: lss-<port> (at most 15 characters, as a port name must be).
+*/}}
+{{- define "zpa-enricher.receiver.portName" -}}
+{{- printf "lss-%d" (int .port) }}
+{{- end }}
+
+{{/*
+The receiver's settings file: the shared settings (zpa-enricher.settings: config, metrics.addr,
+the Kafka TLS files) plus the [receive] section: config.receive, the listeners from
+receiver.listeners, and the TLS files mounted from receiver.tls.
+*/}}
+{{- define "zpa-enricher.receiver.settings" -}}
+{{- $settings := dict }}
+{{- include "zpa-enricher.settingsInto" (dict "root" . "out" $settings) }}
+{{- $receive := get $settings "receive" | default dict }}
+{{- $listeners := list }}
+{{- range .Values.receiver.listeners }}
+{{- $l := dict "name" .name "addr" (printf "%s:%d" $.Values.receiver.bindAddress (int .port)) }}
+{{- if .logType }}{{ $_ := set $l "log_type" .logType }}{{ end }}
+{{- if .format }}{{ $_ := set $l "format" .format }}{{ end }}
+{{- if .template }}{{ $_ := set $l "template" .template }}{{ end }}
+{{- if .maxConnections }}{{ $_ := set $l "max_connections" (int .maxConnections) }}{{ end }}
+{{- $listeners = append $listeners $l }}
+{{- end }}
+{{- $_ := set $receive "listen" (list) }}
+{{- $_ := set $receive "listeners" $listeners }}
+{{- with .Values.receiver.tls }}
+{{- if .enabled }}
+{{- $dir := include "zpa-enricher.receiver.tlsDir" $ }}
+{{- $_ := set $receive "tls_cert" (printf "%s/server.crt" $dir) }}
+{{- $_ := set $receive "tls_key" (printf "%s/server.key" $dir) }}
+{{- if .clientCaSecret }}
+{{- $_ := set $receive "client_ca" (printf "%s/client-ca.crt" $dir) }}
+{{- $_ := set $receive "mtls" true }}
+{{- else }}
+{{- $_ := set $receive "mtls" false }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $_ := set $settings "receive" $receive }}
+{{- toYaml $settings }}
+{{- end }}
+
+{{/*
+Receiver values that cannot work, reported before anything is installed.
+*/}}
+{{- define "zpa-enricher.receiver.validate" -}}
+{{- with .Values.receiver }}
+{{- if not .listeners }}
+{{- fail "receiver.listeners: the receiver needs at least one listener (name and port)" }}
+{{- end }}
+{{- $names := dict }}
+{{- $ports := dict }}
+{{- $servicePorts := dict }}
+{{- range .listeners }}
+{{- if hasKey $names .name }}
+{{- fail (printf "receiver.listeners: the name %s is used twice (names label the metrics and must be unique)" .name) }}
+{{- end }}
+{{- $_ := set $names .name true }}
+{{- $port := toString (int .port) }}
+{{- if hasKey $ports $port }}
+{{- fail (printf "receiver.listeners: port %s is used twice" $port) }}
+{{- end }}
+{{- $_ := set $ports $port true }}
+{{- if eq (int .port) (int $.Values.containerPorts.metrics) }}
+{{- fail (printf "receiver.listeners: port %s is containerPorts.metrics, the metrics port" $port) }}
+{{- end }}
+{{- $servicePort := toString (int (.servicePort | default .port)) }}
+{{- if hasKey $servicePorts $servicePort }}
+{{- fail (printf "receiver.listeners: Service port %s is used twice (servicePort, or port when servicePort is not set)" $servicePort) }}
+{{- end }}
+{{- $_ := set $servicePorts $servicePort true }}
+{{- if and .template .format }}
+{{- fail (printf "receiver.listeners %s: set format or template, not both (a template decides the format)" .name) }}
+{{- end }}
+{{- if and .nodePort (eq $.Values.receiver.service.type "ClusterIP") }}
+{{- fail (printf "receiver.listeners %s: nodePort needs receiver.service.type NodePort or LoadBalancer" .name) }}
+{{- end }}
+{{- end }}
+{{- with .tls }}
+{{- if and .enabled (not .existingSecret) }}
+{{- fail "receiver.tls.enabled: set receiver.tls.existingSecret, the Secret with the server certificate and key" }}
+{{- end }}
+{{- if and (not .enabled) (or .existingSecret .clientCaSecret) }}
+{{- fail "receiver.tls.existingSecret or clientCaSecret is set but receiver.tls.enabled is false (the listeners would be plain TCP)" }}
+{{- end }}
+{{- end }}
+{{- if and .service.externalTrafficPolicy (eq .service.type "ClusterIP") }}
+{{- fail "receiver.service.externalTrafficPolicy applies to LoadBalancer and NodePort Services only; set it to \"\" for ClusterIP" }}
 {{- end }}
 {{- end }}
 {{- end }}

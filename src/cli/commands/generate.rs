@@ -1,4 +1,5 @@
 //! `zpa-enricher generate`: realistic synthetic LSS records, one per line to a file or stdout,
+//! one per line to a log receiver over TCP or TLS (`--tcp`, as an App Connector streams them),
 //! or produced to a Kafka topic. Either way it is one [`Traffic`]: paced at `--rate`, with
 //! optional bursts of one code on top; the Kafka side is the producer the demo uses too.
 
@@ -12,7 +13,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 use zpa_enricher::event::LogType;
-use zpa_enricher::synth::{KafkaTarget, Traffic, TrafficCounts, Undelivered};
+use zpa_enricher::synth::{
+    KafkaTarget, TcpTarget, TlsClientFiles, Traffic, TrafficCounts, Undelivered,
+};
 
 /// How long the producer may take to deliver what is queued at the end: everything must arrive.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
@@ -26,6 +29,19 @@ pub(crate) struct GenerateJob {
     pub output: Option<PathBuf>,
     /// Produce to Kafka instead of writing lines.
     pub kafka: Option<KafkaSink>,
+    /// Stream the lines to a log receiver instead of writing them.
+    pub tcp: Option<TcpSink>,
+}
+
+/// Where generated lines go over TCP.
+#[derive(Debug, Clone)]
+pub(crate) struct TcpSink {
+    /// The receiver, `HOST:PORT`.
+    pub addr: String,
+    /// TLS, when the receiver speaks it.
+    pub tls: Option<TlsClientFiles>,
+    /// How long to keep trying to connect before giving up.
+    pub deadline: Duration,
 }
 
 /// Where generated records go in Kafka.
@@ -56,6 +72,9 @@ pub(crate) enum GenerateError {
     /// client.
     #[error(transparent)]
     Setup(Box<zpa_enricher::kafka::KafkaSetupError>),
+    /// The receiver cannot be reached, or TLS cannot be set up or fails.
+    #[error(transparent)]
+    Tcp(#[from] zpa_enricher::synth::TcpError),
     /// The SIGINT/SIGTERM handlers could not be installed.
     #[error("cannot install the signal handlers")]
     Signals(#[source] io::Error),
@@ -98,10 +117,27 @@ pub(crate) fn parse_log_type_weight(s: &str) -> Result<(LogType, u32), String> {
 /// # Errors
 /// The output cannot be created or written, or producing to Kafka fails.
 pub(crate) fn run(job: &GenerateJob) -> Result<(), GenerateError> {
-    match &job.kafka {
-        Some(sink) => produce(&job.traffic, sink),
-        None => write_lines(job),
+    match (&job.kafka, &job.tcp) {
+        (Some(sink), _) => produce(&job.traffic, sink),
+        (None, Some(sink)) => send_tcp(&job.traffic, sink),
+        (None, None) => write_lines(job),
     }
+}
+
+/// Streams lines to the receiver until the count is reached or SIGINT/SIGTERM arrives, then
+/// writes what is pending and closes the connection.
+fn send_tcp(traffic: &Traffic, sink: &TcpSink) -> Result<(), GenerateError> {
+    let target = TcpTarget::new(&sink.addr, sink.tls.as_ref(), sink.deadline)?;
+    let counts = TrafficCounts::default();
+    until_signalled("sending what is pending", |stop| {
+        traffic.send_tcp(&target, &counts, stop)
+    })??;
+    tracing::info!(
+        addr = %sink.addr,
+        sent = counts.sent.load(std::sync::atomic::Ordering::Relaxed),
+        "generated records sent"
+    );
+    Ok(())
 }
 
 /// The client id of `generate`'s producer.

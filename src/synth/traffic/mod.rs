@@ -2,8 +2,10 @@
 //! one status code on top, handed to a sink by [`pump`].
 //!
 //! [`Traffic`] says what to generate and how fast; it writes lines
-//! ([`Traffic::write_lines`], `zpa-enricher generate`) or produces to a Kafka topic
-//! ([`Traffic::produce`], `zpa-enricher generate --topic` and `zpa-enricher demo`). The producer
+//! ([`Traffic::write_lines`], `zpa-enricher generate`), streams them to a log receiver over TCP
+//! or TLS ([`Traffic::send_tcp`], `zpa-enricher generate --tcp`, in `traffic/tcp.rs`) or
+//! produces to a Kafka topic ([`Traffic::produce`], `zpa-enricher generate --topic` and
+//! `zpa-enricher demo`). The producer
 //! is an ordinary Kafka client, so a consumer sees exactly what a real LSS receiver pipeline
 //! would give it. Nothing here knows the service, and [`Schedule`] knows no clock: it is told how
 //! long the run has lasted, which keeps it testable without sleeping.
@@ -19,13 +21,15 @@ use crate::catalog::Catalog;
 use crate::enrich::{Enricher, Outcome};
 
 mod kafka;
+mod tcp;
 
 #[cfg(test)]
 use kafka::KeyField;
 pub use kafka::{KafkaTarget, TrafficCounts, Undelivered};
+pub use tcp::{TcpError, TcpTarget, TlsClientFiles};
 
 /// Generated traffic: which records, how many and how fast, enriched or not. Where they go is
-/// the caller's choice: [`Traffic::write_lines`] or [`Traffic::produce`].
+/// the caller's choice: [`Traffic::write_lines`], [`Traffic::send_tcp`] or [`Traffic::produce`].
 #[derive(Debug, Clone)]
 pub struct Traffic {
     /// The catalog the generator draws its codes from.
