@@ -8,7 +8,7 @@ use crate::cli::commands::catalog::{ExportFormat, StatsFormat as CatalogStatsFor
 use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
 use crate::cli::commands::sync::ReportFormat;
 use zpa_enricher::catalog::{Category, Component, ENTRY_LOG_TYPES, Severity, entry_log_type};
-use zpa_enricher::config::{FormatKind, LogFormat};
+use zpa_enricher::config::{FormatKind, ListenFormat, LogFormat};
 use zpa_enricher::event::LogType;
 use zpa_enricher::synth::{Burst, Start};
 
@@ -216,41 +216,43 @@ impl RunArgs {
     }
 }
 
-/// `receive` arguments: the simple case as flags (everything else in `[receive]` of the config
-/// file or the environment).
+/// `receive` arguments: the common settings of the log receiver as flags (everything else in
+/// the config file's `[receive]` section or the environment).
 #[derive(Debug, Args, Default)]
 pub(crate) struct ReceiveArgs {
     /// Bootstrap servers, e.g. 127.0.0.1:9092 (`kafka.brokers`).
     #[arg(long, value_name = "HOST:PORT,...")]
     pub brokers: Option<String>,
-    /// The raw topic every record goes to (`receive.topic`).
-    #[arg(long, value_name = "TOPIC")]
+    /// Topic the received records go to (`receive.topic`).
+    #[arg(long, value_name = "TOPIC", value_parser = parse_topic)]
     pub topic: Option<String>,
-    /// An address to listen on with the `[receive]` defaults; repeatable (`receive.listen`).
-    #[arg(long, value_name = "HOST:PORT")]
+    /// Address to listen on, e.g. 0.0.0.0:9018; repeat for several listeners, one per log
+    /// receiver (`receive.listen`).
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
     pub listen: Vec<String>,
-    /// Line format of those listeners (`receive.format`).
-    #[arg(long, value_name = "auto|json|csv|tsv")]
-    pub format: Option<String>,
-    /// PEM server certificate chain: listen with TLS (`receive.tls_cert`).
-    #[arg(long, value_name = "FILE")]
-    pub tls_cert: Option<std::path::PathBuf>,
-    /// PEM private key of the server certificate (`receive.tls_key`).
-    #[arg(long, value_name = "FILE")]
-    pub tls_key: Option<std::path::PathBuf>,
-    /// PEM CA bundle: require client certificates that verify against it (`receive.client_ca`,
-    /// `receive.mtls = true`).
-    #[arg(long, value_name = "FILE")]
-    pub client_ca: Option<std::path::PathBuf>,
-    /// Also enrich each record to the output topic, invalid ones to the dead-letter topic
-    /// (`receive.enrich`).
+    /// How lines are read: `auto` tells JSON, CSV and TSV apart per line (`receive.format`).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<ListenFormat>)]
+    pub format: Option<ListenFormat>,
+    /// PEM server certificate chain: the listeners speak TLS (`receive.tls_cert`).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert (`receive.tls_key`).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA bundle: client certificates are required and verified against it, as LSS does
+    /// with the App Connector enrollment CA (`receive.client_ca` and `receive.mtls`).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
+    /// Also enrich: records go through the catalog straight to --output-topic, invalid ones
+    /// to --dlq-topic (`receive.enrich`).
     #[arg(long)]
     pub enrich: bool,
-    /// Topic for enriched records (`kafka.output_topic`).
-    #[arg(long, value_name = "TOPIC")]
+    /// Topic for enriched records, with --enrich (`kafka.output_topic`).
+    #[arg(long, value_name = "TOPIC", value_parser = parse_topic)]
     pub output_topic: Option<String>,
-    /// Dead-letter topic (`kafka.dlq_topic`).
-    #[arg(long, value_name = "TOPIC")]
+    /// Dead-letter topic: lines that are not records, and with --enrich invalid records
+    /// (`kafka.dlq_topic`).
+    #[arg(long, value_name = "TOPIC", value_parser = parse_topic)]
     pub dlq_topic: Option<String>,
     /// Address of /metrics, /healthz and /readyz (`metrics.addr`).
     #[arg(long, value_name = "HOST:PORT")]
@@ -268,18 +270,19 @@ impl ReceiveArgs {
                 o.push((k.to_owned(), Override::Str(v)));
             }
         };
-        let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
         put("kafka.brokers", self.brokers.clone());
         put("receive.topic", self.topic.clone());
-        put("receive.format", self.format.clone());
+        put("receive.format", self.format.map(|f| f.as_str().to_owned()));
         put("receive.tls_cert", path(&self.tls_cert));
         put("receive.tls_key", path(&self.tls_key));
         put("receive.client_ca", path(&self.client_ca));
-        put(
-            "receive.mtls",
-            self.client_ca.as_ref().map(|_| "true".to_owned()),
-        );
-        put("receive.enrich", self.enrich.then(|| "true".to_owned()));
+        if self.client_ca.is_some() {
+            put("receive.mtls", Some("true".to_owned()));
+        }
+        if self.enrich {
+            put("receive.enrich", Some("true".to_owned()));
+        }
         put("kafka.output_topic", self.output_topic.clone());
         put("kafka.dlq_topic", self.dlq_topic.clone());
         put("metrics.addr", self.metrics_addr.clone());
@@ -668,7 +671,14 @@ macro_rules! vocab_value {
         }
     )*};
 }
-vocab_value!(Severity, Component, Category, LogFormat, FormatKind);
+vocab_value!(
+    Severity,
+    Component,
+    Category,
+    LogFormat,
+    FormatKind,
+    ListenFormat
+);
 
 #[cfg(test)]
 mod tests {
