@@ -13,10 +13,13 @@ Each round:
      handshakes are not counted), and reads the receiver's peak RSS (VmHWM) and CPU time.
 Prints a table of the rounds and the medians.
 
---enrich times `receive --enrich` (records enriched straight to the output topic) instead.
+--enrich times `receive --enrich` (records also enriched straight to the output topic).
+--env ZPA_ENRICHER__KEY=VALUE (repeatable) passes a setting to the receiver (the caller's own
+ZPA_ENRICHER__ variables are not used), e.g. ZPA_ENRICHER__RECEIVE__MAX_IN_FLIGHT=4096.
 
 Usage: python3 scripts/bench_receive.py [--records 300000] [--connections 4] [--rounds 3]
                                         [--enrich] [--brokers HOST:PORT]
+                                        [--env ZPA_ENRICHER__KEY=VALUE ...]
 """
 
 import argparse
@@ -121,6 +124,13 @@ def send(args):
             view = memoryview(data)
             for i in range(0, len(view), 1 << 20):
                 s.sendall(view[i:i + (1 << 20)])
+            # A clean close, as App Connectors close: close_notify, then wait for the receiver
+            # to close. Closing at once with unread bytes (TLS 1.3 session tickets) would make
+            # the kernel reset the connection and discard what the receiver has not read yet.
+            try:
+                s.unwrap()
+            except (ssl.SSLError, OSError):
+                pass
 
 
 def split_lines(path, parts):
@@ -160,6 +170,7 @@ def round_(args, binary, certs, lines, n, size):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZPA_ENRICHER__")}
     env["ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS"] = "true"
     env["RUST_LOG"] = "warn"
+    env.update(kv.split("=", 1) for kv in args.env)
     cmd = [binary, "receive", "--brokers", broker.brokers, "--topic", topic,
            "--listen", f"127.0.0.1:{listen}", "--format", "json",
            "--tls-cert", str(certs / "server.pem"), "--tls-key", str(certs / "server.key"),
@@ -219,6 +230,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--enrich", action="store_true")
     ap.add_argument("--brokers")
+    ap.add_argument("--env", action="append", default=[], metavar="ZPA_ENRICHER__KEY=VALUE")
     ap.add_argument("--binary", help="a built zpa-enricher (default: build the release binary)")
     args = ap.parse_args()
 

@@ -83,7 +83,7 @@ impl Default for ReceiveSettings {
             idle_timeout_secs: 300,
             tls_handshake_timeout_secs: 10,
             read_buffer_bytes: 256 << 10,
-            max_in_flight: 20_000,
+            max_in_flight: 4096,
             tls_reload_interval_secs: 10,
             listeners: Vec::new(),
         }
