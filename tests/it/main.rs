@@ -21,5 +21,6 @@ mod format_ecs;
 mod format_splunk_hec;
 mod generate_cli;
 mod kafka;
+mod lines;
 mod mock_cluster;
 mod properties;
