@@ -84,8 +84,11 @@ impl Defaults {
 
 /// Where the `zpa-lss:` (or `zms-lss:`) marker starts (at its leading space).
 fn marker(b: &[u8]) -> Option<usize> {
+    use memchr::memmem::Finder;
+    static ZPA: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" zpa-lss:"));
+    static ZMS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" zms-lss:"));
     let head = &b[..b.len().min(PREFIX_WITHIN)];
-    memchr::memmem::find(head, b" zpa-lss:").or_else(|| memchr::memmem::find(head, b" zms-lss:"))
+    ZPA.find(head).or_else(|| ZMS.find(head))
 }
 
 /// True when `b` has an LSS CSV/TSV prefix near its start.

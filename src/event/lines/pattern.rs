@@ -29,6 +29,8 @@ pub(super) enum Trim {
 pub(super) struct FieldRead {
     /// The JSON key it is written under.
     pub(super) key: Box<str>,
+    /// `"key":`, as written before the value.
+    pub(super) member: Box<[u8]>,
     /// The spec of its placeholder.
     pub(super) spec: Spec,
     /// The item separator of a list field.
@@ -257,6 +259,7 @@ fn read_field(f: &Field, number: usize, earlier: &[FieldRead]) -> FieldRead {
     };
     FieldRead {
         key: key.into(),
+        member: format!("\"{key}\":").into_bytes().into(),
         spec: f.spec,
         list: f.list.clone(),
         modifier: f.modifier,

@@ -52,26 +52,32 @@ fn write_inner(
     let mut scratch = Vec::new();
     out.push(b'{');
     let mut members = 0;
+    let mut glued: Vec<(usize, usize, &[u8])> = Vec::new();
     for (i, slot) in p.slots.iter().enumerate() {
         let (start, end) = split.spans[i];
         let text = &b[start..end];
-        let mut parts: Vec<(usize, usize, &[u8])> = Vec::with_capacity(slot.count);
-        if slot.count == 1 {
-            parts.push((slot.first, start, text));
-        } else if let Some(pieces) = matcher::glued_parts(p, slot, text) {
-            let mut at = start;
-            for (k, piece) in pieces.into_iter().enumerate() {
-                parts.push((slot.first + k, at, piece));
-                at += piece.len() + slot.glue.len();
-            }
-        } else {
-            parts.push((slot.first, start, text));
-            unsplit.extend(slot.first..slot.first + slot.count);
-        }
         if split.ambiguous.contains(&i) {
             ambiguous.extend(slot.first..slot.first + slot.count);
         }
-        for (fi, at, part) in parts {
+        // The fields of the slot with their texts: the whole text for one field (nearly every
+        // slot), the parts of glued fields, or the whole text for the first of glued fields that
+        // cannot be split.
+        let one = [(slot.first, start, text)];
+        let parts: &[(usize, usize, &[u8])] = if slot.count == 1 {
+            &one
+        } else if let Some(pieces) = matcher::glued_parts(p, slot, text) {
+            glued.clear();
+            let mut at = start;
+            for (k, piece) in pieces.into_iter().enumerate() {
+                glued.push((slot.first + k, at, piece));
+                at += piece.len() + slot.glue.len();
+            }
+            &glued
+        } else {
+            unsplit.extend(slot.first..slot.first + slot.count);
+            &one
+        };
+        for &(fi, at, part) in parts {
             let f = &p.fields[fi];
             let failed = |problem| Failure::Value {
                 field: fi,
@@ -94,9 +100,7 @@ fn write_inner(
                 out.push(b',');
             }
             members += 1;
-            out.push(b'"');
-            out.extend_from_slice(f.key.as_bytes());
-            out.extend_from_slice(b"\":");
+            out.extend_from_slice(&f.member);
             let v = out.len();
             value::write(f, part, out).map_err(failed)?;
             written[fi] = Some(v..out.len());

@@ -92,16 +92,16 @@ fn trimmed<'t>(f: &FieldRead, text: &'t [u8]) -> &'t [u8] {
     }
 }
 
-/// How unlikely `text` is as the value of `f` when `sep` separates the line's cells: 0 for a
-/// value as the template usually writes it, more for each separator it would hold (beyond the
-/// `expected` ones) and for an empty number.
+/// How unlikely `text` is as the value of `f` when it holds `extra` of the line's cell
+/// separators: 0 for a value as the template usually writes it, more for each separator it
+/// would hold (beyond the `expected` ones) and for an empty number.
 ///
 /// # Errors
 /// The [`Problem`] when the text cannot be the value at all.
 pub(super) fn cost(
     f: &FieldRead,
     text: &[u8],
-    sep: &[u8],
+    extra: usize,
     expected: usize,
 ) -> Result<u32, Problem> {
     check(f, text)?;
@@ -109,7 +109,6 @@ pub(super) fn cost(
         let empty_number = f.spec.is_number() && f.list.is_none() && text.trim_ascii().is_empty();
         return Ok(if empty_number { cost::EMPTY_NUMBER } else { 0 });
     }
-    let extra = occurrences(text, sep);
     let extra32 = u32::try_from(extra).unwrap_or(u32::MAX / 16);
     if let Some(sep) = &f.list {
         let item_cost = if f.spec.is_number() {
@@ -179,7 +178,11 @@ fn split<'t>(text: &'t [u8], sep: &'t [u8]) -> impl Iterator<Item = &'t [u8]> {
     let mut rest = (!text.is_empty()).then_some(text);
     std::iter::from_fn(move || {
         let t = rest?;
-        match memchr::memmem::find(t, sep) {
+        let found = match sep {
+            [b] => memchr::memchr(*b, t),
+            _ => memchr::memmem::find(t, sep),
+        };
+        match found {
             Some(at) => {
                 rest = Some(&t[at + sep.len()..]);
                 Some(&t[..at])
@@ -440,17 +443,16 @@ fn write_one(f: &FieldRead, text: &[u8], out: &mut Vec<u8>) -> Result<(), Proble
                 return Err(Problem::JsonString);
             }
         }
+        // Times were checked with the rest of the value (`cost`) before anything is written.
         Spec::JsonBare => {
             if !is_bare_json_string(text) {
                 return Err(Problem::JsonString);
             }
-            time(f, text)?;
             out.push(b'"');
             out.extend_from_slice(text);
             out.push(b'"');
         }
         Spec::Str | Spec::Hash => {
-            time(f, text)?;
             out.push(b'"');
             escape_into(out, text);
             out.push(b'"');
@@ -475,6 +477,14 @@ const NEEDS_ESCAPE: [bool; 256] = {
 /// Writes `text` (valid UTF-8) as the inside of a JSON string.
 pub(super) fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Nearly every value needs no escaping; a branch-free fold over it vectorises.
+    let plain = text
+        .iter()
+        .fold(true, |ok, &b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    if plain {
+        out.extend_from_slice(text);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in text.iter().enumerate() {
         if !NEEDS_ESCAPE[usize::from(b)] {

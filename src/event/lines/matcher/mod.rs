@@ -20,8 +20,6 @@
 //! exactly once between each two fields, else the first field keeps the whole text, the others
 //! are left out, and the slot is reported as unsplit.
 
-use rustc_hash::FxHashMap;
-
 use super::pattern::Pattern;
 use super::value::{self, Problem};
 
@@ -37,6 +35,9 @@ const STRICT_TRIES: usize = 16;
 
 /// Edges of the split graph beyond which a line is refused as too ambiguous to weigh.
 const MAX_EDGES: usize = 1 << 16;
+
+/// Boundaries at one slot beyond which a line is refused as too ambiguous to weigh.
+const MAX_STATES: usize = 1 << 10;
 
 /// Candidate ends per slot when the template has no common separator to bound them by.
 const MAX_CANDIDATES: usize = 64;
@@ -101,8 +102,15 @@ pub(super) struct Split {
     pub(super) cost: u32,
 }
 
-/// The cost of `text` as slot `slot` (`start` is where the text is, for messages).
-fn slot_cost(p: &Pattern, i: usize, text: &[u8], start: usize) -> Result<u32, Failure> {
+/// The cost of `text` as slot `i` (`start` is where the text is, for messages; `extra`, when
+/// known, how many cell separators it holds).
+fn slot_cost(
+    p: &Pattern,
+    i: usize,
+    text: &[u8],
+    start: usize,
+    extra: Option<usize>,
+) -> Result<u32, Failure> {
     let slot = &p.slots[i];
     let bad = |field: usize, problem: Problem, from: usize, len: usize| Failure::Value {
         field,
@@ -110,8 +118,12 @@ fn slot_cost(p: &Pattern, i: usize, text: &[u8], start: usize) -> Result<u32, Fa
         start: from,
         end: from + len,
     };
+    let cost = |field: usize, text: &[u8], extra: Option<usize>, expected: usize| {
+        let extra = extra.unwrap_or_else(|| value::occurrences(text, &slot.cell_sep));
+        value::cost(&p.fields[field], text, extra, expected)
+    };
     if slot.count == 1 {
-        return value::cost(&p.fields[slot.first], text, &slot.cell_sep, slot.expected)
+        return cost(slot.first, text, extra, slot.expected)
             .map_err(|e| bad(slot.first, e, start, text.len()));
     }
     match glued_parts(p, slot, text) {
@@ -119,62 +131,78 @@ fn slot_cost(p: &Pattern, i: usize, text: &[u8], start: usize) -> Result<u32, Fa
             let mut total = 0;
             let mut at = start;
             for (k, part) in parts.iter().enumerate() {
-                total += value::cost(&p.fields[slot.first + k], part, &slot.cell_sep, 0)
+                total += cost(slot.first + k, part, None, 0)
                     .map_err(|e| bad(slot.first + k, e, at, part.len()))?;
                 at += part.len() + slot.glue.len();
             }
             Ok(total)
         }
-        None => value::cost(&p.fields[slot.first], text, &slot.cell_sep, 0)
-            .map_err(|e| bad(slot.first, e, start, text.len())),
+        None => cost(slot.first, text, extra, 0).map_err(|e| bad(slot.first, e, start, text.len())),
     }
 }
 
-/// Finds the ends of slot `i`'s text starting at `pos`, calling `each(end, cost)` for every
-/// viable one; returns the failure of the last candidate when none is viable.
+/// The next occurrence of `needle` in `hay` at or after `from`.
+#[inline]
+fn next_at(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let rest = hay.get(from..)?;
+    match needle {
+        [b] => memchr::memchr(*b, rest),
+        _ => memchr::memmem::find(rest, needle),
+    }
+    .map(|at| from + at)
+}
+
+/// Finds the ends of slot `i`'s text starting at `pos`, calling `each(end, extra, cost)` for
+/// every viable one (`extra`: the cell separators its text holds); returns the failure of the
+/// first candidate when none is viable. `budget` is how many separators beyond the template's
+/// own the text may still hold.
 fn candidates(
     p: &Pattern,
     b: &[u8],
     i: usize,
     pos: usize,
-    surplus: usize,
-    mut each: impl FnMut(usize, u32),
+    budget: usize,
+    mut each: impl FnMut(usize, usize, u32),
 ) -> Result<(), Failure> {
     let slot = &p.slots[i];
+    let count = |from: usize, to: usize| match p.separator {
+        Some(sep) => memchr::memchr_iter(sep, &b[from..to]).count(),
+        None => 0,
+    };
     if i + 1 == p.slots.len() {
         // The last slot runs to the end of the line, before its closing text.
         if b.len() < pos + slot.after.len() || !b.ends_with(&slot.after) {
             return Err(Failure::Literal { slot: i, at: pos });
         }
         let end = b.len() - slot.after.len();
-        let cost = slot_cost(p, i, &b[pos..end], pos)?;
-        each(end, cost);
+        let extra = count(pos, end);
+        let cost = slot_cost(p, i, &b[pos..end], pos, p.separator.map(|_| extra))?;
+        each(end, extra, cost);
         return Ok(());
     }
     let strict = slot.is_strict(&p.fields);
-    let finder = memchr::memmem::Finder::new(&slot.after);
     // The first candidate's failure: the shortest text, the one a reader would look at.
     let mut failure: Option<Failure> = None;
     let mut found_any = false;
-    for (tries, at) in finder.find_iter(&b[pos..]).enumerate() {
-        let end = pos + at;
-        let text = &b[pos..end];
-        if strict && tries >= STRICT_TRIES {
+    let (mut from, mut extra, mut counted) = (pos, 0, pos);
+    let mut tries = 0;
+    while let Some(end) = next_at(b, &slot.after, from) {
+        from = end + slot.after.len().max(1);
+        extra += count(counted, end);
+        counted = end;
+        tries += 1;
+        let over = match p.separator {
+            Some(_) => extra > budget,
+            None => tries > MAX_CANDIDATES,
+        };
+        if over || (strict && tries > STRICT_TRIES) {
             break;
         }
-        if !strict {
-            let over = match p.separator {
-                Some(sep) => memchr::memchr_iter(sep, text).count() > surplus + slot.expected,
-                None => tries >= MAX_CANDIDATES,
-            };
-            if over {
-                break;
-            }
-        }
-        match slot_cost(p, i, text, pos) {
+        let text = &b[pos..end];
+        match slot_cost(p, i, text, pos, p.separator.map(|_| extra)) {
             Ok(cost) => {
                 found_any = true;
-                each(end, cost);
+                each(end, extra, cost);
                 if strict {
                     break;
                 }
@@ -233,22 +261,32 @@ fn greedy(p: &Pattern, b: &[u8]) -> Option<Split> {
             if b.len() < pos + slot.after.len() || !b.ends_with(&slot.after) {
                 return None;
             }
-            b.len() - slot.after.len()
+            let end = b.len() - slot.after.len();
+            (slot_cost(p, i, &b[pos..end], pos, None) == Ok(0)).then_some(end)?
         } else if slot.is_strict(&p.fields) {
-            let mut end = None;
-            for at in memchr::memmem::find_iter(&b[pos..], &slot.after).take(STRICT_TRIES) {
-                if slot_cost(p, i, &b[pos..pos + at], pos).is_ok() {
-                    end = Some(pos + at);
+            let mut from = pos;
+            let mut found = None;
+            for _ in 0..STRICT_TRIES {
+                let Some(end) = next_at(b, &slot.after, from) else {
                     break;
+                };
+                match slot_cost(p, i, &b[pos..end], pos, None) {
+                    Ok(0) => {
+                        found = Some(end);
+                        break;
+                    }
+                    Ok(_) => return None,
+                    Err(_) => from = end + slot.after.len().max(1),
                 }
             }
-            end?
+            found?
         } else {
-            pos + memchr::memmem::find_iter(&b[pos..], &slot.after).nth(slot.expected)?
+            let mut end = next_at(b, &slot.after, pos)?;
+            for _ in 0..slot.expected {
+                end = next_at(b, &slot.after, end + slot.after.len().max(1))?;
+            }
+            (slot_cost(p, i, &b[pos..end], pos, None) == Ok(0)).then_some(end)?
         };
-        if slot_cost(p, i, &b[pos..end], pos) != Ok(0) {
-            return None;
-        }
         spans.push((pos, end));
         pos = end + slot.after.len();
     }
@@ -264,6 +302,8 @@ const INF: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy)]
 struct State {
     pos: usize,
+    /// Separators beyond the template's own in the text before `pos`.
+    used: usize,
     /// Least cost from the start.
     f: u32,
     /// Least cost to the end.
@@ -289,27 +329,34 @@ fn weigh(p: &Pattern, b: &[u8], surplus: usize) -> Result<Split, Failure> {
     let mut total_edges = 0;
     levels[0].push(State {
         pos: p.lead.len(),
+        used: 0,
         f: 0,
         g: INF,
         ways: 0,
     });
     let mut deepest: Option<Failure> = None;
     for i in 0..n {
-        let mut index: FxHashMap<usize, usize> = FxHashMap::default();
         let (done, rest) = levels.split_at_mut(i + 1);
         let (here, next) = (&done[i], &mut rest[0]);
         for (from, state) in here.iter().enumerate() {
-            let result = candidates(p, b, i, state.pos, surplus, |end, cost| {
+            let budget = surplus.saturating_sub(state.used);
+            let result = candidates(p, b, i, state.pos, budget, |end, extra, cost| {
                 let to_pos = end + p.slots[i].after.len();
-                let to = *index.entry(to_pos).or_insert_with(|| {
-                    next.push(State {
-                        pos: to_pos,
-                        f: INF,
-                        g: INF,
-                        ways: 0,
-                    });
-                    next.len() - 1
-                });
+                // Few boundaries per slot (one per way of placing the surplus so far): a
+                // linear search finds the one this edge reaches.
+                let to = match next.iter().position(|s| s.pos == to_pos) {
+                    Some(to) => to,
+                    None => {
+                        next.push(State {
+                            pos: to_pos,
+                            used: state.used + extra,
+                            f: INF,
+                            g: INF,
+                            ways: 0,
+                        });
+                        next.len() - 1
+                    }
+                };
                 next[to].f = next[to].f.min(state.f.saturating_add(cost));
                 edges[i].push(Edge {
                     from,
@@ -333,7 +380,7 @@ fn weigh(p: &Pattern, b: &[u8], surplus: usize) -> Result<Split, Failure> {
             }
         }
         total_edges += edges[i].len();
-        if total_edges > MAX_EDGES {
+        if total_edges > MAX_EDGES || levels[i + 1].len() > MAX_STATES {
             return Err(Failure::TooAmbiguous);
         }
         if levels[i + 1].is_empty() {

@@ -8,9 +8,12 @@ fn field(placeholder: &str) -> FieldRead {
     Pattern::new(&t, "test", None).expect("a pattern").fields[0].clone()
 }
 
+/// The JSON of `text` as the reader makes it: checked, then written.
 fn json(placeholder: &str, text: &str) -> Result<String, Problem> {
+    let f = field(placeholder);
+    check(&f, text.as_bytes())?;
     let mut out = Vec::new();
-    write(&field(placeholder), text.as_bytes(), &mut out)?;
+    write(&f, text.as_bytes(), &mut out)?;
     Ok(String::from_utf8(out).expect("UTF-8"))
 }
 
@@ -129,7 +132,8 @@ fn times_are_strings_as_written_and_must_have_their_form() {
 }
 
 fn cost_of(placeholder: &str, text: &str, expected: usize) -> Result<u32, Problem> {
-    cost(&field(placeholder), text.as_bytes(), b",", expected)
+    let extra = occurrences(text.as_bytes(), b",");
+    cost(&field(placeholder), text.as_bytes(), extra, expected)
 }
 
 #[test]
