@@ -9,7 +9,7 @@ use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
 use crate::cli::commands::sync::ReportFormat;
 use zpa_enricher::catalog::{Category, Component, ENTRY_LOG_TYPES, Severity, entry_log_type};
 use zpa_enricher::config::{FormatKind, LogFormat};
-use zpa_enricher::event::LogType;
+use zpa_enricher::event::{LineFormat, LogType};
 use zpa_enricher::synth::{Burst, Start};
 
 /// Enriches Zscaler Private Access (ZPA) LSS log records with human-readable status-code
@@ -270,6 +270,17 @@ pub(crate) struct GenerateArgs {
     /// With --enriched: `lss`, `ecs` or `splunk_hec`, as `enrich --format` (overrides output.format).
     #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<FormatKind>, requires = "enriched")]
     pub format: Option<FormatKind>,
+    /// Write each record as a line of the vendor's default template of its log type: `json`
+    /// (the record as it is), `csv` or `tsv`, as an LSS log receiver gets it (records of no
+    /// known log type, and invalid ones, stay JSON).
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        default_value = "json",
+        value_parser = parse_template,
+        conflicts_with_all = ["enriched", "topic"]
+    )]
+    pub template: LineFormat,
     /// The status code of the bursts.
     #[arg(
         long,
@@ -516,6 +527,14 @@ impl SyncArgs {
             }
         }
         o
+    }
+}
+
+/// Parses `generate --template`: `json`, `csv` or `tsv`, ignoring letter case.
+fn parse_template(s: &str) -> Result<LineFormat, String> {
+    match s.trim().parse::<LineFormat>() {
+        Ok(f) if f != LineFormat::Auto => Ok(f),
+        _ => Err("expected one of: json, csv, tsv".to_owned()),
     }
 }
 

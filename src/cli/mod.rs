@@ -193,6 +193,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                     }),
                 },
                 output: args.output,
+                template: args.template,
                 kafka: args.topic.map(|topic| commands::generate::KafkaSink {
                     brokers: args.brokers.unwrap_or_default(),
                     topic,

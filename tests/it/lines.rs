@@ -357,3 +357,60 @@ fn defect_ldap_json_stray_comma() {
     assert_eq!(l.log_type, LogType::LdapInspection);
     assert!(l.notes.contains(LineNote::Repaired));
 }
+
+/// The lines of a `generate` run.
+fn generated(args: &[&str]) -> Vec<Vec<u8>> {
+    let out = crate::common::run(args, b"");
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    out.stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+#[test]
+fn generate_writes_the_vendors_csv_and_tsv_lines() {
+    let base = [
+        "generate",
+        "-n",
+        "60",
+        "--seed",
+        "5",
+        "--start",
+        "2026-11-25T08:00:00Z",
+    ];
+    let json = generated(&base);
+    assert_eq!(json.len(), 60);
+    let reader = LineReader::new(LineFormat::Auto, None);
+    for (template, seen) in [("csv", SeenFormat::Csv), ("tsv", SeenFormat::Tsv)] {
+        let lines = generated(&[&base[..], &["--template", template]].concat());
+        assert_eq!(lines.len(), json.len());
+        for (line, record) in lines.iter().zip(&json) {
+            let (l, out) = read(&reader, line);
+            let log_type = read(&reader, record).0.log_type;
+            if log_type == LogType::Unknown {
+                // No template to write it with: it stays JSON.
+                assert_eq!(line, record);
+                continue;
+            }
+            assert_eq!((l.format, l.log_type), (seen, log_type));
+            check_read_back(log_type, record, &out).unwrap();
+        }
+    }
+    assert_eq!(
+        generated(&[&base[..], &["--template", "json"]].concat()),
+        json
+    );
+}
+
+#[test]
+fn generate_template_takes_json_csv_or_tsv_for_lines_only() {
+    for args in [
+        &["generate", "-n", "1", "--template", "auto"][..],
+        &["generate", "-n", "1", "--template", "csv", "--enriched"],
+    ] {
+        let out = crate::common::run(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}

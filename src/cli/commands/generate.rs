@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-use zpa_enricher::event::LogType;
+use zpa_enricher::event::{LineFormat, LogType};
 use zpa_enricher::synth::{KafkaTarget, Traffic, TrafficCounts, Undelivered};
 
 /// How long the producer may take to deliver what is queued at the end: everything must arrive.
@@ -24,6 +24,8 @@ pub(crate) struct GenerateJob {
     pub traffic: Traffic,
     /// Output file; `None` or `-` writes stdout.
     pub output: Option<PathBuf>,
+    /// The template of the lines written: JSON as generated, or the vendor's CSV or TSV.
+    pub template: LineFormat,
     /// Produce to Kafka instead of writing lines.
     pub kafka: Option<KafkaSink>,
 }
@@ -212,7 +214,7 @@ fn write_lines_until(job: &GenerateJob, stop: &CancellationToken) -> io::Result<
     };
     let out = io::BufWriter::with_capacity(256 * 1024, out);
     job.traffic
-        .write_lines(out, stop)
+        .write_lines_as(out, stop, job.template)
         .map_err(crate::cli::stdio::writing(&name))
 }
 
