@@ -9,7 +9,8 @@
 //!   lookup, export, the severity rule. Pure.
 //! - [`event`]: the LSS record model: a validating JSON scanner, log-type detection, status
 //!   field extraction, invalid-input classification, the repair of list fields a template
-//!   wrote without brackets. Pure.
+//!   wrote without brackets, and LSS lines (JSON, the vendor's CSV and TSV templates, custom
+//!   templates) read into records. Pure.
 //! - [`enrich`]: the core: record bytes in, record bytes plus an enrichment object out, and an
 //!   [`enrich::Outcome`]. Pure; no I/O, no async.
 //! - `json_members`: JSON objects read with a repeated key kept, for the files that report

@@ -18,8 +18,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::admin::{self, Health};
 use crate::catalog::Catalog;
-use crate::config::{CatalogMode, ListenFormat, ListenerSpec, Settings};
+use crate::config::{CatalogMode, ListenerSpec, Settings};
 use crate::enrich::Enricher;
+use crate::event::{LineReader, Template};
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::kafka::{self, KafkaSetupError};
 use crate::metrics::Metrics;
@@ -27,7 +28,7 @@ use crate::metrics::Metrics;
 use crate::pipeline::Passthrough;
 use crate::pipeline::{Handles, Pipeline, PipelineError, PipelineOptions};
 use crate::receiver::{
-    Bound, LineReader, ListenerOptions, Receiver, ReceiverError, ReceiverOptions, TlsOptions,
+    Bound, ListenerOptions, Receiver, ReceiverError, ReceiverOptions, TlsOptions,
 };
 use crate::reload::Reloader;
 
@@ -52,15 +53,13 @@ pub enum ServiceError {
     /// The receiver cannot start (a listener cannot bind, certificate files cannot be used).
     #[error(transparent)]
     Receiver(#[from] ReceiverError),
-    /// A listener asks for a line format this build does not read.
-    #[error(
-        "listener {listener:?}: {what} lines cannot be read yet; use format = \"json\" or \"auto\" (JSON lines)"
-    )]
-    Format {
+    /// A listener's custom template does not parse.
+    #[error("listener {listener:?}: its template cannot be read: {problem}")]
+    Template {
         /// The listener.
         listener: String,
-        /// The format asked for.
-        what: String,
+        /// What is wrong with the template, and where.
+        problem: String,
     },
     /// The receiver stopped on a fatal condition (a delivery that cannot succeed).
     #[error("{0}")]
@@ -466,20 +465,15 @@ fn receiver_options(settings: &Settings) -> Result<ReceiverOptions, ServiceError
     })
 }
 
-/// How a listener reads its lines. JSON lines only, until the CSV, TSV and template readers
-/// are there: `auto` reads JSON (a CSV or TSV line is then dead-lettered as not JSON), and the
-/// other formats are refused at start.
+/// How a listener reads its lines: its custom template when it has one, else its format.
 fn line_reader(spec: &ListenerSpec) -> Result<LineReader, ServiceError> {
-    let refused = |what: &str| ServiceError::Format {
-        listener: spec.name.clone(),
-        what: what.to_owned(),
+    let Some(text) = &spec.template else {
+        return Ok(LineReader::new(spec.format, spec.log_type));
     };
-    if spec.template.is_some() {
-        return Err(refused("custom template"));
-    }
-    match spec.format {
-        ListenFormat::Auto | ListenFormat::Json => Ok(LineReader::json(spec.log_type)),
-        ListenFormat::Csv => Err(refused("CSV")),
-        ListenFormat::Tsv => Err(refused("TSV")),
-    }
+    // The settings were checked before; a template that does not parse is still refused.
+    let template = Template::parse(text).map_err(|e| ServiceError::Template {
+        listener: spec.name.clone(),
+        problem: e.to_string(),
+    })?;
+    Ok(LineReader::with_template(template, spec.log_type))
 }

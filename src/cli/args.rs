@@ -8,8 +8,8 @@ use crate::cli::commands::catalog::{ExportFormat, StatsFormat as CatalogStatsFor
 use crate::cli::commands::enrich::{OnInvalid, StatsFormat};
 use crate::cli::commands::sync::ReportFormat;
 use zpa_enricher::catalog::{Category, Component, ENTRY_LOG_TYPES, Severity, entry_log_type};
-use zpa_enricher::config::{FormatKind, ListenFormat, LogFormat};
-use zpa_enricher::event::LogType;
+use zpa_enricher::config::{FormatKind, LogFormat};
+use zpa_enricher::event::{LineFormat, LogType};
 use zpa_enricher::synth::{Burst, Start};
 
 /// Enriches Zscaler Private Access (ZPA) LSS log records with human-readable status-code
@@ -231,8 +231,8 @@ pub(crate) struct ReceiveArgs {
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
     pub listen: Vec<String>,
     /// How lines are read: `auto` tells JSON, CSV and TSV apart per line (`receive.format`).
-    #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<ListenFormat>)]
-    pub format: Option<ListenFormat>,
+    #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<LineFormat>)]
+    pub format: Option<LineFormat>,
     /// PEM server certificate chain: the listeners speak TLS (`receive.tls_cert`).
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -358,6 +358,17 @@ pub(crate) struct GenerateArgs {
     /// With --enriched: `lss`, `ecs` or `splunk_hec`, as `enrich --format` (overrides output.format).
     #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<FormatKind>, requires = "enriched")]
     pub format: Option<FormatKind>,
+    /// Write each record as a line of the vendor's default template of its log type: `json`
+    /// (the record as it is), `csv` or `tsv`, as an LSS log receiver gets it (records of no
+    /// known log type, and invalid ones, stay JSON).
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        default_value = "json",
+        value_parser = parse_template,
+        conflicts_with_all = ["enriched", "topic"]
+    )]
+    pub template: LineFormat,
     /// The status code of the bursts.
     #[arg(
         long,
@@ -637,6 +648,14 @@ impl SyncArgs {
     }
 }
 
+/// Parses `generate --template`: `json`, `csv` or `tsv`, ignoring letter case.
+fn parse_template(s: &str) -> Result<LineFormat, String> {
+    match s.trim().parse::<LineFormat>() {
+        Ok(f) if f != LineFormat::Auto => Ok(f),
+        _ => Err("expected one of: json, csv, tsv".to_owned()),
+    }
+}
+
 /// Parses a vocabulary value, ignoring letter case.
 fn parse_vocab<T: VocabValue>(s: &str) -> Result<T, String> {
     T::values()
@@ -672,12 +691,7 @@ macro_rules! vocab_value {
     )*};
 }
 vocab_value!(
-    Severity,
-    Component,
-    Category,
-    LogFormat,
-    FormatKind,
-    ListenFormat
+    Severity, Component, Category, LogFormat, FormatKind, LineFormat
 );
 
 #[cfg(test)]

@@ -198,6 +198,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                     }),
                 },
                 output: args.output,
+                template: args.template,
                 tcp: tcp.tcp.map(|addr| commands::generate::TcpSink {
                     addr,
                     tls: tcp.tls_ca.map(|ca| zpa_enricher::synth::TlsClientFiles {

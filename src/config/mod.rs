@@ -29,7 +29,7 @@ use problems::{
     deserialize_collecting, follows_from_type_problem, origin_of_setting, repeated_json_keys,
     source_error, stray_variables,
 };
-pub use receive::{AUTO, ListenFormat, ListenerSettings, ListenerSpec, ReceiveSettings, TlsFiles};
+pub use receive::{AUTO, ListenerSettings, ListenerSpec, ReceiveSettings, TlsFiles};
 pub use service::{MetricsSettings, ServiceSettings};
 pub use sync::{ONEAPI_ZPA_BASE, SyncAuth, SyncSettings};
 

@@ -3,10 +3,13 @@
 //!
 //! Nothing here decodes the whole record. [`read`] validates the bytes and pulls out only the
 //! handful of top-level members that classify the record; the record itself stays as it came.
-//! [`repair`] fixes one known template quirk in a record that [`read`] refused. This module
-//! knows nothing about the catalog or the output format.
+//! [`repair`] fixes one known template quirk in a record that [`read`] refused. A
+//! [`LineReader`] turns the lines a log receiver gets (JSON, the vendor's CSV and TSV templates,
+//! a custom template) into such records. This module knows nothing about the catalog or the
+//! output format.
 
 mod invalid;
+mod lines;
 mod log_type;
 mod repair;
 pub(crate) mod scan;
@@ -18,6 +21,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use invalid::{InvalidReason, InvalidRecord};
+pub use lines::{
+    FieldProblem, Line, LineError, LineFormat, LineNote, LineReader, Notes, Quote, RenderError,
+    SeenFormat, Template, TemplateError, TemplateProblem, render,
+};
 pub use log_type::LogType;
 use log_type::key;
 pub use repair::{Quirk, Quirks, Repaired, repair};

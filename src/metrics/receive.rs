@@ -16,7 +16,7 @@ use prometheus::{
 };
 
 use super::{Metrics, counter_vec, gauge, gauge_vec, histogram, register};
-use crate::event::LogType;
+use crate::event::{LineNote, LogType, Notes};
 
 /// Buckets of `zpa_enricher_receive_produce_duration_seconds`: 1 ms to 2 min (a delivery
 /// re-produced after a broker outage takes as long as the outage).
@@ -143,6 +143,7 @@ pub struct ReceiveMetrics {
     bytes: IntCounterVec,
     records: IntCounterVec,
     parse_failures: IntCounterVec,
+    line_notes: IntCounterVec,
     last_record: GaugeVec,
     produce_duration: Histogram,
     paused: IntGauge,
@@ -217,6 +218,12 @@ impl Metrics {
                 "Lines dead-lettered instead of read as records, by listener and reason.",
                 with_reason,
             )?,
+            line_notes: counter_vec(
+                r,
+                "zpa_enricher_receive_line_notes_total",
+                "Records whose line needed a decision the record tells in its lss_line member                  (unsplit, ambiguous, conflict, repaired), by listener and note.",
+                &["listener", "note"],
+            )?,
             last_record: register(
                 r,
                 GaugeVec::new(
@@ -269,6 +276,10 @@ impl ReceiveMetrics {
             bytes: self.bytes.with_label_values(&[name]),
             records: LogType::ALL.map(|t| self.records.with_label_values(&[name, t.as_str()])),
             parse_failures: self.parse_failures.clone(),
+            line_notes: LineNote::ALL
+                .iter()
+                .map(|n| self.line_notes.with_label_values(&[name, n.as_str()]))
+                .collect(),
             last_record,
         }))
     }
@@ -318,6 +329,8 @@ struct Listener {
     records: [IntCounter; LogType::ALL.len()],
     /// Reasons come from closed sets, but from more than one; resolved per failure.
     parse_failures: IntCounterVec,
+    /// Indexed by `LineNote as usize`.
+    line_notes: Box<[IntCounter]>,
     last_record: Gauge,
 }
 
@@ -352,6 +365,13 @@ impl ListenerMetrics {
     /// A line was read as a record of `log_type`.
     pub fn record_read(&self, log_type: LogType) {
         self.0.records[log_type as usize].inc();
+    }
+
+    /// A record was read with `notes` (nearly always none).
+    pub fn line_noted(&self, notes: Notes) {
+        for note in notes.iter() {
+            self.0.line_notes[note as usize].inc();
+        }
     }
 
     /// Records were read just now: the last-record time becomes the current time.
@@ -396,6 +416,9 @@ mod tests {
         for (i, r) in TlsFailure::ALL.into_iter().enumerate() {
             assert_eq!(r as usize, i);
         }
+        for (i, n) in LineNote::ALL.iter().enumerate() {
+            assert_eq!(*n as usize, i);
+        }
     }
 
     #[test]
@@ -414,6 +437,12 @@ mod tests {
         l.record_read(LogType::UserActivity);
         l.parse_failed("line_too_long");
         l.parse_failed("line_too_long");
+        l.line_noted(
+            Notes::default()
+                .with(LineNote::Ambiguous)
+                .with(LineNote::Repaired),
+        );
+        l.line_noted(Notes::default().with(LineNote::Ambiguous));
         r.tls_reloaded(false);
         r.observe_produce(Duration::from_millis(3));
         r.set_paused(true);
@@ -470,6 +499,15 @@ mod tests {
             )),
             Some(2.0)
         );
+        for (note, n) in [("ambiguous", 2.0), ("repaired", 1.0), ("unsplit", 0.0)] {
+            assert_eq!(
+                at(&format!(
+                    "zpa_enricher_receive_line_notes_total{{{l},note=\"{note}\"}}"
+                )),
+                Some(n),
+                "{note}"
+            );
+        }
         assert_eq!(
             at("zpa_enricher_receive_tls_reloads_total{result=\"failed\"}"),
             Some(1.0)

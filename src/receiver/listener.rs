@@ -11,8 +11,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use super::tls::TlsSlot;
-use super::{LineReader, ListenerOptions, Shared, connection};
-use crate::event::LogType;
+use super::{ListenerOptions, Shared, connection};
+use crate::event::{LineReader, LogType};
 use crate::metrics::{ListenerMetrics, RefuseReason};
 
 /// A listener, as its connections see it.

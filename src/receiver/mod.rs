@@ -46,7 +46,6 @@ mod produce;
 mod record;
 mod tls;
 
-pub use line::LineReader;
 pub use produce::{DEAD_LETTER_HEADERS, RECEIVE_HEADERS};
 pub use tls::{TlsError, TlsOptions};
 
@@ -65,7 +64,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::admin::Health;
 use crate::enrich::Enricher;
-use crate::event::LogType;
+use crate::event::{LineReader, LogType};
 use crate::kafka::context::{Fatal, ServiceContext};
 use crate::kafka::{InvalidPolicy, OutputTimestamp};
 use crate::metrics::{Metrics, ReceiveMetrics};

@@ -201,6 +201,9 @@ impl Lines {
             }
         };
         self.listener.metrics.record_read(record.log_type);
+        if !record.notes.is_empty() {
+            self.listener.metrics.line_noted(record.notes);
+        }
         self.seen = true;
         let key = record.key.clone().map(|r| &self.out[r]);
         let out = Outgoing {

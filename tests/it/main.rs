@@ -22,6 +22,7 @@ mod format_splunk_hec;
 mod generate_cli;
 mod generate_tcp;
 mod kafka;
+mod lines;
 mod mock_cluster;
 mod properties;
 mod receive;

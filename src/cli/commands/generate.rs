@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-use zpa_enricher::event::LogType;
+use zpa_enricher::event::{LineFormat, LogType};
 use zpa_enricher::synth::{
     KafkaTarget, TcpTarget, TlsClientFiles, Traffic, TrafficCounts, Undelivered,
 };
@@ -27,6 +27,8 @@ pub(crate) struct GenerateJob {
     pub traffic: Traffic,
     /// Output file; `None` or `-` writes stdout.
     pub output: Option<PathBuf>,
+    /// The template of the lines written: JSON as generated, or the vendor's CSV or TSV.
+    pub template: LineFormat,
     /// Produce to Kafka instead of writing lines.
     pub kafka: Option<KafkaSink>,
     /// Stream the lines to a log receiver instead of writing them.
@@ -119,18 +121,18 @@ pub(crate) fn parse_log_type_weight(s: &str) -> Result<(LogType, u32), String> {
 pub(crate) fn run(job: &GenerateJob) -> Result<(), GenerateError> {
     match (&job.kafka, &job.tcp) {
         (Some(sink), _) => produce(&job.traffic, sink),
-        (None, Some(sink)) => send_tcp(&job.traffic, sink),
+        (None, Some(sink)) => send_tcp(&job.traffic, job.template, sink),
         (None, None) => write_lines(job),
     }
 }
 
 /// Streams lines to the receiver until the count is reached or SIGINT/SIGTERM arrives, then
 /// writes what is pending and closes the connection.
-fn send_tcp(traffic: &Traffic, sink: &TcpSink) -> Result<(), GenerateError> {
+fn send_tcp(traffic: &Traffic, template: LineFormat, sink: &TcpSink) -> Result<(), GenerateError> {
     let target = TcpTarget::new(&sink.addr, sink.tls.as_ref(), sink.deadline)?;
     let counts = TrafficCounts::default();
     until_signalled("sending what is pending", |stop| {
-        traffic.send_tcp(&target, &counts, stop)
+        traffic.send_tcp(&target, template, &counts, stop)
     })??;
     tracing::info!(
         addr = %sink.addr,
@@ -248,7 +250,7 @@ fn write_lines_until(job: &GenerateJob, stop: &CancellationToken) -> io::Result<
     };
     let out = io::BufWriter::with_capacity(256 * 1024, out);
     job.traffic
-        .write_lines(out, stop)
+        .write_lines_as(out, stop, job.template)
         .map_err(crate::cli::stdio::writing(&name))
 }
 

@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::checks::{Problem, listen_address_problem, not_a_file, out_of_range};
-use crate::event::LogType;
+use crate::event::{LineFormat, LogType, Template};
 use crate::kafka::topic_name_problem;
-use crate::vocab::vocabulary;
 
 /// `[receive]`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,7 +26,7 @@ pub struct ReceiveSettings {
     /// Listeners given as addresses only, with the defaults below.
     pub listen: Vec<String>,
     /// Default line format of a listener.
-    pub format: ListenFormat,
+    pub format: LineFormat,
     /// Default log type of a listener: `auto` (detected per record) or a log type name.
     pub log_type: String,
     /// Default custom LSS template (empty: none); when set it decides the format.
@@ -69,7 +68,7 @@ impl Default for ReceiveSettings {
             topic: "zpa.raw".into(),
             enrich: false,
             listen: Vec::new(),
-            format: ListenFormat::Auto,
+            format: LineFormat::Auto,
             log_type: AUTO.into(),
             template: String::new(),
             tls_cert: PathBuf::new(),
@@ -93,20 +92,6 @@ impl Default for ReceiveSettings {
 /// The log-type value that means "detect per record".
 pub const AUTO: &str = "auto";
 
-vocabulary! {
-    /// How a listener reads its lines.
-    ListenFormat {
-        /// JSON, CSV or TSV, told apart per line.
-        Auto => "auto",
-        /// One JSON object per line (the LSS JSON templates).
-        Json => "json",
-        /// The vendor's default CSV template of the log type.
-        Csv => "csv",
-        /// The vendor's default TSV template of the log type.
-        Tsv => "tsv",
-    }
-}
-
 /// One `[[receive.listeners]]` entry: the address and whatever differs from the defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -121,7 +106,7 @@ pub struct ListenerSettings {
     pub log_type: Option<String>,
     /// Line format.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<ListenFormat>,
+    pub format: Option<LineFormat>,
     /// A custom LSS template.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
@@ -152,7 +137,7 @@ pub struct ListenerSpec {
     /// The log type every record has, or `None` to detect it per record.
     pub log_type: Option<LogType>,
     /// Line format (not used when `template` is set).
-    pub format: ListenFormat,
+    pub format: LineFormat,
     /// A custom LSS template's text.
     pub template: Option<String>,
     /// TLS, or `None` for plain TCP.
@@ -466,14 +451,12 @@ fn unknown_log_type(name: &str) -> String {
     )
 }
 
-/// Why a custom template cannot be used, if it cannot.
+/// Why a custom template cannot be used, if it cannot: the parser's error, naming the byte.
 fn template_problem(template: &str) -> Option<String> {
     if template.is_empty() {
         return None;
     }
-    (!template.contains('%')).then(|| {
-        "has no field: an LSS template names fields as %s{Field}, %d{Field} or %j{Field}".to_owned()
-    })
+    Template::parse(template).err().map(|e| e.to_string())
 }
 
 #[cfg(test)]

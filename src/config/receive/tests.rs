@@ -57,7 +57,7 @@ fn listen_flags_take_the_section_defaults() {
     assert_eq!(listeners.len(), 2);
     assert_eq!(listeners[0].name, "127.0.0.1:9018");
     assert_eq!(listeners[1].addr, "127.0.0.1:9019");
-    assert!(listeners.iter().all(|l| l.format == ListenFormat::Csv));
+    assert!(listeners.iter().all(|l| l.format == LineFormat::Csv));
     assert!(
         listeners
             .iter()
@@ -96,7 +96,7 @@ template = "%s{{LogTimestamp:time}},%s{{SessionID}}\n"
     let l = s.receive.listeners();
     assert_eq!(l[0].name, "user_activity");
     assert_eq!(l[0].log_type, Some(LogType::UserActivity));
-    assert_eq!(l[0].format, ListenFormat::Json);
+    assert_eq!(l[0].format, LineFormat::Json);
     assert_eq!(l[0].max_connections, 3);
     let tls = l[0].tls.as_ref().unwrap();
     assert_eq!(tls.client_ca.as_deref(), Some(std::path::Path::new(&cert)));
@@ -123,6 +123,7 @@ tls_cert = "/nonexistent/cert.pem"
 name = "a b"
 addr = "nowhere"
 log_type = "nope"
+template = "%s{SessionID},%q{Customer}"
 
 [[receive.listeners]]
 addr = "127.0.0.1:9018"
@@ -139,6 +140,7 @@ addr = "127.0.0.1:9018"
         "receive.listeners[1].name: \"a b\" is not a listener name",
         "receive.listeners[1].addr: \"nowhere\"",
         "receive.listeners[1].log_type: \"nope\" is not a log type",
+        "receive.listeners[1].template: template error at byte 15: unknown spec \"q\"",
         "receive.listeners[2].addr: \"127.0.0.1:9018\" is already the address of receive.listeners[0]",
     ] {
         assert!(all.contains(expected), "missing {expected:?} in:\n{all}");

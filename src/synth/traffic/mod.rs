@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::generate::{Generator, GeneratorOptions};
 use crate::catalog::Catalog;
 use crate::enrich::{Enricher, Outcome};
+use crate::event::{LineFormat, LineReader, render};
 
 mod kafka;
 mod tcp;
@@ -55,8 +56,29 @@ impl Traffic {
     /// # Errors
     /// Writing or flushing fails.
     pub fn write_lines<W: Write>(&self, out: W, stop: &CancellationToken) -> io::Result<()> {
+        self.write_lines_as(out, stop, LineFormat::Json)
+    }
+
+    /// [`Traffic::write_lines`], each record written as a line of the vendor's default
+    /// `template` for its log type: JSON as generated (`json` or `auto`), or CSV or TSV as an
+    /// LSS log receiver gets them. Records of no known log type, invalid ones, and enriched
+    /// ones stay JSON.
+    ///
+    /// # Errors
+    /// Writing or flushing fails.
+    pub fn write_lines_as<W: Write>(
+        &self,
+        out: W,
+        stop: &CancellationToken,
+        template: LineFormat,
+    ) -> io::Result<()> {
         let mut lines = Lines(out);
-        self.pump_into(&mut lines, stop)?;
+        match template {
+            LineFormat::Csv | LineFormat::Tsv => {
+                self.pump_into(&mut Rendering::new(&mut lines, template), stop)?;
+            }
+            LineFormat::Json | LineFormat::Auto => self.pump_into(&mut lines, stop)?,
+        }
         lines.0.flush()
     }
 
@@ -385,6 +407,54 @@ impl<S: Sink> Sink for Enriching<S> {
         match self.enricher.enrich(record, &mut self.out) {
             Outcome::Invalid(_) => self.inner.put(record, burst),
             _ => self.inner.put(&self.out, burst),
+        }
+    }
+
+    fn idle(&mut self) -> Result<(), Self::Error> {
+        self.inner.idle()
+    }
+}
+
+/// A [`Sink`] that hands each record on as a line of the vendor's CSV or TSV template for its
+/// log type; a record without one (no known log type, not valid JSON) is handed on as it is.
+#[derive(Debug)]
+struct Rendering<S> {
+    inner: S,
+    template: LineFormat,
+    /// Tells the log type of a record.
+    reader: LineReader,
+    scratch: Vec<u8>,
+    line: Vec<u8>,
+}
+
+impl<S> Rendering<S> {
+    /// Wraps `inner`; `template` is `Csv` or `Tsv`.
+    fn new(inner: S, template: LineFormat) -> Self {
+        Self {
+            inner,
+            template,
+            reader: LineReader::new(LineFormat::Json, None),
+            scratch: Vec::with_capacity(4096),
+            line: Vec::with_capacity(4096),
+        }
+    }
+}
+
+impl<S: Sink> Sink for Rendering<S> {
+    type Error = S::Error;
+
+    fn put(&mut self, record: &[u8], burst: bool) -> Result<bool, Self::Error> {
+        self.scratch.clear();
+        self.line.clear();
+        let rendered = self
+            .reader
+            .read(record, &mut self.scratch)
+            .ok()
+            .is_some_and(|l| render(l.log_type, self.template, record, &mut self.line).is_ok());
+        if rendered {
+            self.inner.put(&self.line, burst)
+        } else {
+            self.inner.put(record, burst)
         }
     }
 

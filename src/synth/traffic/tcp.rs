@@ -20,7 +20,8 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio_util::sync::CancellationToken;
 
-use super::{Sink, Traffic, TrafficCounts};
+use super::{Rendering, Sink, Traffic, TrafficCounts};
+use crate::event::LineFormat;
 
 /// Lines are collected up to this many bytes before they are written (and whenever nothing is
 /// due): few system calls and TLS records at high rates, no delay at low ones.
@@ -233,8 +234,8 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TcpError> {
 }
 
 impl Traffic {
-    /// Streams `count` paced records plus the bursts to the receiver `to`, one per line, or
-    /// until `stop` is cancelled; connects first, reconnects when the connection drops, and
+    /// Streams `count` paced records plus the bursts to the receiver `to`, one per line of
+    /// `template` (as [`Traffic::write_lines_as`] writes them), or until `stop` is cancelled; connects first, reconnects when the connection drops, and
     /// closes the connection cleanly at the end (TLS `close_notify`, then the TCP close, after
     /// which it waits briefly for the receiver to close its side). Blocks the calling thread.
     ///
@@ -244,6 +245,7 @@ impl Traffic {
     pub fn send_tcp(
         &self,
         to: &TcpTarget,
+        template: LineFormat,
         counts: &TrafficCounts,
         stop: &CancellationToken,
     ) -> Result<(), TcpError> {
@@ -258,7 +260,12 @@ impl Traffic {
         if !sink.reconnect()? {
             return Ok(());
         }
-        self.pump_into(&mut sink, stop)?;
+        match template {
+            LineFormat::Csv | LineFormat::Tsv => {
+                self.pump_into(&mut Rendering::new(&mut sink, template), stop)?;
+            }
+            LineFormat::Json | LineFormat::Auto => self.pump_into(&mut sink, stop)?,
+        }
         sink.finish()
     }
 }

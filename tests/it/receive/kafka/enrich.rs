@@ -26,7 +26,7 @@ fn enrich_writes_enriched_records_and_dead_letters() {
     let conflict = r#"{"SessionID":"s-3","InternalReason":"X","ConnectionStatus":"close","enrichment":"mine"}"#;
     let mut client = Client::plain(r.addr);
     client
-        .send(format!("{known}\n{unknown}\nnot json\n{conflict}\n").as_bytes())
+        .send(format!("{known}\n{unknown}\n{{not json}}\n{conflict}\n").as_bytes())
         .unwrap();
     client.close();
 
@@ -66,7 +66,7 @@ fn enrich_writes_enriched_records_and_dead_letters() {
         .collect();
     assert_eq!(
         by_reason["not_json"].payload().unwrap(),
-        b"not json".as_slice()
+        b"{not json}".as_slice()
     );
     let invalid = by_reason["key_conflict"];
     assert_eq!(invalid.payload().unwrap(), conflict.as_bytes());

@@ -120,7 +120,7 @@ fn over_long_and_half_lines_are_dead_lettered_and_the_connection_goes_on() {
     let half = r#"{"SessionID":"half","Seq":4"#;
     let mut client = Client::plain(r.addr);
     let input = format!(
-        "{}\n{long}\r\n{}\nnot json\n{half}",
+        "{}\n{long}\r\n{}\n{{not json}}\n{half}",
         line("s-a", 1, 10),
         line("s-c", 3, 10)
     );
@@ -151,7 +151,7 @@ fn over_long_and_half_lines_are_dead_lettered_and_the_connection_goes_on() {
     );
     assert_eq!(
         by_reason["not_json"].payload().unwrap(),
-        b"not json".as_slice()
+        b"{not json}".as_slice()
     );
     assert_eq!(
         by_reason["partial_line"].payload().unwrap(),
