@@ -230,7 +230,8 @@ pub(crate) struct ReceiveArgs {
     /// receiver (`receive.listen`).
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
     pub listen: Vec<String>,
-    /// How lines are read: `auto` tells JSON, CSV and TSV apart per line (`receive.format`).
+    /// How lines are read: `json`, `csv` or `tsv` (the vendor's default templates), or `auto`,
+    /// which tells them apart per line (`receive.format`; default auto).
     #[arg(long, value_name = "FORMAT", value_parser = parse_vocab::<LineFormat>)]
     pub format: Option<LineFormat>,
     /// PEM server certificate chain: the listeners speak TLS (`receive.tls_cert`).

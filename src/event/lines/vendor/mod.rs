@@ -23,7 +23,7 @@
 //! - The Audit TSV writes `modifiedBy` with `%s` where the CSV and JSON use `%d`.
 //!
 //! How the reader copes with each is told where it does it (`pattern.rs`, `matcher.rs`,
-//! `json.rs`) and in the receive-formats document.
+//! `json.rs`) and in docs/line-formats.md.
 //!
 //! # Shorter User Activity lines
 //! Older User Activity templates stop after `Idp` or after `ClientToClient`, and one of the
