@@ -7,10 +7,11 @@ Each round:
   2. starts `zpa-enricher receive` with one TLS listener that requires client certificates
      (certificates made with the openssl command for the run), writing to a new raw topic;
   3. opens --connections TLS connections with client certificates, as App Connectors do, and
-     writes the same N generated User Activity JSON lines (about 2 KB each) through them, split
-     evenly, as fast as the receiver reads;
+     writes the same N generated User Activity lines (about 2 KB each; JSON, or with --template
+     the vendor's CSV or TSV) through them, split evenly, as fast as the receiver reads;
   4. times from the first record Kafka acknowledged to the last one (start-up and the TLS
-     handshakes are not counted), and reads the receiver's peak RSS (VmHWM) and CPU time.
+     handshakes are not counted), and reads the receiver's peak RSS (VmHWM) and CPU time, and
+     the CPU time the broker and the clients spent in the same span (they share the machine).
 Prints a table of the rounds and the medians.
 
 --enrich times `receive --enrich` (records also enriched straight to the output topic).
@@ -18,7 +19,7 @@ Prints a table of the rounds and the medians.
 ZPA_ENRICHER__ variables are not used), e.g. ZPA_ENRICHER__RECEIVE__MAX_IN_FLIGHT=4096.
 
 Usage: python3 scripts/bench_receive.py [--records 300000] [--connections 4] [--rounds 3]
-                                        [--enrich] [--brokers HOST:PORT]
+                                        [--enrich] [--template json|csv|tsv] [--brokers HOST:PORT]
                                         [--env ZPA_ENRICHER__KEY=VALUE ...]
 """
 
@@ -79,6 +80,14 @@ def cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except OSError:
         return 0.0
+
+
+def broker_cpu(broker):
+    """CPU seconds of the test broker this script started (0 for one of --brokers)."""
+    if not broker.state:
+        return 0.0
+    pid = subprocess.run([str(TOOL), "pid"], env=broker.env, capture_output=True, text=True).stdout.strip()
+    return cpu_seconds(int(pid)) if pid.isdigit() else 0.0
 
 
 def peak_rss_mb(pid):
@@ -172,7 +181,7 @@ def round_(args, binary, certs, lines, n, size):
     env["RUST_LOG"] = "warn"
     env.update(kv.split("=", 1) for kv in args.env)
     cmd = [binary, "receive", "--brokers", broker.brokers, "--topic", topic,
-           "--listen", f"127.0.0.1:{listen}", "--format", "json",
+           "--listen", f"127.0.0.1:{listen}", "--format", args.template,
            "--tls-cert", str(certs / "server.pem"), "--tls-key", str(certs / "server.key"),
            "--client-ca", str(certs / "ca.pem"), "--dlq-topic", topic + ".dlq",
            "--metrics-addr", f"127.0.0.1:{metrics}"]
@@ -188,12 +197,16 @@ def round_(args, binary, certs, lines, n, size):
         ranges = split_lines(lines, args.connections)
         pool = multiprocessing.Pool(args.connections)
         sending = pool.map_async(send, [(listen, str(certs), str(lines), a, b) for a, b in ranges])
+        clients = [p.pid for p in pool._pool]
+        copies = 2 if args.enrich else 1
+        others = lambda: broker_cpu(broker) + sum(cpu_seconds(c) for c in clients)
         first = None
         deadline = time.time() + 900
         while time.time() < deadline:
-            produced = total(scrape(metrics), "zpa_enricher_records_produced_total")
+            # With --enrich each record is produced twice: to the raw and the enriched topic.
+            produced = total(scrape(metrics), "zpa_enricher_records_produced_total") / copies
             if first is None and produced > 0:
-                first = (time.perf_counter(), produced, cpu_seconds(proc.pid))
+                first = (time.perf_counter(), produced, cpu_seconds(proc.pid), others())
             if produced >= n:
                 break
             if sending.ready() and not sending.successful():
@@ -201,6 +214,7 @@ def round_(args, binary, certs, lines, n, size):
             time.sleep(0.01)
         end = time.perf_counter()
         cpu_end = cpu_seconds(proc.pid)
+        others_end = others()
         sending.get(timeout=60)
         pool.close()
         text = scrape(metrics)
@@ -214,9 +228,10 @@ def round_(args, binary, certs, lines, n, size):
             sys.exit(f"{failures:.0f} lines were dead-lettered")
         if code != 0:
             sys.exit(f"receive exited with status {code} after SIGTERM")
-        t0, p0, cpu0 = first
+        t0, p0, cpu0, others0 = first
         rate = (n - p0) / (end - t0)
-        return rate, rate * size / n / 1e6, peak, (cpu_end - cpu0) * 1e6 / (n - p0)
+        per = lambda seconds: seconds * 1e6 / (n - p0)
+        return rate, rate * size / n / 1e6, peak, per(cpu_end - cpu0), per(others_end - others0)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -229,6 +244,8 @@ def main():
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--enrich", action="store_true")
+    ap.add_argument("--template", choices=["json", "csv", "tsv"], default="json",
+                    help="the lines' template: JSON (default) or the vendor's CSV or TSV")
     ap.add_argument("--brokers")
     ap.add_argument("--env", action="append", default=[], metavar="ZPA_ENRICHER__KEY=VALUE")
     ap.add_argument("--binary", help="a built zpa-enricher (default: build the release binary)")
@@ -246,20 +263,23 @@ def main():
         lines = work / "lines.json"
         with open(lines, "wb") as f:
             subprocess.run([binary, "generate", "--count", str(args.records), "--log-type", "user_activity",
-                            "--seed", "1", "--start", "2026-11-25T08:00:00Z"], stdout=f, check=True)
+                            "--seed", "1", "--start", "2026-11-25T08:00:00Z", "--template", args.template],
+                           stdout=f, check=True)
         size = os.path.getsize(lines)
-        print(f"{args.records} User Activity lines, {size / args.records:.0f} bytes each on average, "
+        print(f"{args.records} User Activity {args.template.upper()} lines, {size / args.records:.0f} bytes each on average, "
               f"{args.connections} TLS connections with client certificates"
               f"{', enriched' if args.enrich else ''}")
-        print(f"{'round':>5}  {'records/s':>10}  {'MB/s':>7}  {'peak RSS MB':>11}  {'CPU µs/record':>13}")
+        print(f"{'round':>5}  {'records/s':>10}  {'MB/s':>7}  {'peak RSS MB':>11}  {'CPU µs/record':>13}"
+              f"  {'broker+clients µs/record':>24}")
         results = []
         for i in range(args.rounds):
             r = round_(args, binary, certs, lines, args.records, size)
             results.append(r)
-            print(f"{i + 1:>5}  {r[0]:>10,.0f}  {r[1]:>7.1f}  {r[2]:>11.1f}  {r[3]:>13.2f}", flush=True)
+            print(f"{i + 1:>5}  {r[0]:>10,.0f}  {r[1]:>7.1f}  {r[2]:>11.1f}  {r[3]:>13.2f}  {r[4]:>24.2f}",
+                  flush=True)
         med = [statistics.median(col) for col in zip(*results)]
         print(f"{'median':>5}  {med[0]:>10,.0f}  {med[1]:>7.1f}  {max(r[2] for r in results):>11.1f}  {med[3]:>13.2f}"
-              "   (peak RSS: the highest)")
+              f"  {med[4]:>24.2f}   (peak RSS: the highest)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
