@@ -8,6 +8,7 @@
 //! Fatal errors (bad credentials, a record undeliverable past its timeout, an invalid record
 //! under `kafka.on_invalid = "fail"`) take the same path and then exit non-zero.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,9 +73,9 @@ pub struct Running {
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
     /// The address the metrics endpoint listens on.
-    pub metrics_addr: std::net::SocketAddr,
+    pub metrics_addr: SocketAddr,
     /// `receive`: each listener's name and the address it is bound to (empty for `run`).
-    pub listeners: Vec<(String, std::net::SocketAddr)>,
+    pub listeners: Vec<(String, SocketAddr)>,
 }
 
 /// Starts the metrics endpoint and the Kafka clients, then runs the pipeline until `shutdown`
@@ -135,27 +136,9 @@ async fn serve(
     // Fatal errors from the Kafka clients cancel the same token a stop signal does.
     let fatal = Arc::new(Fatal::new(shutdown.clone()));
 
-    let listener = admin::bind(&settings.metrics.addr).await?;
-    let metrics_addr = listener.local_addr().map_err(|e| admin::AdminError::Bind {
-        addr: settings.metrics.addr.clone(),
-        source: e,
-    })?;
-    // The endpoint outlives the pipeline a little, so that a last scrape sees the final counts.
-    let admin_token = CancellationToken::new();
-    let admin_task = tokio::spawn(admin::serve(
-        listener,
-        Arc::clone(&metrics),
-        Arc::clone(&health),
-        admin_token.clone(),
-    ));
-    tracing::info!(addr = %metrics_addr, "metrics on /metrics, health on /healthz and /readyz");
-
+    let admin = Admin::start(settings, &metrics, &health).await?;
     let k = &settings.kafka;
-    if k.security.sasl_mechanism == crate::kafka::SaslMechanism::Plain
-        && k.security.protocol == crate::kafka::SecurityProtocol::SaslPlaintext
-    {
-        tracing::warn!("SASL PLAIN without TLS sends the password in clear text");
-    }
+    warn_clear_text_password(k);
     kafka::ensure_topics(&settings.kafka).await?;
     let context = || {
         ServiceContext::new(
@@ -197,12 +180,7 @@ async fn serve(
     )
     .map_err(ServiceError::Signals)?;
     if let Some(path) = settings.catalog.user_file() {
-        let reloader = Reloader {
-            path: path.to_owned(),
-            replace: settings.catalog.mode == CatalogMode::Replace,
-            interval: Duration::from_secs(settings.service.catalog_reload_interval_secs),
-            options: settings.enrich_options(),
-        };
+        let reloader = catalog_reloader(settings, path);
         tokio::spawn(reloader.run(hup_rx, reload_tx, Arc::clone(&metrics), shutdown.clone()));
     } else {
         tokio::spawn(ignore_reloads(hup_rx));
@@ -240,7 +218,7 @@ async fn serve(
     );
     on_start(&Running {
         metrics: Arc::clone(&metrics),
-        metrics_addr,
+        metrics_addr: admin.addr,
         listeners: Vec::new(),
     });
     let handles = Handles {
@@ -252,11 +230,67 @@ async fn serve(
         .run(shutdown.clone())
         .await;
     shutdown.cancel();
-    admin_token.cancel();
-    if let Ok(Err(e)) = admin_task.await {
-        tracing::warn!(error = %e, "metrics endpoint stopped with an error");
-    }
+    admin.stop().await;
     result.map_err(ServiceError::from)
+}
+
+/// The admin endpoint (`/metrics`, `/healthz`, `/readyz`) of a running service.
+struct Admin {
+    addr: SocketAddr,
+    token: CancellationToken,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Admin {
+    /// Binds `metrics.addr` and serves it until [`Admin::stop`].
+    async fn start(
+        settings: &Settings,
+        metrics: &Arc<Metrics>,
+        health: &Arc<Health>,
+    ) -> Result<Admin, ServiceError> {
+        let listener = admin::bind(&settings.metrics.addr).await?;
+        let addr = listener.local_addr().map_err(|e| admin::AdminError::Bind {
+            addr: settings.metrics.addr.clone(),
+            source: e,
+        })?;
+        let token = CancellationToken::new();
+        let task = tokio::spawn(admin::serve(
+            listener,
+            Arc::clone(metrics),
+            Arc::clone(health),
+            token.clone(),
+        ));
+        tracing::info!(%addr, "metrics on /metrics, health on /healthz and /readyz");
+        Ok(Admin { addr, token, task })
+    }
+
+    /// Stops the endpoint. It is stopped after the work it reports on, so that a last scrape
+    /// sees the final counts.
+    async fn stop(self) {
+        self.token.cancel();
+        if let Ok(Err(e)) = self.task.await {
+            tracing::warn!(error = %e, "metrics endpoint stopped with an error");
+        }
+    }
+}
+
+/// Warns when the Kafka settings send a password in clear text.
+fn warn_clear_text_password(k: &crate::kafka::KafkaSettings) {
+    if k.security.sasl_mechanism == crate::kafka::SaslMechanism::Plain
+        && k.security.protocol == crate::kafka::SecurityProtocol::SaslPlaintext
+    {
+        tracing::warn!("SASL PLAIN without TLS sends the password in clear text");
+    }
+}
+
+/// The reloader of the catalog file at `path`.
+fn catalog_reloader(settings: &Settings, path: &std::path::Path) -> Reloader {
+    Reloader {
+        path: path.to_owned(),
+        replace: settings.catalog.mode == CatalogMode::Replace,
+        interval: Duration::from_secs(settings.service.catalog_reload_interval_secs),
+        options: settings.enrich_options(),
+    }
 }
 
 /// Without a catalog file there is nothing to reload: says so on every SIGHUP.
@@ -296,25 +330,8 @@ pub async fn receive(
     let health = Arc::new(Health::receiver(Arc::clone(&metrics)));
     let fatal = Arc::new(Fatal::new(shutdown.clone()));
 
-    let listener = admin::bind(&settings.metrics.addr).await?;
-    let metrics_addr = listener.local_addr().map_err(|e| admin::AdminError::Bind {
-        addr: settings.metrics.addr.clone(),
-        source: e,
-    })?;
-    let admin_token = CancellationToken::new();
-    let admin_task = tokio::spawn(admin::serve(
-        listener,
-        Arc::clone(&metrics),
-        Arc::clone(&health),
-        admin_token.clone(),
-    ));
-    tracing::info!(addr = %metrics_addr, "metrics on /metrics, health on /healthz and /readyz");
-
-    if k.security.sasl_mechanism == crate::kafka::SaslMechanism::Plain
-        && k.security.protocol == crate::kafka::SecurityProtocol::SaslPlaintext
-    {
-        tracing::warn!("SASL PLAIN without TLS sends the password in clear text");
-    }
+    let admin = Admin::start(settings, &metrics, &health).await?;
+    warn_clear_text_password(k);
     // Certificates are checked and addresses bound before Kafka is asked anything: a mistake
     // in them is the quicker to report.
     let bound = Bound::new(&opts, &receive_metrics).await?;
@@ -370,12 +387,7 @@ pub async fn receive(
     let (reload_tx, reload_rx) = mpsc::channel(1);
     match settings.catalog.user_file().filter(|_| r.enrich) {
         Some(path) => {
-            let reloader = Reloader {
-                path: path.to_owned(),
-                replace: settings.catalog.mode == CatalogMode::Replace,
-                interval: Duration::from_secs(settings.service.catalog_reload_interval_secs),
-                options: settings.enrich_options(),
-            };
+            let reloader = catalog_reloader(settings, path);
             tokio::spawn(reloader.run(
                 catalog_rx,
                 reload_tx,
@@ -403,15 +415,12 @@ pub async fn receive(
     );
     on_start(&Running {
         metrics: Arc::clone(&metrics),
-        metrics_addr,
+        metrics_addr: admin.addr,
         listeners,
     });
     receiver.run(shutdown.clone(), tls_rx, reload_rx).await;
     shutdown.cancel();
-    admin_token.cancel();
-    if let Ok(Err(e)) = admin_task.await {
-        tracing::warn!(error = %e, "metrics endpoint stopped with an error");
-    }
+    admin.stop().await;
     match fatal.reason() {
         Some(reason) => {
             health.set_fatal(reason.clone());
