@@ -15,7 +15,8 @@
 //!   [`enrich::Outcome`]. Pure; no I/O, no async.
 //! - `json_members`: JSON objects read with a repeated key kept, for the files that report
 //!   one (catalogs, config files); `line_index`: line numbers for their messages;
-//!   [`spelling`]: the nearest name to a misspelt one, for messages. Pure.
+//!   [`spelling`]: the nearest name to a misspelt one, for messages; `json_string`: the one
+//!   JSON string escaper. Pure.
 //! - [`checks`]: what a settings problem is, and the value checks several sections share;
 //!   [`errors`]: an error and its causes on one line. Leaves.
 //! - [`config`]: layered settings (defaults, file, environment, flags) with full validation;
@@ -37,8 +38,8 @@
 //!   answers and retries. The service never uses it.
 //!
 //! The dependency direction is the design: `catalog`, `event` and `enrich` import no runtime,
-//! no I/O and nothing from the other modules but the pure leaves (`json_members`, `line_index`,
-//! `spelling`, `vocab`); `config` builds on `kafka`, never the reverse; everything else builds
+//! no I/O and nothing from the other modules but the pure leaves (`json_members`, `json_string`,
+//! `line_index`, `spelling`, `vocab`); `config` builds on `kafka`, never the reverse; everything else builds
 //! on them.
 //!
 //! # Delivery semantics
@@ -69,6 +70,7 @@ pub mod enrich;
 pub mod errors;
 pub mod event;
 pub(crate) mod json_members;
+pub(crate) mod json_string;
 pub mod kafka;
 pub(crate) mod line_index;
 pub mod metrics;

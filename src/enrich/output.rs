@@ -5,6 +5,7 @@ use crate::event::scan::{self, Member, ValueKind};
 use crate::event::{
     EventTime, InvalidRecord, LogType, OwnedKeys, Quirks, ReadOptions, RecordView, SourceField,
 };
+use crate::json_string::escape_into;
 
 use super::{EnrichOptions, OutputMode};
 
@@ -413,13 +414,13 @@ impl Fragments {
             if !self.key_code.is_empty() {
                 out.extend_from_slice(&self.key_code);
                 out.push(b'"');
-                escape_into(out, code);
+                escape_into(out, code.as_bytes());
                 out.push(b'"');
             }
             out.extend_from_slice(&self.source[source as usize]);
             if !self.unknown_status_open.is_empty() {
                 out.extend_from_slice(&self.unknown_status_open);
-                escape_into(out, code);
+                escape_into(out, code.as_bytes());
                 out.push(b'"');
             }
             out.extend_from_slice(&self.unknown_middle);
@@ -461,23 +462,6 @@ impl Fragments {
             self.write_time(out, tail.time);
             self.write_repaired(out, tail.repaired);
         });
-    }
-}
-
-/// Writes `s` as the inside of a JSON string.
-fn escape_into(out: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            0..=0x1f => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
-            }
-            _ => out.push(b),
-        }
     }
 }
 

@@ -82,6 +82,7 @@ fn the_pure_core_imports_no_runtime_and_only_pure_modules() {
         "event",
         "enrich",
         "json_members",
+        "json_string",
         "line_index",
         "spelling",
         "vocab",

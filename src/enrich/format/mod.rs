@@ -5,7 +5,6 @@
 
 pub(crate) mod ecs;
 pub(crate) mod splunk_hec;
-mod strings;
 
 use crate::catalog::{Category, Component, Severity};
 use crate::event::scan::Member;

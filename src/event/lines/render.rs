@@ -16,9 +16,9 @@ use super::LineFormat;
 use super::error::{Quote, RenderError};
 use super::fields;
 use super::template::{Field, Piece, Spec, Template, TimeModifier};
-use super::value::escape_into;
 use super::vendor::{self, Kind};
 use crate::event::{LogType, parse_timestamp};
+use crate::json_string::escape_into;
 
 /// The default CSV and TSV template of each log type, parsed once.
 static TEMPLATES: LazyLock<Vec<Option<(Template, Template)>>> = LazyLock::new(|| {

@@ -11,6 +11,7 @@ use super::pattern::{FieldRead, Trim};
 use super::template::{Spec, TimeModifier};
 use crate::event::parse_timestamp;
 use crate::event::scan::{scan_number, scan_string, scan_value};
+use crate::json_string::escape_into;
 
 /// Why a text cannot be a field's value; each is a reason of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -459,53 +460,6 @@ fn write_one(f: &FieldRead, text: &[u8], out: &mut Vec<u8>) -> Result<(), Proble
         }
     }
     Ok(())
-}
-
-/// Bytes a JSON string cannot hold as they are: control characters, `"` and `\`.
-const NEEDS_ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = true;
-        b += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// Writes `text` (valid UTF-8) as the inside of a JSON string.
-pub(super) fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    // Nearly every value needs no escaping; a branch-free fold over it vectorises.
-    let plain = text
-        .iter()
-        .fold(true, |ok, &b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'));
-    if plain {
-        out.extend_from_slice(text);
-        return;
-    }
-    let mut start = 0;
-    for (i, &b) in text.iter().enumerate() {
-        if !NEEDS_ESCAPE[usize::from(b)] {
-            continue;
-        }
-        out.extend_from_slice(&text[start..i]);
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            _ => {
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
-            }
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(&text[start..]);
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-pub(super) use super::super::strings::{escape_into, push_json_str};
+pub(super) use crate::json_string::push_json_str;
 
 /// The `snake_case` form of an LSS key, the name it gets under `zscaler_zpa.<log_type>.`.
 ///

@@ -46,11 +46,10 @@ use crate::event::scan::{self, Member, ValueKind};
 use crate::event::{LogType, TimeSource};
 
 use super::Record;
+use crate::json_string::escape_into;
 use build::{Fields, member_str, scalar};
 use categorize::{AuditOp, Facts, Lifecycle, Verdict, categorize};
-use convert::{
-    PlainNumber, escape_into, parse_long, plain_number, push_float, push_json_str, push_long,
-};
+use convert::{PlainNumber, parse_long, plain_number, push_float, push_json_str, push_long};
 use doc::{Pair, write_object};
 use fields::F;
 
@@ -306,7 +305,7 @@ fn generic_fields(rec: &Record<'_>, opts: &EcsOptions, facts: &Facts, f: &mut Fi
     if opts.keep_original {
         f.set_with(F::EventOriginal, |b| {
             b.push(b'"');
-            escape_into(b, &String::from_utf8_lossy(rec.original));
+            escape_into(b, String::from_utf8_lossy(rec.original).as_bytes());
             b.push(b'"');
         });
     }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use crate::event::scan::{Member, ValueKind};
 
-pub(super) use super::super::strings::push_json_str as string;
+pub(super) use crate::json_string::push_json_str as string;
 
 /// The text of a string or number member: a string's value with its escapes decoded and
 /// surrounding whitespace trimmed, or a number as written. `None` for an empty string and for

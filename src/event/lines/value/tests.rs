@@ -191,10 +191,3 @@ fn the_cost_of_a_value_grows_with_the_separators_it_would_hold() {
         Ok(cost::PAIR + cost::NOT_A_PAIR)
     );
 }
-
-#[test]
-fn escaping_covers_quotes_backslashes_and_control_characters() {
-    let mut out = Vec::new();
-    escape_into(&mut out, b"a\"b\\c\n\r\t\x01\x1f\xc3\xa9");
-    assert_eq!(out, b"a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f\xc3\xa9");
-}
