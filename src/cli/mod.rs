@@ -25,8 +25,7 @@ use zpa_enricher::errors::error_chain;
 use zpa_enricher::service::ServiceError;
 
 use args::{
-    CatalogCommand, Cli, Command, DemoArgs, EnrichArgs, GenerateArgs, HealthcheckArgs, ReceiveArgs,
-    RunArgs,
+    CatalogCommand, Cli, Command, DemoArgs, EnrichArgs, GenerateArgs, HealthcheckArgs, RunArgs,
 };
 use stdio::writing;
 
@@ -165,7 +164,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Some(Command::Catalog(cmd)) => run_catalog(&catalog, &settings, cmd),
         Some(Command::Healthcheck(args)) => run_healthcheck(&settings, &args),
         Some(Command::Run(args)) => run_service(&settings, catalog, &args),
-        Some(Command::Receive(args)) => run_receive(&settings, catalog, &args),
+        Some(Command::Receive(_)) => run_receive(&settings, catalog),
         Some(Command::Demo(args)) => run_demo(&settings, catalog, &args),
         Some(Command::Generate(args)) => {
             let burst = match args.burst() {
@@ -255,36 +254,28 @@ fn block_on<F: Future>(
 }
 
 fn run_service(settings: &Settings, catalog: Arc<Catalog>, args: &RunArgs) -> ExitCode {
-    let Some(result) = block_on(|token| serve(settings, catalog, token, args)) else {
-        return ExitCode::from(EXIT_SERVICE);
-    };
-    match result {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            report_error(&e);
-            ExitCode::from(EXIT_SERVICE)
-        }
-    }
+    service_exit(block_on(|token| serve(settings, catalog, token, args)))
 }
 
-fn run_receive(settings: &Settings, catalog: Arc<Catalog>, _args: &ReceiveArgs) -> ExitCode {
-    let Some(result) =
-        block_on(|token| zpa_enricher::service::receive(settings, catalog, token, |_| {}))
-    else {
-        return ExitCode::from(EXIT_SERVICE);
-    };
+fn run_receive(settings: &Settings, catalog: Arc<Catalog>) -> ExitCode {
+    service_exit(block_on(|token| {
+        zpa_enricher::service::receive(settings, catalog, token, |_| {})
+    }))
+}
+
+/// The exit status of a service that ran (`Some`) or could not start its runtime (`None`,
+/// reported already).
+fn service_exit(result: Option<Result<(), ServiceError>>) -> ExitCode {
     match result {
-        Ok(()) => {
+        Some(Ok(())) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS
         }
-        Err(e) => {
+        Some(Err(e)) => {
             report_error(&e);
             ExitCode::from(EXIT_SERVICE)
         }
+        None => ExitCode::from(EXIT_SERVICE),
     }
 }
 
