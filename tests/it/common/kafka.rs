@@ -377,6 +377,11 @@ impl Service {
         for (k, v) in &spec.env {
             cmd.env(k, v);
         }
+        Service::spawn(cmd, port)
+    }
+
+    /// Starts `cmd` (a service whose admin endpoint is on `metrics_port`), keeping its log.
+    pub fn spawn(mut cmd: std::process::Command, metrics_port: u16) -> Service {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -402,7 +407,7 @@ impl Service {
         });
         Service {
             child,
-            metrics_port: port,
+            metrics_port,
             log,
             log_closed,
         }
@@ -500,13 +505,23 @@ impl Service {
         }
     }
 
-    /// Resident memory in KiB (Linux).
+    /// Resident memory in KiB (Linux `VmRSS`).
     pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    /// Peak resident memory so far, in KiB (Linux `VmHWM`).
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    /// A memory figure of `/proc/PID/status`, in KiB (0 when it cannot be read).
+    fn status_kib(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0)
     }

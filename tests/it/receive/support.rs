@@ -9,12 +9,12 @@
 )]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::ExitStatus;
+use std::sync::Arc;
+use std::time::Duration;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
@@ -25,7 +25,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
 use crate::common;
-use crate::common::kafka::{brokers, create_topics, free_port, header, http_get, metric, unique};
+use crate::common::kafka::{Service, brokers, create_topics, free_port, header, metric, unique};
 
 /// Generous: the tests wait for conditions, never for a time.
 pub const T: Duration = Duration::from_secs(60);
@@ -58,11 +58,10 @@ impl Topics {
 
 /// A `zpa-enricher receive` child process.
 pub struct Receive {
-    child: Child,
+    service: Service,
     pub metrics_port: u16,
     /// The address of the listener given with `--listen`.
     pub addr: SocketAddr,
-    log: Arc<Mutex<String>>,
 }
 
 /// How to start one.
@@ -136,121 +135,49 @@ impl Receive {
         for (k, v) in &spec.env {
             cmd.env(k, v);
         }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                let mut l = sink.lock().unwrap();
-                l.push_str(&line);
-                l.push('\n');
-            }
-        });
-        let mut r = Receive {
-            child,
+        let mut service = Service::spawn(cmd, metrics_port);
+        service.wait_ready(T);
+        Receive {
+            service,
             metrics_port,
             addr,
-            log,
-        };
-        r.wait_ready();
-        r
+        }
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.service.pid()
     }
 
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.service.log()
     }
 
     pub fn get(&self, path: &str) -> Option<(u16, String)> {
-        http_get(self.metrics_port, path)
-    }
-
-    pub fn metrics(&self) -> String {
-        self.get("/metrics").map(|(_, b)| b).unwrap_or_default()
+        self.service.get(path)
     }
 
     /// The value of a metric sample (a bare name sums its series).
     pub fn metric(&self, name: &str) -> f64 {
-        metric(&self.metrics(), name).unwrap_or(0.0)
-    }
-
-    fn wait_ready(&mut self) {
-        let deadline = Instant::now() + T;
-        loop {
-            if let Some((200, _)) = self.get("/readyz") {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("receive exited with {status} before ready:\n{}", self.log());
-            }
-            assert!(Instant::now() < deadline, "not ready:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        metric(&self.service.metrics(), name).unwrap_or(0.0)
     }
 
     /// Waits until `name` reaches `value`.
     pub fn wait_metric(&self, name: &str, value: f64) {
-        let deadline = Instant::now() + T;
-        loop {
-            let now = self.metric(name);
-            if now >= value {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name} = {now}, never {value}:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.service.wait_metric(name, value, T);
     }
 
     /// SIGTERM, then the exit status and the log.
     pub fn stop(self) -> (ExitStatus, String) {
-        common::kafka::signal(self.child.id(), "TERM");
-        self.wait_exit()
+        self.service.stop(T)
     }
 
-    pub fn wait_exit(mut self) -> (ExitStatus, String) {
-        let deadline = Instant::now() + T;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                std::thread::sleep(Duration::from_millis(100));
-                return (status, self.log());
-            }
-            assert!(Instant::now() < deadline, "still running:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(50));
-        }
+    pub fn wait_exit(self) -> (ExitStatus, String) {
+        self.service.wait_exit(T)
     }
 
     /// Peak resident memory so far, in KiB (Linux `VmHWM`).
     pub fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    }
-}
-
-impl Drop for Receive {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            common::kafka::signal(self.child.id(), "KILL");
-            self.child.wait().ok();
-        }
+        self.service.peak_rss_kib()
     }
 }
 
@@ -433,16 +360,27 @@ impl Client {
         }
     }
 
-    /// Closes cleanly (TLS: `close_notify` first).
+    /// Closes cleanly, as App Connectors close: TLS `close_notify` first, then the TCP close of
+    /// the sending side, then waits for the receiver to close its side. Closing at once with
+    /// unread bytes (TLS 1.3 session tickets) would make the kernel reset the connection and
+    /// throw away what the receiver has not read yet.
     pub fn close(self) {
+        let drain = |tcp: &TcpStream, read: &mut dyn Read| {
+            tcp.shutdown(std::net::Shutdown::Write).ok();
+            tcp.set_read_timeout(Some(T)).ok();
+            let mut buf = [0u8; 4096];
+            while matches!(read.read(&mut buf), Ok(n) if n > 0) {}
+        };
         match self {
-            Client::Plain(s) => {
-                s.shutdown(std::net::Shutdown::Write).ok();
+            Client::Plain(mut s) => {
+                let tcp = s.try_clone().unwrap();
+                drain(&tcp, &mut s);
             }
             Client::Tls(mut s) => {
                 s.conn.send_close_notify();
                 s.flush().ok();
-                s.sock.shutdown(std::net::Shutdown::Write).ok();
+                let tcp = s.sock.try_clone().unwrap();
+                drain(&tcp, &mut s);
             }
         }
     }
