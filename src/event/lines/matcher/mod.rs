@@ -25,9 +25,13 @@ use super::value::{self, Problem};
 
 mod glued;
 mod parallel;
+mod seps;
+mod weigh;
 
 pub(super) use glued::glued_parts;
 use parallel::{PARALLEL, parallel};
+use seps::Seps;
+use weigh::weigh;
 
 /// How many candidate ends a strict field tries before giving up (a time followed by a space
 /// has its own spaces to skip).
@@ -102,10 +106,11 @@ pub(super) struct Split {
     pub(super) cost: u32,
 }
 
-/// The cost of `text` as slot `i` (`start` is where the text is, for messages; `extra`, when
+/// The cost of `text` as slot `i` (`start` is where the text is in the line; `extra`, when
 /// known, how many cell separators it holds).
 fn slot_cost(
     p: &Pattern,
+    seps: &Seps,
     i: usize,
     text: &[u8],
     start: usize,
@@ -131,7 +136,8 @@ fn slot_cost(
             let mut total = 0;
             let mut at = start;
             for (k, part) in parts.iter().enumerate() {
-                total += cost(slot.first + k, part, None, 0)
+                let extra = seps.extra(at, at + part.len());
+                total += cost(slot.first + k, part, extra, 0)
                     .map_err(|e| bad(slot.first + k, e, at, part.len()))?;
                 at += part.len() + slot.glue.len();
             }
@@ -159,37 +165,49 @@ fn next_at(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 fn candidates(
     p: &Pattern,
     b: &[u8],
+    seps: &Seps,
     i: usize,
     pos: usize,
     budget: usize,
     mut each: impl FnMut(usize, usize, u32),
 ) -> Result<(), Failure> {
     let slot = &p.slots[i];
-    let count = |from: usize, to: usize| match p.separator {
-        Some(sep) => memchr::memchr_iter(sep, &b[from..to]).count(),
-        None => 0,
-    };
     if i + 1 == p.slots.len() {
         // The last slot runs to the end of the line, before its closing text.
         if b.len() < pos + slot.after.len() || !b.ends_with(&slot.after) {
             return Err(Failure::Literal { slot: i, at: pos });
         }
         let end = b.len() - slot.after.len();
-        let extra = count(pos, end);
-        let cost = slot_cost(p, i, &b[pos..end], pos, p.separator.map(|_| extra))?;
-        each(end, extra, cost);
+        let extra = seps.extra(pos, end);
+        let cost = slot_cost(p, seps, i, &b[pos..end], pos, extra)?;
+        each(end, extra.unwrap_or(0), cost);
         return Ok(());
     }
     let strict = slot.is_strict(&p.fields);
+    // A slot ended by the separator alone ends at one of the separators from `pos` on, the
+    // `k`th of them holding `k` in its text.
+    let by_sep = seps.is(&slot.after);
+    let first = seps.first_from(pos);
     // The first candidate's failure: the shortest text, the one a reader would look at.
     let mut failure: Option<Failure> = None;
     let mut found_any = false;
-    let (mut from, mut extra, mut counted) = (pos, 0, pos);
+    let mut from = pos;
     let mut tries = 0;
-    while let Some(end) = next_at(b, &slot.after, from) {
-        from = end + slot.after.len().max(1);
-        extra += count(counted, end);
-        counted = end;
+    loop {
+        let end = if by_sep {
+            seps.nth(first + tries)
+        } else {
+            next_at(b, &slot.after, from)
+        };
+        let Some(end) = end else {
+            break;
+        };
+        let extra = if by_sep {
+            tries
+        } else {
+            from = end + slot.after.len().max(1);
+            seps.first_from(end) - first
+        };
         tries += 1;
         let over = match p.separator {
             Some(_) => extra > budget,
@@ -199,7 +217,7 @@ fn candidates(
             break;
         }
         let text = &b[pos..end];
-        match slot_cost(p, i, text, pos, p.separator.map(|_| extra)) {
+        match slot_cost(p, seps, i, text, pos, p.separator.map(|_| extra)) {
             Ok(cost) => {
                 found_any = true;
                 each(end, extra, cost);
@@ -227,9 +245,10 @@ pub(super) fn find(p: &Pattern, b: &[u8]) -> Result<Split, Failure> {
     if !b.starts_with(&p.lead) {
         return Err(Failure::Lead);
     }
+    let seps = Seps::new(p.separator, b);
     let surplus = match p.separator {
-        Some(sep) => {
-            let found = memchr::memchr_iter(sep, b).count();
+        Some(_) => {
+            let found = seps.total();
             found
                 .checked_sub(p.separators_in_literals)
                 .ok_or(Failure::Count {
@@ -239,10 +258,10 @@ pub(super) fn find(p: &Pattern, b: &[u8]) -> Result<Split, Failure> {
         }
         None => usize::MAX,
     };
-    if let Some(split) = greedy(p, b) {
+    if let Some(split) = greedy(p, b, &seps) {
         return Ok(split);
     }
-    let mut split = weigh(p, b, surplus)?;
+    let mut split = weigh(p, b, &seps, surplus)?;
     if !split.ambiguous.is_empty() {
         for group in PARALLEL {
             parallel(p, b, &mut split, group);
@@ -253,16 +272,19 @@ pub(super) fn find(p: &Pattern, b: &[u8]) -> Result<Split, Failure> {
 
 /// One pass, each field taking the separators it usually has. `Some` only when the split
 /// costs nothing, which makes it the only best one.
-fn greedy(p: &Pattern, b: &[u8]) -> Option<Split> {
+fn greedy(p: &Pattern, b: &[u8], seps: &Seps) -> Option<Split> {
     let mut spans = Vec::with_capacity(p.slots.len());
     let mut pos = p.lead.len();
+    let free = |i: usize, pos: usize, end: usize| {
+        slot_cost(p, seps, i, &b[pos..end], pos, seps.extra(pos, end))
+    };
     for (i, slot) in p.slots.iter().enumerate() {
         let end = if i + 1 == p.slots.len() {
             if b.len() < pos + slot.after.len() || !b.ends_with(&slot.after) {
                 return None;
             }
             let end = b.len() - slot.after.len();
-            (slot_cost(p, i, &b[pos..end], pos, None) == Ok(0)).then_some(end)?
+            (free(i, pos, end) == Ok(0)).then_some(end)?
         } else if slot.is_strict(&p.fields) {
             let mut from = pos;
             let mut found = None;
@@ -270,7 +292,7 @@ fn greedy(p: &Pattern, b: &[u8]) -> Option<Split> {
                 let Some(end) = next_at(b, &slot.after, from) else {
                     break;
                 };
-                match slot_cost(p, i, &b[pos..end], pos, None) {
+                match free(i, pos, end) {
                     Ok(0) => {
                         found = Some(end);
                         break;
@@ -280,12 +302,15 @@ fn greedy(p: &Pattern, b: &[u8]) -> Option<Split> {
                 }
             }
             found?
+        } else if seps.is(&slot.after) {
+            let end = seps.nth(seps.first_from(pos) + slot.expected)?;
+            (free(i, pos, end) == Ok(0)).then_some(end)?
         } else {
             let mut end = next_at(b, &slot.after, pos)?;
             for _ in 0..slot.expected {
                 end = next_at(b, &slot.after, end + slot.after.len().max(1))?;
             }
-            (slot_cost(p, i, &b[pos..end], pos, None) == Ok(0)).then_some(end)?
+            (free(i, pos, end) == Ok(0)).then_some(end)?
         };
         spans.push((pos, end));
         pos = end + slot.after.len();
@@ -294,166 +319,6 @@ fn greedy(p: &Pattern, b: &[u8]) -> Option<Split> {
         spans,
         ambiguous: Vec::new(),
         cost: 0,
-    })
-}
-
-const INF: u32 = u32::MAX;
-
-#[derive(Debug, Clone, Copy)]
-struct State {
-    pos: usize,
-    /// Separators beyond the template's own in the text before `pos`.
-    used: usize,
-    /// Least cost from the start.
-    f: u32,
-    /// Least cost to the end.
-    g: u32,
-    /// Number of least-cost ways to the end, up to 2.
-    ways: u8,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Edge {
-    from: usize,
-    to: usize,
-    end: usize,
-    cost: u32,
-}
-
-/// Weighs every split: a shortest path from the start of the line to its end, through slot
-/// boundaries.
-fn weigh(p: &Pattern, b: &[u8], surplus: usize) -> Result<Split, Failure> {
-    let n = p.slots.len();
-    let mut levels: Vec<Vec<State>> = vec![Vec::new(); n + 1];
-    let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); n];
-    let mut total_edges = 0;
-    levels[0].push(State {
-        pos: p.lead.len(),
-        used: 0,
-        f: 0,
-        g: INF,
-        ways: 0,
-    });
-    let mut deepest: Option<Failure> = None;
-    for i in 0..n {
-        let (done, rest) = levels.split_at_mut(i + 1);
-        let (here, next) = (&done[i], &mut rest[0]);
-        for (from, state) in here.iter().enumerate() {
-            let budget = surplus.saturating_sub(state.used);
-            let result = candidates(p, b, i, state.pos, budget, |end, extra, cost| {
-                let to_pos = end + p.slots[i].after.len();
-                // Few boundaries per slot (one per way of placing the surplus so far): a
-                // linear search finds the one this edge reaches.
-                let to = match next.iter().position(|s| s.pos == to_pos) {
-                    Some(to) => to,
-                    None => {
-                        next.push(State {
-                            pos: to_pos,
-                            used: state.used + extra,
-                            f: INF,
-                            g: INF,
-                            ways: 0,
-                        });
-                        next.len() - 1
-                    }
-                };
-                next[to].f = next[to].f.min(state.f.saturating_add(cost));
-                edges[i].push(Edge {
-                    from,
-                    to,
-                    end,
-                    cost,
-                });
-            });
-            // Keep the failure furthest into the template; at the same depth, a value that
-            // does not fit says more than a missing separator.
-            if let Err(e) = result
-                && deepest.as_ref().is_none_or(|d| {
-                    let (new, old) = (e.depth(p), d.depth(p));
-                    new > old
-                        || (new == old
-                            && matches!(e, Failure::Value { .. })
-                            && !matches!(d, Failure::Value { .. }))
-                })
-            {
-                deepest = Some(e);
-            }
-        }
-        total_edges += edges[i].len();
-        if total_edges > MAX_EDGES || levels[i + 1].len() > MAX_STATES {
-            return Err(Failure::TooAmbiguous);
-        }
-        if levels[i + 1].is_empty() {
-            return Err(deepest.unwrap_or(Failure::Literal { slot: i, at: 0 }));
-        }
-    }
-    // Least cost to the end, and how many ways reach it, from the last level back.
-    for s in &mut levels[n] {
-        s.g = 0;
-        s.ways = 1;
-    }
-    for i in (0..n).rev() {
-        let (head, tail) = levels.split_at_mut(i + 1);
-        let (here, next) = (&mut head[i], &tail[0]);
-        for e in &edges[i] {
-            let via = next[e.to].g.saturating_add(e.cost);
-            if next[e.to].g != INF && via < here[e.from].g {
-                here[e.from].g = via;
-            }
-        }
-        for e in &edges[i] {
-            let to = next[e.to];
-            if to.g != INF && to.g.saturating_add(e.cost) == here[e.from].g {
-                here[e.from].ways = here[e.from].ways.saturating_add(to.ways).min(2);
-            }
-        }
-    }
-    let best = levels[0][0].g;
-    if best == INF {
-        return Err(deepest.unwrap_or(Failure::Literal { slot: 0, at: 0 }));
-    }
-    // The chosen split: from the start, the optimal edge with the longest text.
-    let mut spans = Vec::with_capacity(n);
-    let mut cur = 0;
-    for i in 0..n {
-        let here = levels[i][cur];
-        let chosen = edges[i]
-            .iter()
-            .filter(|e| e.from == cur && levels[i + 1][e.to].g.saturating_add(e.cost) == here.g)
-            .max_by_key(|e| e.end)
-            .expect("an optimal edge leaves every state on an optimal path");
-        spans.push((here.pos, chosen.end));
-        cur = chosen.to;
-    }
-    let mut ambiguous = Vec::new();
-    if levels[0][0].ways > 1 {
-        for (i, level_edges) in edges.iter().enumerate() {
-            let mut seen: Option<(usize, usize)> = None;
-            for e in level_edges {
-                let from = levels[i][e.from];
-                let to = levels[i + 1][e.to];
-                if from.f == INF || to.g == INF {
-                    continue;
-                }
-                if from.f.saturating_add(e.cost).saturating_add(to.g) != best {
-                    continue;
-                }
-                let span = (from.pos, e.end);
-                match seen {
-                    None => seen = Some(span),
-                    Some(s) if s != span => {
-                        ambiguous.push(i);
-                        break;
-                    }
-                    Some(_) => {}
-                }
-            }
-        }
-    }
-    Ok(Split {
-        spans,
-        ambiguous,
-        cost: best,
     })
 }
 
