@@ -30,8 +30,8 @@ mod weigh;
 
 pub(super) use glued::glued_parts;
 use parallel::{PARALLEL, parallel};
-use seps::Seps;
-use weigh::weigh;
+use seps::{Mark, Seps};
+use weigh::{INF, weigh};
 
 /// How many candidate ends a strict field tries before giving up (a time followed by a space
 /// has its own spaces to skip).
@@ -158,7 +158,26 @@ fn next_at(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     .map(|at| from + at)
 }
 
-/// Finds the ends of slot `i`'s text starting at `pos`, calling `each(end, extra, cost)` for
+/// The ends a slot's text can have from `at` on, in order: the occurrences of `after`, the
+/// literal that closes the slot. A slot closed by the separator alone ends at one of the
+/// separators from `at` on, read off the list.
+fn ends<'a>(b: &'a [u8], seps: &'a Seps, after: &'a [u8], at: Mark) -> impl Iterator<Item = Mark> {
+    let by_sep = seps.is(after);
+    let (mut k, mut from) = (at.sep, at.pos);
+    std::iter::from_fn(move || {
+        if by_sep {
+            let pos = seps.nth(k)?;
+            k += 1;
+            Some(Mark { pos, sep: k - 1 })
+        } else {
+            let end = next_at(b, after, from)?;
+            from = end + after.len().max(1);
+            Some(seps.mark(end))
+        }
+    })
+}
+
+/// Finds the ends of slot `i`'s text starting at `at`, calling `each(end, extra, cost)` for
 /// every viable one (`extra`: the cell separators its text holds); returns the failure of the
 /// first candidate when none is viable. `budget` is how many separators beyond the template's
 /// own the text may still hold.
@@ -167,48 +186,30 @@ fn candidates(
     b: &[u8],
     seps: &Seps,
     i: usize,
-    pos: usize,
+    at: Mark,
     budget: usize,
-    mut each: impl FnMut(usize, usize, u32),
+    mut each: impl FnMut(Mark, usize, u32),
 ) -> Result<(), Failure> {
     let slot = &p.slots[i];
+    let pos = at.pos;
     if i + 1 == p.slots.len() {
         // The last slot runs to the end of the line, before its closing text.
         if b.len() < pos + slot.after.len() || !b.ends_with(&slot.after) {
             return Err(Failure::Literal { slot: i, at: pos });
         }
-        let end = b.len() - slot.after.len();
-        let extra = seps.extra(pos, end);
-        let cost = slot_cost(p, seps, i, &b[pos..end], pos, extra)?;
+        let end = seps.before_tail(b.len(), &slot.after);
+        let extra = seps.between(at, end);
+        let cost = slot_cost(p, seps, i, &b[pos..end.pos], pos, extra)?;
         each(end, extra.unwrap_or(0), cost);
         return Ok(());
     }
     let strict = slot.is_strict(&p.fields);
-    // A slot ended by the separator alone ends at one of the separators from `pos` on, the
-    // `k`th of them holding `k` in its text.
-    let by_sep = seps.is(&slot.after);
-    let first = seps.first_from(pos);
     // The first candidate's failure: the shortest text, the one a reader would look at.
     let mut failure: Option<Failure> = None;
     let mut found_any = false;
-    let mut from = pos;
-    let mut tries = 0;
-    loop {
-        let end = if by_sep {
-            seps.nth(first + tries)
-        } else {
-            next_at(b, &slot.after, from)
-        };
-        let Some(end) = end else {
-            break;
-        };
-        let extra = if by_sep {
-            tries
-        } else {
-            from = end + slot.after.len().max(1);
-            seps.first_from(end) - first
-        };
-        tries += 1;
+    for (k, end) in ends(b, seps, &slot.after, at).enumerate() {
+        let tries = k + 1;
+        let extra = end.sep - at.sep;
         let over = match p.separator {
             Some(_) => extra > budget,
             None => tries > MAX_CANDIDATES,
@@ -216,7 +217,7 @@ fn candidates(
         if over || (strict && tries > STRICT_TRIES) {
             break;
         }
-        let text = &b[pos..end];
+        let text = &b[pos..end.pos];
         match slot_cost(p, seps, i, text, pos, p.separator.map(|_| extra)) {
             Ok(cost) => {
                 found_any = true;
@@ -242,6 +243,47 @@ fn candidates(
 /// # Errors
 /// A [`Failure`] saying how the line does not fit, the one furthest into the template.
 pub(super) fn find(p: &Pattern, b: &[u8]) -> Result<Split, Failure> {
+    let (seps, surplus) = prepare(p, b)?;
+    if let Some(split) = greedy(p, b, &seps) {
+        return Ok(split);
+    }
+    // Most lines that one pass does not settle cost little: a list or `name:value` pairs with
+    // more items than usual. Splits costing more are only weighed when none costs that little.
+    let cheap = if bounded(p, surplus) {
+        weigh(p, b, &seps, surplus, usual_cost(surplus))?
+    } else {
+        None
+    };
+    let mut split = match cheap {
+        Some(split) => split,
+        None => weigh(p, b, &seps, surplus, INF)?.expect("without a limit, a split or a failure"),
+    };
+    settle(p, b, &mut split);
+    Ok(split)
+}
+
+/// The split [`find`] gives when it costs less than `than`, for a line that another template
+/// already fits at that cost: only cheaper splits are weighed.
+pub(super) fn find_cheaper(p: &Pattern, b: &[u8], than: u32) -> Option<Split> {
+    if than == 0 {
+        return None;
+    }
+    let (seps, surplus) = prepare(p, b).ok()?;
+    if let Some(split) = greedy(p, b, &seps) {
+        return Some(split);
+    }
+    let limit = if bounded(p, surplus) { than - 1 } else { INF };
+    let mut split = weigh(p, b, &seps, surplus, limit)
+        .ok()
+        .flatten()
+        .filter(|s| s.cost < than)?;
+    settle(p, b, &mut split);
+    Some(split)
+}
+
+/// The separators of `b` and how many of them are beyond the template's own (unbounded
+/// without a separator), once the line has the template's leading text.
+fn prepare(p: &Pattern, b: &[u8]) -> Result<(Seps, usize), Failure> {
     if !b.starts_with(&p.lead) {
         return Err(Failure::Lead);
     }
@@ -258,62 +300,94 @@ pub(super) fn find(p: &Pattern, b: &[u8]) -> Result<Split, Failure> {
         }
         None => usize::MAX,
     };
-    if let Some(split) = greedy(p, b, &seps) {
-        return Ok(split);
-    }
-    let mut split = weigh(p, b, &seps, surplus)?;
+    Ok((seps, surplus))
+}
+
+/// The cost a first weighing is limited to: two per surplus separator (an extra list item or
+/// pair), and as much again for a field left empty or a `ConnectionID` without its comma.
+fn usual_cost(surplus: usize) -> u32 {
+    u32::try_from(surplus.saturating_mul(2).saturating_add(4)).unwrap_or(INF - 1)
+}
+
+/// True when weighing a line of `p` with `surplus` separators to place can never be refused as
+/// too ambiguous, so that a limit on the cost leaves the result as it is (`weigh`).
+///
+/// So it is when every slot but the last ends with a literal holding the separator: then the
+/// boundaries after a slot differ in how many surplus separators come before them (at most
+/// `surplus + 1` boundaries), and the ends a slot's text can take from one boundary differ in
+/// how many it holds (at most `surplus + 1` edges from a boundary, fewer the more came
+/// before). The line is small enough when even that many boundaries and edges stay within the
+/// limits.
+fn bounded(p: &Pattern, surplus: usize) -> bool {
+    let Some(sep) = p.separator else {
+        return false;
+    };
+    let Some((_, inner)) = p.slots.split_last() else {
+        return false;
+    };
+    // Edges of one slot: a boundary with `k` surplus separators before it has at most
+    // `surplus - k + 1` ends to try.
+    let per_slot = surplus
+        .checked_add(1)
+        .and_then(|a| a.checked_mul(surplus.checked_add(2)?))
+        .map(|x| x / 2);
+    surplus < MAX_STATES
+        && per_slot
+            .and_then(|e| e.checked_mul(p.slots.len()))
+            .is_some_and(|edges| edges <= MAX_EDGES)
+        && inner.iter().all(|s| s.after.contains(&sep))
+}
+
+/// Settles an ambiguous split of side-by-side lists (`parallel.rs`).
+fn settle(p: &Pattern, b: &[u8], split: &mut Split) {
     if !split.ambiguous.is_empty() {
         for group in PARALLEL {
-            parallel(p, b, &mut split, group);
+            parallel(p, b, split, group);
         }
     }
-    Ok(split)
 }
 
 /// One pass, each field taking the separators it usually has. `Some` only when the split
 /// costs nothing, which makes it the only best one.
 fn greedy(p: &Pattern, b: &[u8], seps: &Seps) -> Option<Split> {
     let mut spans = Vec::with_capacity(p.slots.len());
-    let mut pos = p.lead.len();
-    let free = |i: usize, pos: usize, end: usize| {
-        slot_cost(p, seps, i, &b[pos..end], pos, seps.extra(pos, end))
+    let mut at = seps.mark(p.lead.len());
+    let free = |i: usize, at: Mark, end: Mark| {
+        slot_cost(
+            p,
+            seps,
+            i,
+            &b[at.pos..end.pos],
+            at.pos,
+            seps.between(at, end),
+        )
     };
     for (i, slot) in p.slots.iter().enumerate() {
         let end = if i + 1 == p.slots.len() {
-            if b.len() < pos + slot.after.len() || !b.ends_with(&slot.after) {
+            if b.len() < at.pos + slot.after.len() || !b.ends_with(&slot.after) {
                 return None;
             }
-            let end = b.len() - slot.after.len();
-            (free(i, pos, end) == Ok(0)).then_some(end)?
+            let end = seps.before_tail(b.len(), &slot.after);
+            (free(i, at, end) == Ok(0)).then_some(end)?
         } else if slot.is_strict(&p.fields) {
-            let mut from = pos;
             let mut found = None;
-            for _ in 0..STRICT_TRIES {
-                let Some(end) = next_at(b, &slot.after, from) else {
-                    break;
-                };
-                match free(i, pos, end) {
+            for end in ends(b, seps, &slot.after, at).take(STRICT_TRIES) {
+                match free(i, at, end) {
                     Ok(0) => {
                         found = Some(end);
                         break;
                     }
                     Ok(_) => return None,
-                    Err(_) => from = end + slot.after.len().max(1),
+                    Err(_) => {}
                 }
             }
             found?
-        } else if seps.is(&slot.after) {
-            let end = seps.nth(seps.first_from(pos) + slot.expected)?;
-            (free(i, pos, end) == Ok(0)).then_some(end)?
         } else {
-            let mut end = next_at(b, &slot.after, pos)?;
-            for _ in 0..slot.expected {
-                end = next_at(b, &slot.after, end + slot.after.len().max(1))?;
-            }
-            (free(i, pos, end) == Ok(0)).then_some(end)?
+            let end = ends(b, seps, &slot.after, at).nth(slot.expected)?;
+            (free(i, at, end) == Ok(0)).then_some(end)?
         };
-        spans.push((pos, end));
-        pos = end + slot.after.len();
+        spans.push((at.pos, end.pos));
+        at = seps.past(end, &slot.after);
     }
     Some(Split {
         spans,

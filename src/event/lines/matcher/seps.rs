@@ -3,6 +3,16 @@
 //! positions at hand, that count is a binary search, and the ends a slot can take (most slots
 //! end at a separator) are read off the list instead of searched for again.
 
+/// A place in a line, with the index (among the line's separators) of the first separator at
+/// or after it: the separators between two marks are counted by a subtraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Mark {
+    /// The byte offset.
+    pub(super) pos: usize,
+    /// How many separators come before it.
+    pub(super) sep: usize,
+}
+
 /// Where the template's common separator occurs in a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Seps {
@@ -51,6 +61,41 @@ impl Seps {
         self.first_from(to) - self.first_from(from)
     }
 
+    /// The mark of byte `pos`.
+    pub(super) fn mark(&self, pos: usize) -> Mark {
+        Mark {
+            pos,
+            sep: self.first_from(pos),
+        }
+    }
+
+    /// The mark right after `literal`, found in the line at `at`.
+    pub(super) fn past(&self, at: Mark, literal: &[u8]) -> Mark {
+        Mark {
+            pos: at.pos + literal.len(),
+            sep: at.sep + self.within(literal),
+        }
+    }
+
+    /// The mark of where `literal` starts in a line of `len` bytes that ends with it.
+    pub(super) fn before_tail(&self, len: usize, literal: &[u8]) -> Mark {
+        Mark {
+            pos: len - literal.len(),
+            sep: self.total() - self.within(literal),
+        }
+    }
+
+    /// How many separators `literal` holds.
+    fn within(&self, literal: &[u8]) -> usize {
+        self.byte
+            .map_or(0, |sep| literal.iter().filter(|&&b| b == sep).count())
+    }
+
+    /// The separators between two marks, as [`Seps::extra`] gives them.
+    pub(super) fn between(&self, from: Mark, to: Mark) -> Option<usize> {
+        self.byte.map(|_| to.sep - from.sep)
+    }
+
     /// The count of separators in `from..to` as [`value::cost`](super::value::cost) takes it:
     /// known when the template has a separator (it is what the slot's cells are separated
     /// by), else left to be counted by the slot's own literal.
@@ -83,11 +128,29 @@ mod tests {
     }
 
     #[test]
+    fn marks_past_literals_and_before_the_tail_count_what_they_pass() {
+        let line = b"a, b,c,, end,";
+        let seps = Seps::new(Some(b','), line);
+        for pos in 0..=line.len() {
+            let m = seps.mark(pos);
+            assert_eq!(m.sep, seps.first_from(pos));
+            for len in 0..=line.len() - pos {
+                let past = seps.past(m, &line[pos..pos + len]);
+                assert_eq!(past, seps.mark(pos + len), "{pos} past {len}");
+                assert_eq!(seps.between(m, past), Some(seps.count(pos, pos + len)));
+            }
+            assert_eq!(seps.before_tail(line.len(), &line[pos..]), m);
+        }
+    }
+
+    #[test]
     fn without_a_separator_nothing_is_counted() {
         let seps = Seps::new(None, b"a,b,c");
         assert_eq!(seps.total(), 0);
         assert_eq!(seps.count(0, 5), 0);
         assert_eq!(seps.extra(0, 5), None);
+        assert_eq!(seps.between(seps.mark(0), seps.mark(5)), None);
+        assert_eq!(seps.past(seps.mark(1), b",").sep, 0);
         assert!(!seps.is(b","));
         let tabs = Seps::new(Some(b'\t'), b"a\tb");
         assert!(tabs.is(b"\t"));

@@ -6,15 +6,17 @@
 //! per slot.
 
 use super::super::pattern::Pattern;
-use super::seps::Seps;
+use super::seps::{Mark, Seps};
 use super::{Failure, MAX_EDGES, MAX_STATES, Split, candidates};
 
-const INF: u32 = u32::MAX;
+/// No cost at all: no path, or no limit.
+pub(super) const INF: u32 = u32::MAX;
 
 /// A boundary between slot texts: where the next slot's text starts.
 #[derive(Debug, Clone, Copy)]
 struct State {
-    pos: usize,
+    /// Where the next slot's text starts.
+    at: Mark,
     /// Separators beyond the template's own in the text before `pos`.
     used: usize,
     /// Least cost from the start.
@@ -52,7 +54,20 @@ fn keep_deepest(p: &Pattern, deepest: &mut Option<Failure>, e: Failure) {
 
 /// Weighs every split: a shortest path from the start of the line to its end, through slot
 /// boundaries.
-pub(super) fn weigh(p: &Pattern, b: &[u8], seps: &Seps, surplus: usize) -> Result<Split, Failure> {
+///
+/// Only splits costing at most `limit` are looked at: the boundaries reached at a greater cost,
+/// and the candidates that would lead past it, are left out. When some split costs at most
+/// `limit`, the best ones all do, and so does every boundary and edge on their paths: the
+/// result is the same as without a limit, provided leaving edges out cannot spare the line
+/// from being refused as too ambiguous (`bounded`). `Ok(None)` when no split costs at most
+/// `limit` (never without one, [`INF`]).
+pub(super) fn weigh(
+    p: &Pattern,
+    b: &[u8],
+    seps: &Seps,
+    surplus: usize,
+    limit: u32,
+) -> Result<Option<Split>, Failure> {
     let n = p.slots.len();
     // The boundaries of slot `i` are `states[levels[i]..levels[i + 1]]`; its edges
     // `edges[runs[i]..runs[i + 1]]`.
@@ -63,7 +78,7 @@ pub(super) fn weigh(p: &Pattern, b: &[u8], seps: &Seps, surplus: usize) -> Resul
     levels.extend([0, 1]);
     runs.push(0);
     states.push(State {
-        pos: p.lead.len(),
+        at: seps.mark(p.lead.len()),
         used: 0,
         f: 0,
         g: INF,
@@ -72,19 +87,23 @@ pub(super) fn weigh(p: &Pattern, b: &[u8], seps: &Seps, surplus: usize) -> Resul
     let mut deepest: Option<Failure> = None;
     for i in 0..n {
         let (here, next) = (levels[i]..levels[i + 1], levels[i + 1]);
-        let after = p.slots[i].after.len();
+        let after = &p.slots[i].after;
         for from in here {
             let state = states[from];
             let budget = surplus.saturating_sub(state.used);
-            let result = candidates(p, b, seps, i, state.pos, budget, |end, extra, cost| {
-                let to_pos = end + after;
+            let result = candidates(p, b, seps, i, state.at, budget, |end, extra, cost| {
+                let f = state.f.saturating_add(cost);
+                if f > limit {
+                    return;
+                }
+                let to_at = seps.past(end, after);
                 // Few boundaries per slot (one per way of placing the surplus so far): a
                 // linear search finds the one this edge reaches.
-                let to = match states[next..].iter().position(|s| s.pos == to_pos) {
+                let to = match states[next..].iter().position(|s| s.at.pos == to_at.pos) {
                     Some(k) => next + k,
                     None => {
                         states.push(State {
-                            pos: to_pos,
+                            at: to_at,
                             used: state.used + extra,
                             f: INF,
                             g: INF,
@@ -93,11 +112,11 @@ pub(super) fn weigh(p: &Pattern, b: &[u8], seps: &Seps, surplus: usize) -> Resul
                         states.len() - 1
                     }
                 };
-                states[to].f = states[to].f.min(state.f.saturating_add(cost));
+                states[to].f = states[to].f.min(f);
                 edges.push(Edge {
                     from,
                     to,
-                    end,
+                    end: end.pos,
                     cost,
                 });
             });
@@ -111,6 +130,9 @@ pub(super) fn weigh(p: &Pattern, b: &[u8], seps: &Seps, surplus: usize) -> Resul
             return Err(Failure::TooAmbiguous);
         }
         if states.len() == next {
+            if limit < INF {
+                return Ok(None);
+            }
             return Err(deepest.unwrap_or(Failure::Literal { slot: i, at: 0 }));
         }
     }
@@ -137,6 +159,9 @@ pub(super) fn weigh(p: &Pattern, b: &[u8], seps: &Seps, surplus: usize) -> Resul
         }
     }
     let best = states[0].g;
+    if best > limit {
+        return Ok(None);
+    }
     if best == INF {
         return Err(deepest.unwrap_or(Failure::Literal { slot: 0, at: 0 }));
     }
@@ -150,7 +175,7 @@ pub(super) fn weigh(p: &Pattern, b: &[u8], seps: &Seps, surplus: usize) -> Resul
             .filter(|e| e.from == cur && states[e.to].g.saturating_add(e.cost) == here.g)
             .max_by_key(|e| e.end)
             .expect("an optimal edge leaves every state on an optimal path");
-        spans.push((here.pos, chosen.end));
+        spans.push((here.at.pos, chosen.end));
         cur = chosen.to;
     }
     let mut ambiguous = Vec::new();
@@ -165,7 +190,7 @@ pub(super) fn weigh(p: &Pattern, b: &[u8], seps: &Seps, surplus: usize) -> Resul
                 if from.f.saturating_add(e.cost).saturating_add(to.g) != best {
                     continue;
                 }
-                let span = (from.pos, e.end);
+                let span = (from.at.pos, e.end);
                 match seen {
                     None => seen = Some(span),
                     Some(s) if s != span => {
@@ -177,9 +202,9 @@ pub(super) fn weigh(p: &Pattern, b: &[u8], seps: &Seps, surplus: usize) -> Resul
             }
         }
     }
-    Ok(Split {
+    Ok(Some(Split {
         spans,
         ambiguous,
         cost: best,
-    })
+    }))
 }

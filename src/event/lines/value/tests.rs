@@ -198,3 +198,33 @@ fn escaping_covers_quotes_backslashes_and_control_characters() {
     escape_into(&mut out, b"a\"b\\c\n\r\t\x01\x1f\xc3\xa9");
     assert_eq!(out, b"a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f\xc3\xa9");
 }
+
+#[test]
+fn items_are_counted_as_the_split_gives_them() {
+    for text in [
+        "",
+        ",",
+        ",,",
+        "a",
+        "a:b",
+        "a,b",
+        ",a",
+        "a,",
+        "a,,b",
+        "k:v,x,,k2:v2,",
+        ":,:",
+        "a::b,c",
+    ] {
+        let t = text.as_bytes();
+        for sep in [&b","[..], b":", b",,", b"::"] {
+            let items: Vec<&[u8]> = split(t, sep).collect();
+            let expected = Items {
+                all: u32::try_from(items.len()).expect("few"),
+                colons: u32::try_from(items.iter().filter(|i| i.contains(&b':')).count())
+                    .expect("few"),
+                empty: u32::try_from(items.iter().filter(|i| i.is_empty()).count()).expect("few"),
+            };
+            assert_eq!(Items::of(t, sep), expected, "{text:?} by {sep:?}");
+        }
+    }
+}
