@@ -187,7 +187,12 @@ pub(super) fn read(
     let mut first_failure = None;
     let mut best: Option<(usize, matcher::Split)> = None;
     for (k, p) in candidates.iter().enumerate() {
-        match matcher::find(p, b) {
+        // Once a template fits, another only matters if it fits at a lower cost.
+        let found = match &best {
+            Some((_, s)) => matcher::find_cheaper(p, b, s.cost).ok_or(None),
+            None => matcher::find(p, b).map_err(Some),
+        };
+        match found {
             Ok(split) => {
                 let cost = split.cost;
                 if best.as_ref().is_none_or(|(_, s)| cost < s.cost) {
@@ -197,7 +202,7 @@ pub(super) fn read(
                     break;
                 }
             }
-            Err(f) if first_failure.is_none() => first_failure = Some(f),
+            Err(Some(f)) if first_failure.is_none() => first_failure = Some(f),
             Err(_) => {}
         }
     }

@@ -96,8 +96,13 @@ const ADDRESSES: [&str; 12] = [
 pub(super) fn well_formed(shape: Shape, text: &[u8]) -> bool {
     match shape {
         Shape::Address => {
+            // Only hexadecimal digits, dots and colons can make an address: a text with any
+            // other byte (a separator, most often) is not parsed at all.
+            let address_byte = |b: &u8| b.is_ascii_hexdigit() || matches!(b, b'.' | b':');
             text.is_empty()
-                || std::str::from_utf8(text).is_ok_and(|t| t.parse::<std::net::IpAddr>().is_ok())
+                || (text.iter().all(address_byte)
+                    && std::str::from_utf8(text)
+                        .is_ok_and(|t| t.parse::<std::net::IpAddr>().is_ok()))
         }
         Shape::Country => {
             text.is_empty() || (text.len() == 2 && text.iter().all(u8::is_ascii_alphabetic))
@@ -243,5 +248,24 @@ mod tests {
         assert_eq!(shape("Customer", true), Shape::Text);
         assert_eq!(shape("SessionID", true), Shape::Token);
         assert_eq!(shape("SessionID", false), Shape::Text);
+    }
+
+    #[test]
+    fn only_an_address_text_is_parsed_as_one() {
+        for (text, ok) in [
+            ("", true),
+            ("10.0.0.1", true),
+            ("::1", true),
+            ("fe80::1:2", true),
+            ("::ffff:10.0.0.1", true),
+            ("10.0.0.1,10.0.0.2", false),
+            ("10.0.0.1 ", false),
+            ("[::1]", false),
+            ("fe80::1%eth0", false),
+            ("abc", false),
+            ("1.2.3", false),
+        ] {
+            assert_eq!(well_formed(Shape::Address, text.as_bytes()), ok, "{text:?}");
+        }
     }
 }

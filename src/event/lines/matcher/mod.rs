@@ -25,9 +25,13 @@ use super::value::{self, Problem};
 
 mod glued;
 mod parallel;
+mod seps;
+mod weigh;
 
 pub(super) use glued::glued_parts;
 use parallel::{PARALLEL, parallel};
+use seps::{Mark, Seps};
+use weigh::{INF, weigh};
 
 /// How many candidate ends a strict field tries before giving up (a time followed by a space
 /// has its own spaces to skip).
@@ -102,10 +106,11 @@ pub(super) struct Split {
     pub(super) cost: u32,
 }
 
-/// The cost of `text` as slot `i` (`start` is where the text is, for messages; `extra`, when
+/// The cost of `text` as slot `i` (`start` is where the text is in the line; `extra`, when
 /// known, how many cell separators it holds).
 fn slot_cost(
     p: &Pattern,
+    seps: &Seps,
     i: usize,
     text: &[u8],
     start: usize,
@@ -131,7 +136,8 @@ fn slot_cost(
             let mut total = 0;
             let mut at = start;
             for (k, part) in parts.iter().enumerate() {
-                total += cost(slot.first + k, part, None, 0)
+                let extra = seps.extra(at, at + part.len());
+                total += cost(slot.first + k, part, extra, 0)
                     .map_err(|e| bad(slot.first + k, e, at, part.len()))?;
                 at += part.len() + slot.glue.len();
             }
@@ -152,45 +158,58 @@ fn next_at(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     .map(|at| from + at)
 }
 
-/// Finds the ends of slot `i`'s text starting at `pos`, calling `each(end, extra, cost)` for
+/// The ends a slot's text can have from `at` on, in order: the occurrences of `after`, the
+/// literal that closes the slot. A slot closed by the separator alone ends at one of the
+/// separators from `at` on, read off the list.
+fn ends<'a>(b: &'a [u8], seps: &'a Seps, after: &'a [u8], at: Mark) -> impl Iterator<Item = Mark> {
+    let by_sep = seps.is(after);
+    let (mut k, mut from) = (at.sep, at.pos);
+    std::iter::from_fn(move || {
+        if by_sep {
+            let pos = seps.nth(k)?;
+            k += 1;
+            Some(Mark { pos, sep: k - 1 })
+        } else {
+            let end = next_at(b, after, from)?;
+            from = end + after.len().max(1);
+            Some(seps.mark(end))
+        }
+    })
+}
+
+/// Finds the ends of slot `i`'s text starting at `at`, calling `each(end, extra, cost)` for
 /// every viable one (`extra`: the cell separators its text holds); returns the failure of the
 /// first candidate when none is viable. `budget` is how many separators beyond the template's
 /// own the text may still hold.
 fn candidates(
     p: &Pattern,
     b: &[u8],
+    seps: &Seps,
     i: usize,
-    pos: usize,
+    at: Mark,
     budget: usize,
-    mut each: impl FnMut(usize, usize, u32),
+    mut each: impl FnMut(Mark, usize, u32),
 ) -> Result<(), Failure> {
     let slot = &p.slots[i];
-    let count = |from: usize, to: usize| match p.separator {
-        Some(sep) => memchr::memchr_iter(sep, &b[from..to]).count(),
-        None => 0,
-    };
+    let pos = at.pos;
     if i + 1 == p.slots.len() {
         // The last slot runs to the end of the line, before its closing text.
         if b.len() < pos + slot.after.len() || !b.ends_with(&slot.after) {
             return Err(Failure::Literal { slot: i, at: pos });
         }
-        let end = b.len() - slot.after.len();
-        let extra = count(pos, end);
-        let cost = slot_cost(p, i, &b[pos..end], pos, p.separator.map(|_| extra))?;
-        each(end, extra, cost);
+        let end = seps.before_tail(b.len(), &slot.after);
+        let extra = seps.between(at, end);
+        let cost = slot_cost(p, seps, i, &b[pos..end.pos], pos, extra)?;
+        each(end, extra.unwrap_or(0), cost);
         return Ok(());
     }
     let strict = slot.is_strict(&p.fields);
     // The first candidate's failure: the shortest text, the one a reader would look at.
     let mut failure: Option<Failure> = None;
     let mut found_any = false;
-    let (mut from, mut extra, mut counted) = (pos, 0, pos);
-    let mut tries = 0;
-    while let Some(end) = next_at(b, &slot.after, from) {
-        from = end + slot.after.len().max(1);
-        extra += count(counted, end);
-        counted = end;
-        tries += 1;
+    for (k, end) in ends(b, seps, &slot.after, at).enumerate() {
+        let tries = k + 1;
+        let extra = end.sep - at.sep;
         let over = match p.separator {
             Some(_) => extra > budget,
             None => tries > MAX_CANDIDATES,
@@ -198,8 +217,8 @@ fn candidates(
         if over || (strict && tries > STRICT_TRIES) {
             break;
         }
-        let text = &b[pos..end];
-        match slot_cost(p, i, text, pos, p.separator.map(|_| extra)) {
+        let text = &b[pos..end.pos];
+        match slot_cost(p, seps, i, text, pos, p.separator.map(|_| extra)) {
             Ok(cost) => {
                 found_any = true;
                 each(end, extra, cost);
@@ -224,12 +243,54 @@ fn candidates(
 /// # Errors
 /// A [`Failure`] saying how the line does not fit, the one furthest into the template.
 pub(super) fn find(p: &Pattern, b: &[u8]) -> Result<Split, Failure> {
+    let (seps, surplus) = prepare(p, b)?;
+    if let Some(split) = greedy(p, b, &seps) {
+        return Ok(split);
+    }
+    // Most lines that one pass does not settle cost little: a list or `name:value` pairs with
+    // more items than usual. Splits costing more are only weighed when none costs that little.
+    let cheap = if bounded(p, surplus) {
+        weigh(p, b, &seps, surplus, usual_cost(surplus))?
+    } else {
+        None
+    };
+    let mut split = match cheap {
+        Some(split) => split,
+        None => weigh(p, b, &seps, surplus, INF)?.expect("without a limit, a split or a failure"),
+    };
+    settle(p, b, &mut split);
+    Ok(split)
+}
+
+/// The split [`find`] gives when it costs less than `than`, for a line that another template
+/// already fits at that cost: only cheaper splits are weighed.
+pub(super) fn find_cheaper(p: &Pattern, b: &[u8], than: u32) -> Option<Split> {
+    if than == 0 {
+        return None;
+    }
+    let (seps, surplus) = prepare(p, b).ok()?;
+    if let Some(split) = greedy(p, b, &seps) {
+        return Some(split);
+    }
+    let limit = if bounded(p, surplus) { than - 1 } else { INF };
+    let mut split = weigh(p, b, &seps, surplus, limit)
+        .ok()
+        .flatten()
+        .filter(|s| s.cost < than)?;
+    settle(p, b, &mut split);
+    Some(split)
+}
+
+/// The separators of `b` and how many of them are beyond the template's own (unbounded
+/// without a separator), once the line has the template's leading text.
+fn prepare(p: &Pattern, b: &[u8]) -> Result<(Seps, usize), Failure> {
     if !b.starts_with(&p.lead) {
         return Err(Failure::Lead);
     }
+    let seps = Seps::new(p.separator, b);
     let surplus = match p.separator {
-        Some(sep) => {
-            let found = memchr::memchr_iter(sep, b).count();
+        Some(_) => {
+            let found = seps.total();
             found
                 .checked_sub(p.separators_in_literals)
                 .ok_or(Failure::Count {
@@ -239,221 +300,99 @@ pub(super) fn find(p: &Pattern, b: &[u8]) -> Result<Split, Failure> {
         }
         None => usize::MAX,
     };
-    if let Some(split) = greedy(p, b) {
-        return Ok(split);
-    }
-    let mut split = weigh(p, b, surplus)?;
+    Ok((seps, surplus))
+}
+
+/// The cost a first weighing is limited to: two per surplus separator (an extra list item or
+/// pair), and as much again for a field left empty or a `ConnectionID` without its comma.
+fn usual_cost(surplus: usize) -> u32 {
+    u32::try_from(surplus.saturating_mul(2).saturating_add(4)).unwrap_or(INF - 1)
+}
+
+/// True when weighing a line of `p` with `surplus` separators to place can never be refused as
+/// too ambiguous, so that a limit on the cost leaves the result as it is (`weigh`).
+///
+/// So it is when every slot but the last ends with a literal holding the separator: then the
+/// boundaries after a slot differ in how many surplus separators come before them (at most
+/// `surplus + 1` boundaries), and the ends a slot's text can take from one boundary differ in
+/// how many it holds (at most `surplus + 1` edges from a boundary, fewer the more came
+/// before). The line is small enough when even that many boundaries and edges stay within the
+/// limits.
+fn bounded(p: &Pattern, surplus: usize) -> bool {
+    let Some(sep) = p.separator else {
+        return false;
+    };
+    let Some((_, inner)) = p.slots.split_last() else {
+        return false;
+    };
+    // Edges of one slot: a boundary with `k` surplus separators before it has at most
+    // `surplus - k + 1` ends to try.
+    let per_slot = surplus
+        .checked_add(1)
+        .and_then(|a| a.checked_mul(surplus.checked_add(2)?))
+        .map(|x| x / 2);
+    surplus < MAX_STATES
+        && per_slot
+            .and_then(|e| e.checked_mul(p.slots.len()))
+            .is_some_and(|edges| edges <= MAX_EDGES)
+        && inner.iter().all(|s| s.after.contains(&sep))
+}
+
+/// Settles an ambiguous split of side-by-side lists (`parallel.rs`).
+fn settle(p: &Pattern, b: &[u8], split: &mut Split) {
     if !split.ambiguous.is_empty() {
         for group in PARALLEL {
-            parallel(p, b, &mut split, group);
+            parallel(p, b, split, group);
         }
     }
-    Ok(split)
 }
 
 /// One pass, each field taking the separators it usually has. `Some` only when the split
 /// costs nothing, which makes it the only best one.
-fn greedy(p: &Pattern, b: &[u8]) -> Option<Split> {
+fn greedy(p: &Pattern, b: &[u8], seps: &Seps) -> Option<Split> {
     let mut spans = Vec::with_capacity(p.slots.len());
-    let mut pos = p.lead.len();
+    let mut at = seps.mark(p.lead.len());
+    let free = |i: usize, at: Mark, end: Mark| {
+        slot_cost(
+            p,
+            seps,
+            i,
+            &b[at.pos..end.pos],
+            at.pos,
+            seps.between(at, end),
+        )
+    };
     for (i, slot) in p.slots.iter().enumerate() {
         let end = if i + 1 == p.slots.len() {
-            if b.len() < pos + slot.after.len() || !b.ends_with(&slot.after) {
+            if b.len() < at.pos + slot.after.len() || !b.ends_with(&slot.after) {
                 return None;
             }
-            let end = b.len() - slot.after.len();
-            (slot_cost(p, i, &b[pos..end], pos, None) == Ok(0)).then_some(end)?
+            let end = seps.before_tail(b.len(), &slot.after);
+            (free(i, at, end) == Ok(0)).then_some(end)?
         } else if slot.is_strict(&p.fields) {
-            let mut from = pos;
             let mut found = None;
-            for _ in 0..STRICT_TRIES {
-                let Some(end) = next_at(b, &slot.after, from) else {
-                    break;
-                };
-                match slot_cost(p, i, &b[pos..end], pos, None) {
+            for end in ends(b, seps, &slot.after, at).take(STRICT_TRIES) {
+                match free(i, at, end) {
                     Ok(0) => {
                         found = Some(end);
                         break;
                     }
                     Ok(_) => return None,
-                    Err(_) => from = end + slot.after.len().max(1),
+                    Err(_) => {}
                 }
             }
             found?
         } else {
-            let mut end = next_at(b, &slot.after, pos)?;
-            for _ in 0..slot.expected {
-                end = next_at(b, &slot.after, end + slot.after.len().max(1))?;
-            }
-            (slot_cost(p, i, &b[pos..end], pos, None) == Ok(0)).then_some(end)?
+            let end = ends(b, seps, &slot.after, at).nth(slot.expected)?;
+            (free(i, at, end) == Ok(0)).then_some(end)?
         };
-        spans.push((pos, end));
-        pos = end + slot.after.len();
+        spans.push((at.pos, end.pos));
+        at = seps.past(end, &slot.after);
     }
     Some(Split {
         spans,
         ambiguous: Vec::new(),
         cost: 0,
-    })
-}
-
-const INF: u32 = u32::MAX;
-
-#[derive(Debug, Clone, Copy)]
-struct State {
-    pos: usize,
-    /// Separators beyond the template's own in the text before `pos`.
-    used: usize,
-    /// Least cost from the start.
-    f: u32,
-    /// Least cost to the end.
-    g: u32,
-    /// Number of least-cost ways to the end, up to 2.
-    ways: u8,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Edge {
-    from: usize,
-    to: usize,
-    end: usize,
-    cost: u32,
-}
-
-/// Weighs every split: a shortest path from the start of the line to its end, through slot
-/// boundaries.
-fn weigh(p: &Pattern, b: &[u8], surplus: usize) -> Result<Split, Failure> {
-    let n = p.slots.len();
-    let mut levels: Vec<Vec<State>> = vec![Vec::new(); n + 1];
-    let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); n];
-    let mut total_edges = 0;
-    levels[0].push(State {
-        pos: p.lead.len(),
-        used: 0,
-        f: 0,
-        g: INF,
-        ways: 0,
-    });
-    let mut deepest: Option<Failure> = None;
-    for i in 0..n {
-        let (done, rest) = levels.split_at_mut(i + 1);
-        let (here, next) = (&done[i], &mut rest[0]);
-        for (from, state) in here.iter().enumerate() {
-            let budget = surplus.saturating_sub(state.used);
-            let result = candidates(p, b, i, state.pos, budget, |end, extra, cost| {
-                let to_pos = end + p.slots[i].after.len();
-                // Few boundaries per slot (one per way of placing the surplus so far): a
-                // linear search finds the one this edge reaches.
-                let to = match next.iter().position(|s| s.pos == to_pos) {
-                    Some(to) => to,
-                    None => {
-                        next.push(State {
-                            pos: to_pos,
-                            used: state.used + extra,
-                            f: INF,
-                            g: INF,
-                            ways: 0,
-                        });
-                        next.len() - 1
-                    }
-                };
-                next[to].f = next[to].f.min(state.f.saturating_add(cost));
-                edges[i].push(Edge {
-                    from,
-                    to,
-                    end,
-                    cost,
-                });
-            });
-            // Keep the failure furthest into the template; at the same depth, a value that
-            // does not fit says more than a missing separator.
-            if let Err(e) = result
-                && deepest.as_ref().is_none_or(|d| {
-                    let (new, old) = (e.depth(p), d.depth(p));
-                    new > old
-                        || (new == old
-                            && matches!(e, Failure::Value { .. })
-                            && !matches!(d, Failure::Value { .. }))
-                })
-            {
-                deepest = Some(e);
-            }
-        }
-        total_edges += edges[i].len();
-        if total_edges > MAX_EDGES || levels[i + 1].len() > MAX_STATES {
-            return Err(Failure::TooAmbiguous);
-        }
-        if levels[i + 1].is_empty() {
-            return Err(deepest.unwrap_or(Failure::Literal { slot: i, at: 0 }));
-        }
-    }
-    // Least cost to the end, and how many ways reach it, from the last level back.
-    for s in &mut levels[n] {
-        s.g = 0;
-        s.ways = 1;
-    }
-    for i in (0..n).rev() {
-        let (head, tail) = levels.split_at_mut(i + 1);
-        let (here, next) = (&mut head[i], &tail[0]);
-        for e in &edges[i] {
-            let via = next[e.to].g.saturating_add(e.cost);
-            if next[e.to].g != INF && via < here[e.from].g {
-                here[e.from].g = via;
-            }
-        }
-        for e in &edges[i] {
-            let to = next[e.to];
-            if to.g != INF && to.g.saturating_add(e.cost) == here[e.from].g {
-                here[e.from].ways = here[e.from].ways.saturating_add(to.ways).min(2);
-            }
-        }
-    }
-    let best = levels[0][0].g;
-    if best == INF {
-        return Err(deepest.unwrap_or(Failure::Literal { slot: 0, at: 0 }));
-    }
-    // The chosen split: from the start, the optimal edge with the longest text.
-    let mut spans = Vec::with_capacity(n);
-    let mut cur = 0;
-    for i in 0..n {
-        let here = levels[i][cur];
-        let chosen = edges[i]
-            .iter()
-            .filter(|e| e.from == cur && levels[i + 1][e.to].g.saturating_add(e.cost) == here.g)
-            .max_by_key(|e| e.end)
-            .expect("an optimal edge leaves every state on an optimal path");
-        spans.push((here.pos, chosen.end));
-        cur = chosen.to;
-    }
-    let mut ambiguous = Vec::new();
-    if levels[0][0].ways > 1 {
-        for (i, level_edges) in edges.iter().enumerate() {
-            let mut seen: Option<(usize, usize)> = None;
-            for e in level_edges {
-                let from = levels[i][e.from];
-                let to = levels[i + 1][e.to];
-                if from.f == INF || to.g == INF {
-                    continue;
-                }
-                if from.f.saturating_add(e.cost).saturating_add(to.g) != best {
-                    continue;
-                }
-                let span = (from.pos, e.end);
-                match seen {
-                    None => seen = Some(span),
-                    Some(s) if s != span => {
-                        ambiguous.push(i);
-                        break;
-                    }
-                    Some(_) => {}
-                }
-            }
-        }
-    }
-    Ok(Split {
-        spans,
-        ambiguous,
-        cost: best,
     })
 }
 

@@ -191,3 +191,33 @@ fn the_cost_of_a_value_grows_with_the_separators_it_would_hold() {
         Ok(cost::PAIR + cost::NOT_A_PAIR)
     );
 }
+
+#[test]
+fn items_are_counted_as_the_split_gives_them() {
+    for text in [
+        "",
+        ",",
+        ",,",
+        "a",
+        "a:b",
+        "a,b",
+        ",a",
+        "a,",
+        "a,,b",
+        "k:v,x,,k2:v2,",
+        ":,:",
+        "a::b,c",
+    ] {
+        let t = text.as_bytes();
+        for sep in [&b","[..], b":", b",,", b"::"] {
+            let items: Vec<&[u8]> = split(t, sep).collect();
+            let expected = Items {
+                all: u32::try_from(items.len()).expect("few"),
+                colons: u32::try_from(items.iter().filter(|i| i.contains(&b':')).count())
+                    .expect("few"),
+                empty: u32::try_from(items.iter().filter(|i| i.is_empty()).count()).expect("few"),
+            };
+            assert_eq!(Items::of(t, sep), expected, "{text:?} by {sep:?}");
+        }
+    }
+}
