@@ -38,35 +38,13 @@ Usage: python3 scripts/bench_kafka.py [--records 500000] [--rounds 3] [--live-ra
 import argparse
 import os
 import re
-import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TOOL = ROOT / "scripts" / "kafka-test-broker"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def scrape(port):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-            return r.read().decode()
-    except OSError:
-        return ""
+from benchlib import ROOT, TestBroker, cpu_seconds, free_port, parse_settings, peak_rss_mb, scrape, service_env
 
 
 def value(text, series):
@@ -101,41 +79,14 @@ def quantile(bucket_deltas, q):
     return prev_le
 
 
-def cpu_seconds(pid):
-    """User plus system CPU time of a process so far."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
-
-
-def peak_rss_mb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 # Settings for both set-ups from --env (the caller's own ZPA_ENRICHER__ variables are not used).
 SETTINGS = {}
-
-
-def service_env():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZPA_ENRICHER__")}
-    env.update(SETTINGS)
-    return env
 
 
 class Service:
     def __init__(self, binary, brokers, raw, out, group, extra=()):
         self.port = free_port()
-        env = service_env()
+        env = service_env(SETTINGS)
         env["ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS"] = "true"
         env["RUST_LOG"] = "warn"
         self.proc = subprocess.Popen(
@@ -187,21 +138,11 @@ def drain(binary, brokers, raw, n, tag, mode, broker_pid):
     return (n - p0) / (end - t0), svc.peak, svc.cpu * 1e6 / n, broker_cpu
 
 
-class Broker:
+class Broker(TestBroker):
     """A fresh test broker (or the one named by --brokers), with the input generated into it."""
 
     def __init__(self, external, binary, records):
-        self.state = None
-        self.pid = None
-        self.brokers = external
-        if not external:
-            self.state = tempfile.mkdtemp()
-            self.env = dict(os.environ, KAFKA_TEST_BROKER_DIR=self.state,
-                            KAFKA_TEST_BROKER_ARGS="--group-initial-rebalance-delay 0s")
-            self.brokers = subprocess.run([str(TOOL), "start", str(free_port())], env=self.env,
-                                          check=True, capture_output=True, text=True).stdout.strip()
-            self.pid = int(subprocess.run([str(TOOL), "pid"], env=self.env, check=True,
-                                          capture_output=True, text=True).stdout.strip())
+        super().__init__(external)
         self.raw = f"bench-{os.getpid()}-{time.time_ns()}"
         if not records:
             return
@@ -209,16 +150,10 @@ class Broker:
             subprocess.run([binary, "generate", "--count", str(records), "--log-type", "user_activity",
                             "--seed", "1", "--start", "2026-11-25T08:00:00Z", "--brokers", self.brokers,
                             "--topic", self.raw],
-                           env=service_env(), check=True)
+                           env=service_env(SETTINGS), check=True)
         except BaseException:
             self.stop()
             raise
-
-    def stop(self):
-        if self.state:
-            subprocess.run([str(TOOL), "stop"], env=self.env, capture_output=True)
-            shutil.rmtree(self.state, ignore_errors=True)
-            self.state = None
 
 
 def measure(args, binary, tag, mode):
@@ -247,11 +182,7 @@ def main():
     args = ap.parse_args()
     if args.format:
         args.env.append(f"ZPA_ENRICHER__OUTPUT__FORMAT={args.format}")
-    for kv in args.env:
-        name, sep, val = kv.partition("=")
-        if not sep or not name.startswith("ZPA_ENRICHER__"):
-            sys.exit(f"--env {kv!r}: expected ZPA_ENRICHER__KEY=VALUE")
-        SETTINGS[name] = val
+    SETTINGS.update(parse_settings(args.env))
 
     binary = str(ROOT / "target" / "release" / "zpa-enricher")
     if not args.no_build:

@@ -35,70 +35,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TOOL = ROOT / "scripts" / "kafka-test-broker"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def scrape(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-        return r.read().decode()
-
-
-def total(text, name):
-    """Sum of every series of a metric."""
-    s = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            s += float(line.rsplit(" ", 1)[1])
-    return s
-
-
-def ready(port):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-            return r.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def cpu_seconds(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
-
-
-def broker_cpu(broker):
-    """CPU seconds of the test broker this script started (0 for one of --brokers)."""
-    if not broker.state:
-        return 0.0
-    pid = subprocess.run([str(TOOL), "pid"], env=broker.env, capture_output=True, text=True).stdout.strip()
-    return cpu_seconds(int(pid)) if pid.isdigit() else 0.0
-
-
-def peak_rss_mb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+from benchlib import (ROOT, TestBroker, cpu_seconds, install_test_broker, parse_settings,
+                      peak_rss_mb, ready, scrape, service_env, total, free_port)
 
 
 def openssl(*args):
@@ -155,31 +95,12 @@ def split_lines(path, parts):
     return list(zip(bounds, bounds[1:]))
 
 
-class Broker:
-    def __init__(self, external):
-        self.state = None
-        self.brokers = external
-        if not external:
-            self.state = tempfile.mkdtemp()
-            self.env = dict(os.environ, KAFKA_TEST_BROKER_DIR=self.state)
-            self.brokers = subprocess.run([str(TOOL), "start", str(free_port())], env=self.env,
-                                          check=True, capture_output=True, text=True).stdout.strip()
-
-    def stop(self):
-        if self.state:
-            subprocess.run([str(TOOL), "stop"], env=self.env, capture_output=True)
-            shutil.rmtree(self.state, ignore_errors=True)
-            self.state = None
-
-
 def round_(args, binary, certs, lines, n, size):
-    broker = Broker(args.brokers)
+    broker = TestBroker(args.brokers)
     topic = f"bench-receive-{os.getpid()}-{time.time_ns()}"
     listen, metrics = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZPA_ENRICHER__")}
-    env["ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS"] = "true"
+    env = service_env({"ZPA_ENRICHER__KAFKA__CREATE_MISSING_TOPICS": "true", **args.settings})
     env["RUST_LOG"] = "warn"
-    env.update(kv.split("=", 1) for kv in args.env)
     cmd = [binary, "receive", "--brokers", broker.brokers, "--topic", topic,
            "--listen", f"127.0.0.1:{listen}", "--format", args.template,
            "--tls-cert", str(certs / "server.pem"), "--tls-key", str(certs / "server.key"),
@@ -199,7 +120,7 @@ def round_(args, binary, certs, lines, n, size):
         sending = pool.map_async(send, [(listen, str(certs), str(lines), a, b) for a, b in ranges])
         clients = [p.pid for p in pool._pool]
         copies = 2 if args.enrich else 1
-        others = lambda: broker_cpu(broker) + sum(cpu_seconds(c) for c in clients)
+        others = lambda: broker.cpu() + sum(cpu_seconds(c) for c in clients)
         first = None
         deadline = time.time() + 900
         while time.time() < deadline:
@@ -250,13 +171,14 @@ def main():
     ap.add_argument("--env", action="append", default=[], metavar="ZPA_ENRICHER__KEY=VALUE")
     ap.add_argument("--binary", help="a built zpa-enricher (default: build the release binary)")
     args = ap.parse_args()
+    args.settings = parse_settings(args.env)
 
     binary = args.binary
     if not binary:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
         binary = str(ROOT / "target" / "release" / "zpa-enricher")
     if not args.brokers:
-        subprocess.run([str(TOOL), "install"], check=True, capture_output=True)
+        install_test_broker()
     work = Path(tempfile.mkdtemp())
     try:
         certs = make_certificates(work)
